@@ -1,0 +1,270 @@
+"""The account file (`seatbot load FILE.yml`): parsing and validation.
+
+Validation errors name the field and the line it is on, so a person can fix
+the file; nothing is written unless the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from babel.numbers import list_currencies
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.durations import parse_duration
+from storage.models import MAX_SEATS, Plan
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
+_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,30}$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _pattern(regex: re.Pattern[str], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(f"{value!r} is not a Slack {what} id")
+        return value
+
+    return AfterValidator(check)
+
+
+def _display_text(value: str) -> str:
+    """Names are shown in Slack: printable, normalised, no control characters."""
+    value = unicodedata.normalize("NFC", value.strip())
+    if not value:
+        raise ValueError("must not be empty")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value):
+        raise ValueError("contains control or invisible characters")
+    return value
+
+
+UserId = Annotated[str, _pattern(_USER_ID, "user")]
+ChannelId = Annotated[str, _pattern(_CHANNEL_ID, "channel")]
+Name = Annotated[str, AfterValidator(_display_text)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AccountSection(_Strict):
+    name: Annotated[Name, Field(max_length=200)]
+    team_id: Annotated[str, _pattern(_TEAM_ID, "team")] | None = None
+    plan: Plan = Plan.SELF_SERVICE
+    change_requests: bool = True
+    currency: str = "EUR"
+    alerts_channel: ChannelId | None = None
+    sales_contact: Annotated[str, AfterValidator(lambda v: _user_or_channel(v))] | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        value = value.upper()
+        if value not in list_currencies():
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+
+def _user_or_channel(value: str) -> str:
+    if not (_USER_ID.match(value) or _CHANNEL_ID.match(value)):
+        raise ValueError(f"{value!r} is neither a Slack user id nor a channel id")
+    return value
+
+
+class RolesSection(_Strict):
+    owner: UserId
+    billing_admins: list[UserId] = []
+    admins: list[UserId] = []
+
+    @model_validator(mode="after")
+    def _one_role_each(self) -> RolesSection:
+        seen: set[str] = set()
+        for user in [self.owner, *self.billing_admins, *self.admins]:
+            if user in seen:
+                raise ValueError(f"{user} is listed twice: give each person one role")
+            seen.add(user)
+        return self
+
+
+class ProductSection(_Strict):
+    key: str
+    name: Annotated[Name, Field(max_length=80)]
+    edition: Annotated[Name, Field(max_length=80)]
+    seats: Annotated[int, Field(ge=0, le=MAX_SEATS, strict=True)]
+    price_per_seat: Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2)] | None = None
+    suite: Annotated[str, Field(max_length=40)] | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _KEY.match(value):
+            raise ValueError(f"{value!r}: a product key is lowercase letters, digits and _")
+        return value
+
+
+class AgentSection(_Strict):
+    user: UserId
+    product: str
+    assigned_at: datetime | None = None
+
+    @field_validator("assigned_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone, e.g. 2026-01-05T09:00:00Z")
+        return value
+
+
+class PolicySection(_Strict):
+    nudge_after: str = "24h"
+    nudge_every: str = "24h"
+    max_nudges: Annotated[int, Field(ge=0, le=50)] = 3
+    expire_after: str = "14d"
+    working_hours: str = "09:00-18:00"
+    alert_threshold: Annotated[int, Field(gt=0, lt=100)] | None = None
+    """Early warning when this percentage of a product's seats is in use."""
+
+    @field_validator("nudge_after", "nudge_every", "expire_after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        match = _HOURS.match(value)
+        if not match or match[1] + match[2] >= match[3] + match[4]:
+            raise ValueError(f"{value!r}: write opening-closing hours, e.g. 09:00-18:00")
+        return value
+
+
+class AccountFile(_Strict):
+    account: AccountSection
+    roles: RolesSection
+    products: Annotated[list[ProductSection], Field(min_length=1, max_length=100)]
+    agents: list[AgentSection] = []
+    policy: PolicySection = PolicySection()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> AccountFile:
+        keys = [p.key for p in self.products]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"product {key!r} is listed twice")
+        suites: dict[str, int] = {}
+        for product in self.products:
+            if product.suite is None:
+                continue
+            seats = suites.setdefault(product.suite, product.seats)
+            if seats != product.seats:
+                raise ValueError(
+                    f"products of suite {product.suite!r} must have the same number of seats"
+                )
+        if self.account.plan is Plan.SALES_ASSISTED and not self.account.sales_contact:
+            raise ValueError("a sales_assisted account needs account.sales_contact")
+        seats = {p.key: p.seats for p in self.products}
+        used: dict[str, set[str]] = {}
+        for agent in self.agents:
+            if agent.product not in seats:
+                raise ValueError(f"agent {agent.user}: unknown product {agent.product!r}")
+            holders = used.setdefault(agent.product, set())
+            if agent.user in holders:
+                raise ValueError(f"agent {agent.user} is listed twice for {agent.product}")
+            holders.add(agent.user)
+        for key, holders in used.items():
+            if len(holders) > seats[key]:
+                raise ValueError(f"{key} has {seats[key]} seats but {len(holders)} agents")
+        return self
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One thing wrong with the file, located for a person."""
+
+    where: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        at = f"line {self.line}, " if self.line else ""
+        return f"{at}{self.where}: {self.message}" if self.where else f"{at}{self.message}"
+
+
+class AccountFileError(Exception):
+    def __init__(self, path: Path, problems: list[FileProblem]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+
+def read_account_file(path: Path) -> AccountFile:
+    """Parse and validate the file; raise AccountFileError listing every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AccountFileError(path, [FileProblem("", None, f"cannot read: {exc}")]) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise AccountFileError(path, [FileProblem("", line, f"not valid YAML: {problem}")]) from exc
+    if not isinstance(data, dict):
+        raise AccountFileError(path, [FileProblem("", 1, "expected a mapping with account, roles, products")])
+    lines = dict(_line_index(node, ()))
+    try:
+        return AccountFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = ".".join(str(part) for part in loc)
+            problems.append(FileProblem(where, _nearest_line(lines, loc), _message(error)))
+        raise AccountFileError(path, problems) from exc
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _line_index(node: yaml.Node | None, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Yield (path, 1-based line) for every node of the YAML document."""
+    if node is None:
+        return
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _line_index(value, (*path, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _line_index(item, (*path, index))
+
+
+def _nearest_line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())

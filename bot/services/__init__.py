@@ -1,0 +1,1 @@
+"""Use cases: keyword-only, typed results, no Slack imports, domain errors."""

@@ -1,0 +1,181 @@
+"""Create or update an account from its file, idempotently.
+
+Every change is an audit event with before/after; loading the same file
+twice changes nothing and records nothing. Nothing is deleted: a product
+missing from the file is kept and reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.account_file import AccountFile
+from bot.durations import parse_duration
+from bot.errors import InvalidInput
+from storage import repositories as repo
+from storage.models import Account, Product, Role, RoleGrant, SeatAssignment
+
+
+@dataclass
+class LoadReport:
+    account_id: int
+    created: bool
+    changes: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Products in the database that the file no longer lists."""
+
+
+def load_account(session: Session, *, data: AccountFile, team_id: str, now: datetime) -> LoadReport:
+    account = repo.account_by_team(session, team_id=team_id)
+    created = account is None
+    if account is None:
+        account = Account(team_id=team_id, name=data.account.name, created_at=now, updated_at=now)
+        session.add(account)
+    wanted = _account_fields(data)
+    before = {k: getattr(account, k) for k in wanted} if not created else None
+    changed = {k: v for k, v in wanted.items() if getattr(account, k) != v}
+    for key, value in changed.items():
+        setattr(account, key, value)
+    session.flush()
+    assert account.id is not None
+    report = LoadReport(account_id=account.id, created=created)
+    if created or changed:
+        account.updated_at = now
+        repo.add_audit(
+            session, account_id=account.id, at=now, actor_id=None,
+            action="account.created" if created else "account.updated",
+            subject_type="account", subject_id=team_id,
+            before={k: before[k] for k in changed} if before else None,
+            after=_jsonable(changed),
+        )
+        report.changes.append("account created" if created else f"account: {', '.join(changed)}")
+    _sync_products(session, account.id, data, now, report)
+    _sync_roles(session, account.id, data, now, report)
+    _sync_agents(session, account.id, data, now, report)
+    return report
+
+
+def _account_fields(data: AccountFile) -> dict[str, Any]:
+    policy = data.policy
+    start, end = policy.working_hours.split("-")
+    return {
+        "name": data.account.name,
+        "plan": data.account.plan.value,
+        "change_requests": data.account.change_requests,
+        "currency": data.account.currency,
+        "alerts_channel": data.account.alerts_channel,
+        "sales_contact": data.account.sales_contact,
+        "nudge_after_s": int(parse_duration(policy.nudge_after).total_seconds()),
+        "nudge_every_s": int(parse_duration(policy.nudge_every).total_seconds()),
+        "max_nudges": policy.max_nudges,
+        "expire_after_s": int(parse_duration(policy.expire_after).total_seconds()),
+        "work_start": start,
+        "work_end": end,
+        "alert_threshold_pct": policy.alert_threshold,
+    }
+
+
+def _sync_products(session: Session, account_id: int, data: AccountFile, now: datetime,
+                   report: LoadReport) -> None:
+    existing = {p.key: p for p in repo.products(session, account_id=account_id)}
+    for position, item in enumerate(data.products):
+        wanted: dict[str, Any] = {
+            "name": item.name, "edition": item.edition, "seats": item.seats,
+            "price_per_seat": item.price_per_seat, "suite": item.suite, "position": position,
+        }
+        product = existing.pop(item.key, None)
+        if product is None:
+            product = Product(account_id=account_id, key=item.key, created_at=now, updated_at=now,
+                              **wanted)
+            session.add(product)
+            before = None
+            changed = wanted
+        else:
+            changed = {k: v for k, v in wanted.items() if getattr(product, k) != v}
+            if not changed:
+                continue
+            before = {k: getattr(product, k) for k in changed}
+            for key, value in changed.items():
+                setattr(product, key, value)
+            product.updated_at = now
+        repo.add_audit(
+            session, account_id=account_id, at=now, actor_id=None,
+            action="product.created" if before is None else "product.updated",
+            subject_type="product", subject_id=item.key,
+            before=_jsonable(before) if before else None, after=_jsonable(changed),
+        )
+        report.changes.append(f"product {item.key}: {', '.join(changed)}")
+    report.kept.extend(sorted(existing))
+
+
+def _sync_roles(session: Session, account_id: int, data: AccountFile, now: datetime,
+                report: LoadReport) -> None:
+    wanted = {data.roles.owner: Role.OWNER}
+    wanted.update({u: Role.BILLING_ADMIN for u in data.roles.billing_admins})
+    wanted.update({u: Role.ADMIN for u in data.roles.admins})
+    grants = {g.user_id: g for g in repo.role_grants(session, account_id=account_id)}
+    # Revoke first, and flush, so that handing the owner role to someone else
+    # never trips the one-owner index half-way.
+    for user_id, grant in list(grants.items()):
+        if wanted.get(user_id) != Role(grant.role):
+            _audit_role(session, account_id, now, user_id, grant.role, None)
+            session.delete(grant)
+            del grants[user_id]
+            if user_id not in wanted:
+                report.changes.append(f"role of {user_id}: {grant.role} revoked")
+    session.flush()
+    for user_id, role in wanted.items():
+        if user_id in grants:
+            continue
+        session.add(RoleGrant(account_id=account_id, user_id=user_id, role=role.value,
+                              granted_at=now))
+        _audit_role(session, account_id, now, user_id, None, role.value)
+        report.changes.append(f"role of {user_id}: {role.value}")
+    session.flush()
+
+
+def _audit_role(session: Session, account_id: int, now: datetime, user_id: str,
+                before: str | None, after: str | None) -> None:
+    repo.add_audit(
+        session, account_id=account_id, at=now, actor_id=None, action="role.changed",
+        subject_type="user", subject_id=user_id,
+        before={"role": before} if before else None, after={"role": after} if after else None,
+    )
+
+
+def _sync_agents(session: Session, account_id: int, data: AccountFile, now: datetime,
+                 report: LoadReport) -> None:
+    session.flush()
+    products = {p.key: p for p in repo.products(session, account_id=account_id)}
+    held = {(a.product_id, a.user_id) for a in repo.assignments(session, account_id=account_id)}
+    for agent in data.agents:
+        product = products[agent.product]
+        assert product.id is not None
+        if (product.id, agent.user) in held:
+            continue
+        assigned_at = (agent.assigned_at or now).astimezone(UTC)
+        session.add(SeatAssignment(account_id=account_id, product_id=product.id,
+                                   user_id=agent.user, assigned_at=assigned_at))
+        repo.add_audit(
+            session, account_id=account_id, at=now, actor_id=None, action="seat.assigned",
+            subject_type="user", subject_id=agent.user,
+            after={"product": agent.product, "assigned_at": assigned_at.isoformat()},
+        )
+        report.changes.append(f"seat of {agent.product} for {agent.user}")
+    session.flush()
+    used = repo.used_seats(session, account_id=account_id)
+    for product in products.values():
+        assert product.id is not None
+        if used.get(product.id, 0) > product.seats:
+            raise InvalidInput("seats_below_usage", field=f"products.{product.key}.seats",
+                               product=product.key, seats=product.seats,
+                               used=used[product.id])
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}

@@ -1,0 +1,275 @@
+"""Tables for every entity of the product contract (SPEC section 1).
+
+Rules the database can hold are declared here, so that no code path can
+break them: one owner per account, one pending request per requester,
+non-negative seat counts, a closed request always has its closing time.
+Audit events are append-only (triggers in the first migration).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+MAX_SEATS = 100_000
+"""Sanity ceiling for a licensed seat count; larger numbers are typos."""
+
+SLACK_ID = 32
+"""Slack ids (team, user, channel) are short; the margin is for Enterprise Grid."""
+
+
+class Plan(StrEnum):
+    SELF_SERVICE = "self_service"
+    SALES_ASSISTED = "sales_assisted"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    BILLING_ADMIN = "billing_admin"
+    ADMIN = "admin"
+    MEMBER = "member"
+    """Never stored: anyone without a grant."""
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    APPLIED = "applied"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+def _in(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)  # type: ignore[call-overload]
+
+
+class Account(SQLModel, table=True):
+    """One per Slack workspace, keyed by the team id."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        CheckConstraint(_in("plan", [p.value for p in Plan]), name="ck_account_plan"),
+        CheckConstraint("length(currency) = 3", name="ck_account_currency"),
+        CheckConstraint(
+            "nudge_after_s > 0 AND nudge_every_s > 0 AND expire_after_s > 0 AND max_nudges >= 0",
+            name="ck_account_policy",
+        ),
+        CheckConstraint(
+            "alert_threshold_pct IS NULL OR (alert_threshold_pct > 0 AND alert_threshold_pct < 100)",
+            name="ck_account_threshold",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID, unique=True)
+    name: str = Field(max_length=200)
+    plan: str = Field(max_length=20, default=Plan.SELF_SERVICE.value)
+    change_requests: bool = True
+    currency: str = Field(max_length=3, default="EUR")
+    alerts_channel: str | None = Field(default=None, max_length=SLACK_ID)
+    sales_contact: str | None = Field(default=None, max_length=SLACK_ID)
+    nudge_after_s: int = 24 * 3600
+    nudge_every_s: int = 24 * 3600
+    max_nudges: int = 3
+    expire_after_s: int = 14 * 24 * 3600
+    work_start: str = Field(default="09:00", max_length=5)
+    work_end: str = Field(default="18:00", max_length=5)
+    alert_threshold_pct: int | None = None
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Product(SQLModel, table=True):
+    """A licensed product (or add-on) of the account's subscription."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        UniqueConstraint("account_id", "key", name="uq_product_key"),
+        CheckConstraint(f"seats >= 0 AND seats <= {MAX_SEATS}", name="ck_product_seats"),
+        CheckConstraint("price_per_seat IS NULL OR price_per_seat >= 0", name="ck_product_price"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    key: str = Field(max_length=40)
+    name: str = Field(max_length=80)
+    edition: str = Field(max_length=80)
+    seats: int
+    price_per_seat: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))  # type: ignore[call-overload]
+    suite: str | None = Field(default=None, max_length=40)
+    position: int = 0
+    """Display order, as listed in the account file."""
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class RoleGrant(SQLModel, table=True):
+    """A Slack user's role on the account; members have no row."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        UniqueConstraint("account_id", "user_id", name="uq_role_user"),
+        CheckConstraint(
+            _in("role", [Role.OWNER.value, Role.BILLING_ADMIN.value, Role.ADMIN.value]),
+            name="ck_role_grant_role",
+        ),
+        Index(
+            "uq_role_one_owner",
+            "account_id",
+            unique=True,
+            sqlite_where=text("role = 'owner'"),
+            postgresql_where=text("role = 'owner'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    user_id: str = Field(max_length=SLACK_ID)
+    role: str = Field(max_length=20)
+    granted_at: datetime = _utc()
+    granted_by: str | None = Field(default=None, max_length=SLACK_ID)
+
+
+class SeatAssignment(SQLModel, table=True):
+    """An agent holding a seat of a product. Used seats = rows of the product."""
+
+    __tablename__ = "seat_assignment"
+    __table_args__ = (UniqueConstraint("product_id", "user_id", name="uq_seat_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    user_id: str = Field(max_length=SLACK_ID)
+    assigned_at: datetime = _utc()
+    assigned_by: str | None = Field(default=None, max_length=SLACK_ID)
+
+
+class ChangeRequest(SQLModel, table=True):
+    """A seat change sent by an admin, waiting for (or past) a decision."""
+
+    __tablename__ = "change_request"
+    __table_args__ = (
+        CheckConstraint(_in("status", [s.value for s in RequestStatus]), name="ck_request_status"),
+        CheckConstraint(
+            "(status = 'pending' AND decided_at IS NULL) OR "
+            "(status <> 'pending' AND decided_at IS NOT NULL)",
+            name="ck_request_closed_at",
+        ),
+        CheckConstraint("nudge_count >= 0", name="ck_request_nudges"),
+        # SPEC: one pending request per requester, held by the database itself.
+        Index(
+            "uq_request_one_pending",
+            "account_id",
+            "requester_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    requester_id: str = Field(max_length=SLACK_ID)
+    justification: str = Field(default="", sa_type=Text)  # type: ignore[call-overload]
+    status: str = Field(default=RequestStatus.PENDING.value, max_length=20, index=True)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    decided_at: datetime | None = _utc(default=None)
+    decided_by: str | None = Field(default=None, max_length=SLACK_ID)
+    decline_reason: str | None = Field(default=None, sa_type=Text)  # type: ignore[call-overload]
+    applied_at: datetime | None = _utc(default=None)
+    nudge_count: int = 0
+    last_nudged_at: datetime | None = _utc(default=None)
+    escalated_at: datetime | None = _utc(default=None)
+
+
+class ChangeRequestLine(SQLModel, table=True):
+    """One product of a change request: from → to seats."""
+
+    __tablename__ = "change_request_line"
+    __table_args__ = (
+        UniqueConstraint("request_id", "product_id", name="uq_request_line_product"),
+        CheckConstraint(
+            f"from_seats >= 0 AND to_seats >= 0 AND to_seats <= {MAX_SEATS} "
+            "AND from_seats <> to_seats",
+            name="ck_request_line_seats",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="change_request.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    from_seats: int
+    to_seats: int
+
+
+class SlackMessage(SQLModel, table=True):
+    """A message seatbot posted and may have to update later, even after a restart."""
+
+    __tablename__ = "slack_message"
+    __table_args__ = (UniqueConstraint("channel", "ts", name="uq_slack_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="change_request.id", index=True)
+    purpose: str = Field(max_length=30)
+    recipient_id: str | None = Field(default=None, max_length=SLACK_ID)
+    channel: str = Field(max_length=SLACK_ID)
+    ts: str = Field(max_length=32)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of a state change: who, what, when, before/after."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    account_id: int = Field(foreign_key="account.id", index=True)
+    at: datetime = _utc(index=True)
+    actor_id: str | None = Field(default=None, max_length=SLACK_ID)
+    """Slack user, or None for seatbot itself (scheduler, file load)."""
+    action: str = Field(max_length=60)
+    subject_type: str = Field(max_length=30)
+    subject_id: str | None = Field(default=None, max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+__all__ = [
+    "MAX_SEATS",
+    "Account",
+    "AuditEvent",
+    "ChangeRequest",
+    "ChangeRequestLine",
+    "Plan",
+    "Product",
+    "RequestStatus",
+    "Role",
+    "RoleGrant",
+    "SeatAssignment",
+    "SlackMessage",
+]

@@ -1,0 +1,93 @@
+"""Data access: keyword-only functions that take the session and never commit.
+
+The service that calls them owns the transaction (STYLE, practice 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Account, AuditEvent, Product, Role, RoleGrant, SeatAssignment
+
+
+def account_by_team(session: Session, *, team_id: str) -> Account | None:
+    return session.exec(select(Account).where(Account.team_id == team_id)).first()
+
+
+def products(session: Session, *, account_id: int) -> list[Product]:
+    query = select(Product).where(Product.account_id == account_id)
+    return list(session.exec(query.order_by(col(Product.position), col(Product.id))))
+
+
+def used_seats(session: Session, *, account_id: int) -> dict[int, int]:
+    """Seats in use per product id (products with none are absent)."""
+    query = (
+        select(SeatAssignment.product_id, func.count())
+        .where(SeatAssignment.account_id == account_id)
+        .group_by(col(SeatAssignment.product_id))
+    )
+    return {product_id: count for product_id, count in session.exec(query)}
+
+
+def assignments(session: Session, *, account_id: int) -> list[SeatAssignment]:
+    query = select(SeatAssignment).where(SeatAssignment.account_id == account_id)
+    return list(session.exec(query.order_by(col(SeatAssignment.id))))
+
+
+def role_grants(session: Session, *, account_id: int) -> list[RoleGrant]:
+    query = select(RoleGrant).where(RoleGrant.account_id == account_id)
+    return list(session.exec(query.order_by(col(RoleGrant.id))))
+
+
+def role_of(session: Session, *, account_id: int, user_id: str) -> Role:
+    query = select(RoleGrant.role).where(
+        RoleGrant.account_id == account_id, RoleGrant.user_id == user_id
+    )
+    role = session.exec(query).first()
+    return Role(role) if role else Role.MEMBER
+
+
+def holders_of(session: Session, *, account_id: int, roles: Iterable[Role]) -> list[str]:
+    """User ids holding any of `roles`, owner first, then in grant order."""
+    wanted = [r.value for r in roles]
+    query = select(RoleGrant).where(
+        RoleGrant.account_id == account_id, col(RoleGrant.role).in_(wanted)
+    )
+    grants = sorted(session.exec(query), key=lambda g: (g.role != Role.OWNER.value, g.id or 0))
+    return [g.user_id for g in grants]
+
+
+def add_audit(
+    session: Session,
+    *,
+    account_id: int,
+    at: datetime,
+    actor_id: str | None,
+    action: str,
+    subject_type: str,
+    subject_id: str | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        account_id=account_id,
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
+
+
+def audit_events(session: Session, *, account_id: int) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.account_id == account_id)
+    return session.exec(query.order_by(col(AuditEvent.id))).all()
