@@ -1,0 +1,13 @@
+"""Bolt listeners, one module per Slack surface; each has a `register(app)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import commands, errors, home
+
+
+def register_listeners(app: App) -> None:
+    commands.register(app)
+    home.register(app)
+    errors.register(app)

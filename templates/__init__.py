@@ -1,0 +1,1 @@
+"""Message and view templates (jinja2) and their translations; data files only."""

@@ -1,0 +1,59 @@
+"""The Bolt app factory, shared by HTTP mode, Socket Mode, the demo and the tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.deps import CONTEXT_KEY, Deps, utcnow
+from bot.slack.client import make_web_client
+from bot.slack.users import UserDirectory
+from handlers import register_listeners
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine,
+    clock: Callable[[], datetime] = utcnow,
+    client: WebClient | None = None,
+    workers: int = 16,
+) -> App:
+    """Build the app; opens no connection (Slack is first called on the first request).
+
+    Listeners ack first and do their work afterwards on Bolt's thread pool
+    (`process_before_response=False`), so Slack always gets its answer in time.
+    """
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    client = client or make_web_client(token=token, base_url=settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        # Socket Mode has no signing secret: requests arrive over the authenticated socket.
+        request_verification_enabled=signing_secret is not None,
+        token_verification_enabled=False,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener"),
+    )
+    deps = Deps(engine=engine, users=UserDirectory(client), clock=clock)
+
+    @app.middleware
+    def provide_deps(context: BoltContext, next: Callable[[], Any]) -> Any:
+        context[CONTEXT_KEY] = deps
+        return next()
+
+    register_listeners(app)
+    return app

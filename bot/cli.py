@@ -1,0 +1,146 @@
+"""The `seatbot` command line (SPEC section 3)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from bot.config import MissingCredentials, Settings
+from storage import migrate
+from storage.engine import make_engine
+
+logger = logging.getLogger("seatbot")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from exc
+
+
+def _engine(settings: Settings) -> Engine:
+    """The database, migrated to the newest schema."""
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    return engine
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING… (default: SEATBOT_LOG_LEVEL or INFO)")
+def main(log_level: str | None) -> None:
+    """seatbot runs your team's SaaS seat subscription from Slack."""
+    level = (log_level or _settings().log_level).upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Migration chatter is for `seatbot db upgrade --log-level DEBUG`, not every start.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256),
+              help="Requests served at once.")
+def serve(host: str, port: int, threads: int) -> None:
+    """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
+    from bot.app import create_app
+    from bot.server import SeatbotWSGI
+    from bot.server import serve as run_server
+
+    settings = _ready(_settings(), "serve")
+    engine = _engine(settings)
+    _load_configured_account(settings, engine)
+    app = create_app(settings, engine=engine)
+    click.echo(f"seatbot listening on http://{host}:{port}/slack/events", err=True)
+    run_server(SeatbotWSGI(app, engine), host=host, port=port, threads=threads)
+
+
+@main.command()
+def socket() -> None:
+    """Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    settings = _ready(_settings(), "socket")
+    engine = _engine(settings)
+    _load_configured_account(settings, engine)
+    app = create_app(settings.model_copy(update={"slack_signing_secret": None}), engine=engine)
+    assert settings.slack_app_token is not None
+    click.echo("seatbot connecting to Slack in Socket Mode", err=True)
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", "team_id", default=None,
+              help="Slack team id (T…); default: account.team_id in the file, else the bot token's team.")
+def load(file: Path, team_id: str | None) -> None:
+    """Create or update an account from FILE (idempotent)."""
+    from bot.loading import LoadFailed, load_file
+
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        report = load_file(engine, file, team_id=team_id, settings=settings)
+    except LoadFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    verb = "created" if report.created else "updated"
+    if not report.changes:
+        click.echo(f"{file}: already up to date, nothing changed")
+    else:
+        click.echo(f"{file}: account {verb}, {len(report.changes)} change(s)")
+        for change in report.changes:
+            click.echo(f"  {change}")
+    for key in report.kept:
+        click.echo(f"  kept product {key}: not in the file (nothing is deleted)")
+
+
+@main.command()
+@click.option("--language", type=click.Choice(["en", "fr", "both"]), default="both", show_default=True)
+def demo(language: str) -> None:
+    """Play the whole flow on this machine, with no Slack workspace."""
+    from bot.demo import run_demo
+
+    sys.exit(run_demo(language=language))
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply every pending migration."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    click.echo(f"database at the newest schema ({engine.url.render_as_string(hide_password=True)})")
+
+
+def _ready(settings: Settings, mode: str) -> Settings:
+    try:
+        settings.require(mode)
+    except MissingCredentials as exc:
+        raise click.ClickException(str(exc)) from exc
+    return settings
+
+
+def _load_configured_account(settings: Settings, engine: Engine) -> None:
+    if settings.seatbot_config is None:
+        return
+    from bot.loading import LoadFailed, load_file
+
+    try:
+        report = load_file(engine, settings.seatbot_config, team_id=None, settings=settings)
+    except (LoadFailed, SlackApiError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    logger.info("account file loaded path=%s changes=%d", settings.seatbot_config, len(report.changes))

@@ -1,0 +1,32 @@
+"""What listeners need, handed to them through the Bolt context (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.slack.users import UserDirectory
+
+CONTEXT_KEY = "seatbot"
+
+
+def utcnow() -> datetime:
+    """The real clock; read at the edge only and passed down as `now`."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    engine: Engine
+    users: UserDirectory
+    clock: Callable[[], datetime] = utcnow
+
+
+def deps_of(context: Any) -> Deps:
+    deps = context[CONTEXT_KEY]
+    assert isinstance(deps, Deps)
+    return deps

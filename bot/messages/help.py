@@ -1,0 +1,18 @@
+"""Block Kit for /seats help."""
+
+from __future__ import annotations
+
+from bot.messages.i18n import texts
+from bot.messages.reply import Reply, context, header, section
+
+
+def help_reply(language: str, *, unknown: str | None = None) -> Reply:
+    """Usage; `unknown` is the sub-command we did not understand, shown back (escaped)."""
+    t = texts("help", language)
+    blocks = [header(t.plain("header"))]
+    if unknown is not None:
+        blocks.append(section(t("unknown", text=unknown[:200])))
+    else:
+        blocks.append(section(t("intro")))
+    blocks += [section(t("commands")), context(t("footer"))]
+    return Reply(text=t("fallback"), blocks=blocks)

@@ -1,0 +1,183 @@
+"""The one place text is rendered: jinja2 templates, translated with gettext.
+
+Templates live in `templates/`: one file per surface, one `{% block %}` per
+piece of text. English is the source language; other languages are gettext
+catalogs under `templates/locale/`, read with Babel at start-up so the .po
+file is the single source of truth.
+
+Escaping: every value interpolated into a template is escaped for Slack
+mrkdwn (`&`, `<`, `>`), so user text can never become a mention, a
+`<!channel>` or a link. Text that is already mrkdwn (a mention built by
+`mention()`) is wrapped in `Mrkdwn` and passes through untouched. JSON
+escaping is not done here: builders hand plain strings to slack_sdk models,
+which serialise them.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import io
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+import templates
+
+TEMPLATES_DIR = Path(templates.__file__).parent
+LOCALE_DIR = TEMPLATES_DIR / "locale"
+DOMAIN = "messages"
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+
+
+class Mrkdwn(str):
+    """Text that is already valid, safe Slack mrkdwn."""
+
+    __slots__ = ()
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape the three characters Slack gives meaning to in message text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape_mrkdwn(text: str) -> str:
+    """For plain_text fields, where Slack shows characters as they are."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _safe(value: Any) -> str:
+    if isinstance(value, Mrkdwn):
+        return value
+    return escape_mrkdwn("" if value is None else str(value))
+
+
+def mention(user_id: str) -> Mrkdwn:
+    """A user mention; ids come from Slack or the database, never free text."""
+    if not user_id.isalnum():
+        raise ValueError(f"not a Slack id: {user_id!r}")
+    return Mrkdwn(f"<@{user_id}>")
+
+
+def channel_link(channel_id: str) -> Mrkdwn:
+    if not channel_id.isalnum():
+        raise ValueError(f"not a Slack id: {channel_id!r}")
+    return Mrkdwn(f"<#{channel_id}>")
+
+
+def language_for(slack_locale: str | None) -> str:
+    """Slack locales look like `fr-FR`; anything we do not speak falls back to English."""
+    if slack_locale:
+        language = slack_locale.replace("_", "-").split("-")[0].lower()
+        if language in LANGUAGES:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def _translations(language: str) -> gettext_module.NullTranslations:
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return gettext_module.NullTranslations()
+
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext_module.GNUTranslations(buffer)
+
+
+def _gettext(translations: gettext_module.NullTranslations) -> Callable[..., Mrkdwn]:
+    def gettext(message: str, **variables: Any) -> Mrkdwn:
+        text = translations.gettext(message)
+        if variables:
+            text = text % {k: _safe(v) for k, v in variables.items()}
+        return Mrkdwn(text)
+
+    return gettext
+
+
+def _ngettext(translations: gettext_module.NullTranslations) -> Callable[..., Mrkdwn]:
+    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Mrkdwn:
+        variables.setdefault("num", num)
+        text = translations.ngettext(singular, plural, num)
+        return Mrkdwn(text % {k: _safe(v) for k, v in variables.items()})
+
+    return ngettext
+
+
+@cache
+def environment(language: str) -> Environment:
+    """One jinja2 environment per language, with gettext bound to its catalog."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        extensions=["jinja2.ext.i18n"],
+        finalize=_safe,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,  # HTML escaping is wrong for Slack; `finalize` escapes for mrkdwn
+    )
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    translations = _translations(language)
+    env.globals.update(
+        gettext=_gettext(translations),
+        ngettext=_ngettext(translations),
+        _=_gettext(translations),
+        mention=mention,
+        channel=channel_link,
+    )
+    babel_locale = Locale.parse({"en": "en_US", "fr": "fr_FR"}[language])
+    env.filters.update(
+        money=lambda amount, currency: format_currency(Decimal(amount), currency, locale=babel_locale),
+        number=lambda n: format_decimal(n, locale=babel_locale),
+        when=lambda at, tz="UTC": format_datetime(at, "medium", tzinfo=tz, locale=babel_locale),
+    )
+    return env
+
+
+class Texts:
+    """The pieces of text of one template, in one language."""
+
+    def __init__(self, name: str, language: str) -> None:
+        self.language = language
+        self._template: Template = environment(language).get_template(f"{name}.j2")
+
+    def __call__(self, block: str, /, **context: Any) -> str:
+        """Render one `{% block %}` as mrkdwn."""
+        render = self._template.blocks.get(block)
+        if render is None:
+            raise KeyError(f"template {self._template.name} has no block {block!r}")
+        return "".join(render(self._template.new_context(context))).strip()
+
+    def plain(self, block: str, /, **context: Any) -> str:
+        """Render one block for a plain_text field (button labels, headers, titles)."""
+        return unescape_mrkdwn(self(block, **context))
+
+    def has(self, block: str) -> bool:
+        return block in self._template.blocks
+
+
+def texts(name: str, language: str) -> Texts:
+    return Texts(name, language)
+
+
+def format_when(at: datetime, language: str, tz: str = "UTC") -> str:
+    return str(environment(language).filters["when"](at, tz))
+
+
+def block_names(name: str) -> Mapping[str, object]:
+    """Every block of a template (for tests that render all of them)."""
+    return environment(DEFAULT_LANGUAGE).get_template(f"{name}.j2").blocks

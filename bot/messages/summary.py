@@ -1,0 +1,37 @@
+"""Block Kit for the subscription summary."""
+
+from __future__ import annotations
+
+from bot.messages.i18n import Texts, texts
+from bot.messages.reply import Reply, context, divider, header, section
+from bot.services.summary import ProductUsage, Summary
+
+
+def summary_reply(summary: Summary, language: str) -> Reply:
+    t = texts("summary", language)
+    blocks = [
+        header(t.plain("header", account=summary.account_name)),
+        context(t("context", plan=summary.plan.value, role=summary.viewer_role.value)),
+        divider(),
+    ]
+    if not summary.products:
+        blocks.append(section(t("no_products")))
+    for product in summary.products:
+        blocks.append(section(_product_text(t, product, summary), block_id=f"product:{product.key}"))
+    if summary.monthly_total is not None:
+        blocks.append(context(t("total", total=summary.monthly_total, currency=summary.currency)))
+    blocks.append(context(t("footer")))
+    return Reply(text=t("fallback", account=summary.account_name), blocks=blocks)
+
+
+def _product_text(t: Texts, product: ProductUsage, summary: Summary) -> str:
+    lines = [t("product", product=product)]
+    if product.full:
+        lines.append(t("product_full"))
+    elif product.near_full(summary.alert_threshold_pct):
+        lines.append(t("product_near_full", pct=product.used * 100 // product.seats))
+    if product.price_per_seat is not None:
+        lines.append(t("product_price", price=product.price_per_seat, currency=summary.currency))
+    if product.suite:
+        lines.append(t("product_suite", suite=product.suite))
+    return "\n".join(lines)

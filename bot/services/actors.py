@@ -1,0 +1,40 @@
+"""Who is acting, on which account, with which role; and the permission check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.errors import AccountNotSetUp, PermissionDenied
+from bot.permissions import Action, allows, who_to_ask
+from storage import repositories as repo
+from storage.models import Account, Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    account: Account
+    user_id: str
+    role: Role
+
+    @property
+    def account_id(self) -> int:
+        assert self.account.id is not None
+        return self.account.id
+
+
+def load_actor(session: Session, *, team_id: str, user_id: str) -> Actor:
+    account = repo.account_by_team(session, team_id=team_id)
+    if account is None:
+        raise AccountNotSetUp(team_id)
+    assert account.id is not None
+    return Actor(account, user_id, repo.role_of(session, account_id=account.id, user_id=user_id))
+
+
+def require(session: Session, actor: Actor, action: Action) -> None:
+    """Raise PermissionDenied, naming the people to ask, unless the role allows `action`."""
+    if allows(actor.role, action):
+        return
+    who = repo.holders_of(session, account_id=actor.account_id, roles=who_to_ask(action))
+    raise PermissionDenied(action.value, who)
