@@ -1,0 +1,78 @@
+"""Account file validation: each rule, with the field a person has to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from bot.account_file import AccountFile
+from tests.factories import account_data
+
+
+def _with(path: str, value: Any) -> dict[str, Any]:
+    data = account_data()
+    *parents, last = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    node[int(last) if last.isdigit() else last] = value
+    return data
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("account.plan", "enterprise", "self_service"),  # unknown plan
+    ("account.currency", "EURO", "ISO 4217"),  # not a currency code
+    ("account.alerts_channel", "#general", "not a Slack channel id"),  # a name, not an id
+    ("account.name", "Acme\u202eevil", "invisible"),  # bidi override smuggled into a name
+    ("account.name", "   ", "empty"),  # blank after trimming
+    ("roles.owner", "@olivia", "not a Slack user id"),  # a handle, not an id
+    ("roles.admins", ["U0OWNER"], "listed twice"),  # one role per person
+    ("products.0.seats", -1, "greater than or equal to 0"),  # negative
+    ("products.0.seats", 10**9, "less than or equal to 100000"),  # absurd
+    ("products.0.seats", "10", "valid integer"),  # strings are not counts
+    ("products.0.price_per_seat", -5, "greater than or equal to 0"),
+    ("products.0.key", "Support Suite", "lowercase"),
+    ("products.1.key", "support", "listed twice"),  # duplicate product
+    ("agents.0.product", "chat", "unknown product"),
+    ("agents.0.assigned_at", "2026-01-05T09:00:00", "time zone"),  # naive time
+    ("policy", {"nudge_after": "tomorrow"}, "not a duration"),
+    ("policy", {"working_hours": "18:00-09:00"}, "opening-closing"),
+    ("policy", {"alert_threshold": 100}, "less than 100"),
+    ("account.surprise", True, "Extra inputs"),  # typos are not ignored
+])
+def test_invalid_files_are_refused(path: str, value: Any, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        AccountFile.model_validate(_with(path, value))
+
+
+def test_suite_products_must_share_their_seat_count() -> None:
+    data = account_data()
+    data["products"][0]["suite"] = "Support Suite"
+    data["products"][1]["suite"] = "Support Suite"  # 10 vs 5 seats
+    with pytest.raises(ValidationError, match="same number of seats"):
+        AccountFile.model_validate(data)
+
+
+def test_sales_assisted_needs_a_sales_contact() -> None:
+    data = account_data()
+    data["account"]["plan"] = "sales_assisted"
+    with pytest.raises(ValidationError, match="sales_contact"):
+        AccountFile.model_validate(data)
+
+
+def test_more_agents_than_seats_is_refused() -> None:
+    data = account_data()
+    data["agents"].append({"user": "U0AG3", "product": "talk"})  # talk has 2 seats
+    with pytest.raises(ValidationError, match="talk has 2 seats but 3 agents"):
+        AccountFile.model_validate(data)
+
+
+def test_the_example_file_is_valid() -> None:
+    from pathlib import Path
+
+    from bot.account_file import read_account_file
+
+    parsed = read_account_file(Path(__file__).parents[2] / "examples" / "account.yml")
+    assert parsed.roles.owner == "U0OWNER"
