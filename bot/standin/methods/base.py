@@ -1,0 +1,43 @@
+"""What every Web API method implementation receives and how methods are registered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.standin.params import Params
+from bot.standin.workspace import Workspace
+
+TokenKind = Literal["bot", "app"]
+
+
+@dataclass
+class CallContext:
+    """One method call.  ``warnings`` end up on the :class:`RecordedCall`.
+
+    ``socket_url`` is provided by the stand-in so apps.connections.open can hand
+    out the Socket Mode endpoint without the method knowing about servers.
+    """
+
+    ws: Workspace
+    params: Params
+    warnings: list[str] = field(default_factory=list)
+    socket_url: Callable[[], str] | None = None
+
+
+Handler = Callable[[CallContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Method:
+    """A Web API method: its implementation, the token it needs, and its documented arguments.
+
+    Arguments outside ``known`` are accepted (Slack ignores them) but produce an
+    ``unknown_argument:<name>`` warning, because a misspelt argument is
+    silently dropped by Slack and is nearly always a bug.
+    """
+
+    handler: Handler
+    known: frozenset[str]
+    token: TokenKind = "bot"
