@@ -104,12 +104,11 @@ def load(file: Path, team_id: str | None) -> None:
 
 
 @main.command()
-@click.option("--language", type=click.Choice(["en", "fr", "both"]), default="both", show_default=True)
-def demo(language: str) -> None:
+def demo() -> None:
     """Play the whole flow on this machine, with no Slack workspace."""
     from bot.demo import run_demo
 
-    sys.exit(run_demo(language=language))
+    sys.exit(run_demo())
 
 
 @main.group()

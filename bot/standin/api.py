@@ -1,0 +1,145 @@
+"""Web API dispatch: request parsing, authentication, faults, recording.
+
+``WebApi.handle`` turns one HTTP request to ``/api/<method>`` into a Slack-shaped
+reply.  Order of checks follows Slack: unknown method, then authentication,
+then injected faults, then the method itself.  Every outcome is recorded.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from bot.standin.errors import ApiError
+from bot.standin.faults import Fault
+from bot.standin.http import HttpReply, HttpRequest
+from bot.standin.methods import chat, people, views
+from bot.standin.methods.base import CallContext, Method
+from bot.standin.models import RecordedCall
+from bot.standin.params import Params
+from bot.standin.workspace import Workspace
+
+METHODS: dict[str, Method] = {**chat.METHODS, **people.METHODS, **views.METHODS}
+_ALWAYS_KNOWN = frozenset({"team_id"})
+
+
+def json_reply(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> HttpReply:
+    return HttpReply(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers or {})
+
+
+def parse_request(request: HttpRequest) -> tuple[dict[str, Any], str | None]:
+    """Arguments and token of an API request, accepted in the three ways Slack accepts them."""
+    params: dict[str, Any] = dict(request.query)
+    content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
+    if request.method == "POST" and request.body:
+        if content_type == "application/json":
+            try:
+                data = json.loads(request.body)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise ApiError("invalid_json") from None
+            if not isinstance(data, dict):
+                raise ApiError("invalid_json")
+            # Slack ignores a token inside a JSON body: it must be a header.
+            data.pop("token", None)
+            params.update(data)
+        elif content_type in ("application/x-www-form-urlencoded", ""):
+            params.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+        else:
+            raise ApiError("invalid_form_data", messages=[f"unsupported Content-Type {content_type}"])
+    header = request.header("Authorization") or ""
+    token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else None
+    form_token = params.pop("token", None)
+    return params, token or form_token
+
+
+class WebApi:
+    """Serves ``/api/<method>``.  Holds ``faults``, guarded by the workspace lock."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        bot_token: str,
+        app_token: str,
+        stopping: threading.Event,
+        socket_url: Callable[[], str],
+    ) -> None:
+        self.ws = ws
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.stopping = stopping
+        self.socket_url = socket_url
+        self.faults: list[Fault] = []
+
+    def take_fault(self, method: str) -> Fault | None:
+        """Consume one pending fault for ``method``; caller holds the lock."""
+        for fault in self.faults:
+            if fault.matches(method):
+                fault.remaining -= 1
+                return fault
+        return None
+
+    def _authenticate(self, method: Method, token: str | None) -> None:
+        if not token:
+            raise ApiError("not_authed")
+        expected = self.app_token if method.token == "app" else self.bot_token
+        if token == expected:
+            return
+        if token in (self.bot_token, self.app_token):
+            raise ApiError("not_allowed_token_type")
+        raise ApiError("invalid_auth")
+
+    def _record(self, name: str, params: dict[str, Any], body: dict[str, Any], **kw: Any) -> None:
+        ok = bool(body.get("ok"))
+        self.ws.record(
+            RecordedCall(
+                method=name,
+                params=copy.deepcopy(params),
+                response=copy.deepcopy(body),
+                ok=ok,
+                at=self.ws.clock(),
+                error=None if ok else str(body.get("error")),
+                **kw,
+            )
+        )
+
+    def handle(self, request: HttpRequest, name: str) -> HttpReply | None:
+        params: dict[str, Any] = {}
+        try:
+            params, token = parse_request(request)
+            method = METHODS.get(name)
+            if method is None:
+                raise ApiError("unknown_method")
+            with self.ws.lock:
+                self._authenticate(method, token)
+                fault = self.take_fault(name)
+        except ApiError as exc:
+            with self.ws.lock:
+                self._record(name, params, exc.body())
+            return json_reply(exc.body())
+        if fault is not None:
+            return self._fail(name, params, fault)
+        with self.ws.lock:
+            ctx = CallContext(self.ws, Params(params), socket_url=self.socket_url)
+            unknown = sorted(set(params) - method.known - _ALWAYS_KNOWN)
+            ctx.warnings += [f"unknown_argument:{key}" for key in unknown]
+            try:
+                body = method.handler(ctx)
+                injected = False
+            except ApiError as exc:
+                body, injected = exc.body(), exc.injected
+            self._record(name, params, body, warnings=tuple(ctx.warnings), injected=injected)
+        return json_reply(body)
+
+    def _fail(self, name: str, params: dict[str, Any], fault: Fault) -> HttpReply | None:
+        with self.ws.lock:
+            self._record(name, params, fault.describe(), status=fault.status, injected=True)
+        if fault.timeout:
+            # Hold the connection past the client's timeout, then hang up.
+            self.stopping.wait(fault.hang_seconds)
+            return None
+        return fault.reply()

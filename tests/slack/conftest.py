@@ -1,0 +1,81 @@
+"""Slack-level fixtures: seatbot served over HTTP exactly as in production,
+driven by signed Slack requests, talking to the Slack stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.server import SeatbotWSGI, start_in_background
+from bot.standin import SlackDriver, SlackStandIn, SlackUser
+from bot.standin.models import Message
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = "T0SEATBOT"
+
+PEOPLE = [
+    SlackUser(id="U0OWNER", name="olivia", real_name="Olivia Owner", locale="en-US"),
+    SlackUser(id="U0BILL", name="bastien", real_name="Bastien Facturation", locale="fr-FR"),
+    SlackUser(id="U0ADMIN", name="alex", real_name="Alex Admin", locale="en-GB"),
+    SlackUser(id="U0AG1", name="ana", real_name="Ana Agent", locale="de-DE"),
+    SlackUser(id="U0AG2", name="bo", real_name="Bo Agent"),
+]
+
+
+@pytest.fixture(scope="session")
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn(team_id=TEAM) as server:
+        yield server
+
+
+@pytest.fixture
+def slack(standin: SlackStandIn) -> Iterator[SlackStandIn]:
+    """The stand-in, emptied for this test; fails the test if seatbot misused the API."""
+    standin.reset()
+    for person in PEOPLE:
+        standin.add_user(person)
+    standin.add_channel("C0GENERAL", "general")
+    standin.add_channel("C0ALERTS", "seat-alerts")
+    yield standin
+    assert standin.api_errors() == []
+
+
+@dataclass
+class RunningBot:
+    url: str
+    driver: SlackDriver
+    slack: SlackStandIn
+
+    def command(self, user_id: str, text: str = "") -> Message:
+        """Type `/seats text` as `user_id`; return the ephemeral answer once it arrives."""
+        seen = len(self.slack.ephemerals(user_id))
+        response = self.driver.slash_command(user_id, text)
+        assert response.status == 200, response.text
+        assert response.body in (b"", b"{}"), "the ack carries no content; the answer follows"
+        replies = self.slack.wait_for(lambda: self.slack.ephemerals(user_id)[seen:] or None)
+        assert len(replies) == 1
+        return replies[0]
+
+
+@pytest.fixture
+def bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[RunningBot]:
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=slack.bot_token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        database_url=db_url,
+    )
+    app = create_app(settings, engine=engine)
+    server = start_in_background(SeatbotWSGI(app, engine))
+    try:
+        driver = SlackDriver(bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET,
+                             standin=slack)
+        yield RunningBot(server.url, driver, slack)
+    finally:
+        server.stop()
