@@ -181,18 +181,18 @@ class AccountFile(_Strict):
                 )
         if self.account.plan is Plan.SALES_ASSISTED and not self.account.sales_contact:
             raise ValueError("a sales_assisted account needs account.sales_contact")
-        seats = {p.key: p.seats for p in self.products}
+        licensed = {p.key: p.seats for p in self.products}
         used: dict[str, set[str]] = {}
         for agent in self.agents:
-            if agent.product not in seats:
+            if agent.product not in licensed:
                 raise ValueError(f"agent {agent.user}: unknown product {agent.product!r}")
             holders = used.setdefault(agent.product, set())
             if agent.user in holders:
                 raise ValueError(f"agent {agent.user} is listed twice for {agent.product}")
             holders.add(agent.user)
         for key, holders in used.items():
-            if len(holders) > seats[key]:
-                raise ValueError(f"{key} has {seats[key]} seats but {len(holders)} agents")
+            if len(holders) > licensed[key]:
+                raise ValueError(f"{key} has {licensed[key]} seats but {len(holders)} agents")
         return self
 
 

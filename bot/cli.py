@@ -74,7 +74,7 @@ def socket() -> None:
     app = create_app(settings.model_copy(update={"slack_signing_secret": None}), engine=engine)
     assert settings.slack_app_token is not None
     click.echo("seatbot connecting to Slack in Socket Mode", err=True)
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
 
 
 @main.command()

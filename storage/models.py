@@ -62,7 +62,7 @@ def _in(column: str, values: list[str]) -> str:
 
 
 def _utc(**kw: Any) -> Any:
-    return Field(sa_type=UTCDateTime, **kw)  # type: ignore[call-overload]
+    return Field(sa_type=UTCDateTime, **kw)
 
 
 class Account(SQLModel, table=True):
@@ -117,7 +117,7 @@ class Product(SQLModel, table=True):
     name: str = Field(max_length=80)
     edition: str = Field(max_length=80)
     seats: int
-    price_per_seat: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))  # type: ignore[call-overload]
+    price_per_seat: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))
     suite: str | None = Field(default=None, max_length=40)
     position: int = 0
     """Display order, as listed in the account file."""
@@ -192,13 +192,13 @@ class ChangeRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     requester_id: str = Field(max_length=SLACK_ID)
-    justification: str = Field(default="", sa_type=Text)  # type: ignore[call-overload]
+    justification: str = Field(default="", sa_type=Text)
     status: str = Field(default=RequestStatus.PENDING.value, max_length=20, index=True)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
     decided_at: datetime | None = _utc(default=None)
     decided_by: str | None = Field(default=None, max_length=SLACK_ID)
-    decline_reason: str | None = Field(default=None, sa_type=Text)  # type: ignore[call-overload]
+    decline_reason: str | None = Field(default=None, sa_type=Text)
     applied_at: datetime | None = _utc(default=None)
     nudge_count: int = 0
     last_nudged_at: datetime | None = _utc(default=None)

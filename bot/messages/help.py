@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import Block
+
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, context, header, section
 
@@ -9,7 +11,7 @@ from bot.messages.reply import Reply, context, header, section
 def help_reply(language: str, *, unknown: str | None = None) -> Reply:
     """Usage; `unknown` is the sub-command we did not understand, shown back (escaped)."""
     t = texts("help", language)
-    blocks = [header(t.plain("header"))]
+    blocks: list[Block] = [header(t.plain("header"))]
     if unknown is not None:
         blocks.append(section(t("unknown", text=unknown[:200])))
     else:

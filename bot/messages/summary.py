@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import Block
+
 from bot.messages.i18n import Texts, texts
 from bot.messages.reply import Reply, context, divider, header, section
 from bot.services.summary import ProductUsage, Summary
@@ -9,7 +11,7 @@ from bot.services.summary import ProductUsage, Summary
 
 def summary_reply(summary: Summary, language: str) -> Reply:
     t = texts("summary", language)
-    blocks = [
+    blocks: list[Block] = [
         header(t.plain("header", account=summary.account_name)),
         context(t("context", plan=summary.plan.value, role=summary.viewer_role.value)),
         divider(),

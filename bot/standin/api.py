@@ -122,7 +122,7 @@ class WebApi:
                 self._record(name, params, exc.body())
             return json_reply(exc.body())
         if fault is not None:
-            return self._fail(name, params, fault)
+            return self.fail_with(name, params, fault)
         with self.ws.lock:
             ctx = CallContext(self.ws, Params(params), socket_url=self.socket_url)
             unknown = sorted(set(params) - method.known - _ALWAYS_KNOWN)
@@ -135,7 +135,7 @@ class WebApi:
             self._record(name, params, body, warnings=tuple(ctx.warnings), injected=injected)
         return json_reply(body)
 
-    def _fail(self, name: str, params: dict[str, Any], fault: Fault) -> HttpReply | None:
+    def fail_with(self, name: str, params: dict[str, Any], fault: Fault) -> HttpReply | None:
         with self.ws.lock:
             self._record(name, params, fault.describe(), status=fault.status, injected=True)
         if fault.timeout:

@@ -90,7 +90,9 @@ class HttpService:
 
     def __init__(self, host: str, port: int, router: Router) -> None:
         self._server = _Server((host, port), router)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="slack-standin-http", daemon=True
+        )
 
     @property
     def port(self) -> int:

@@ -12,8 +12,20 @@ from bot.standin.workspace import MessageRecord
 
 _COMMON = frozenset(
     {
-        "channel", "text", "blocks", "attachments", "markdown_text", "metadata", "link_names",
-        "parse", "mrkdwn", "as_user", "icon_emoji", "icon_url", "username", "thread_ts",
+        "channel",
+        "text",
+        "blocks",
+        "attachments",
+        "markdown_text",
+        "metadata",
+        "link_names",
+        "parse",
+        "mrkdwn",
+        "as_user",
+        "icon_emoji",
+        "icon_url",
+        "username",
+        "thread_ts",
     }
 )
 _POST = _COMMON | {"reply_broadcast", "unfurl_links", "unfurl_media", "container_id"}
@@ -44,7 +56,9 @@ def parse_text(params: Params) -> str | None:
             raise ApiError("markdown_text_conflict")
         text = markdown
     if text is not None and len(text) > MAX_MESSAGE_TEXT:
-        raise ApiError("msg_too_long", messages=[f"text has {len(text)} characters, max is {MAX_MESSAGE_TEXT}"])
+        raise ApiError(
+            "msg_too_long", messages=[f"text has {len(text)} characters, max is {MAX_MESSAGE_TEXT}"]
+        )
     return text
 
 
@@ -138,7 +152,9 @@ def update(ctx: CallContext) -> dict[str, Any]:
     blocks = parse_blocks(p)
     # Slack keeps what the update leaves out; an empty blocks array removes blocks.
     new_text = record.text if text is None else text
-    new_blocks = record.blocks if blocks is None else normalize_blocks(blocks, f"{record.ts}+{len(record.edits) + 1}")
+    new_blocks = (
+        record.blocks if blocks is None else normalize_blocks(blocks, f"{record.ts}+{len(record.edits) + 1}")
+    )
     if not new_text and not new_blocks:
         raise ApiError("no_text")
     if new_blocks and not new_text:

@@ -138,7 +138,12 @@ def conversations_open(ctx: CallContext) -> dict[str, Any]:
         channel = ws.channels.get(channel_id)
         if channel is None or (channel.im_user is None and not channel.mpim_users):
             raise ApiError("channel_not_found")
-        return {"ok": True, "no_op": True, "already_open": True, "channel": _channel_obj(channel, p.bool("return_im"))}
+        return {
+            "ok": True,
+            "no_op": True,
+            "already_open": True,
+            "channel": _channel_obj(channel, p.bool("return_im")),
+        }
     if not users_arg:
         raise ApiError("users_list_not_supplied")
     user_ids = [u.strip() for u in users_arg.split(",") if u.strip()]

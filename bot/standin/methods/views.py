@@ -37,7 +37,9 @@ def _stored(ws: Workspace, view: dict[str, Any], view_id: str) -> dict[str, Any]
     return stored
 
 
-def _new_record(ws: Workspace, user_id: str, view: dict[str, Any], *, root: str | None, previous: str | None) -> ViewRecord:
+def _new_record(
+    ws: Workspace, user_id: str, view: dict[str, Any], *, root: str | None, previous: str | None
+) -> ViewRecord:
     view_id = ws.new_id("V")
     record = ViewRecord(
         id=view_id,

@@ -1,0 +1,5 @@
+"""`python -m bot` is `seatbot`."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""The `seatbot` command line, as an operator meets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from bot.cli import main
+from storage.engine import make_engine
+from storage.models import Account
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
+    """A clean working directory (no .env) and no Slack credentials."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SEATBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
+@pytest.mark.parametrize("mode, missing", [
+    ("serve", "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+    ("socket", "SLACK_BOT_TOKEN and SLACK_APP_TOKEN"),
+])
+def test_missing_credentials_give_one_clear_line(env: str, mode: str, missing: str) -> None:
+    result = CliRunner().invoke(main, [mode])
+    assert result.exit_code == 1
+    assert f"seatbot {mode} needs {missing}" in result.output
+    assert "manifest.yml" in result.output and "seatbot demo" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_credentials_can_come_from_a_dotenv_file(env: str, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve"])
+    assert "needs SLACK_SIGNING_SECRET:" in result.output  # the token was found in .env
+
+
+def test_db_upgrade(env: str) -> None:
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "newest schema" in result.output
+
+
+def test_load_is_idempotent(env: str) -> None:
+    example = str(ROOT / "examples" / "account.yml")
+    first = CliRunner().invoke(main, ["load", example])
+    assert first.exit_code == 0, first.output
+    assert "account created" in first.output
+    second = CliRunner().invoke(main, ["load", example])
+    assert second.exit_code == 0
+    assert "already up to date, nothing changed" in second.output
+    engine = make_engine(env)
+    with Session(engine) as session:
+        assert [a.team_id for a in session.exec(select(Account))] == ["T0SEATBOT"]
+    engine.dispose()
+
+
+def test_load_reports_a_bad_file(env: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("account: {name: X}\nroles: {owner: nobody}\nproducts: []\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["load", str(bad)])
+    assert result.exit_code == 1
+    assert "line 2, roles.owner: 'nobody' is not a Slack user id" in result.output
+    assert "nothing was written" in result.output
