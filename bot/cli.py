@@ -54,6 +54,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from bot.server import serve as run_server
 
     settings = _ready(_settings(), "serve")
+    _check_token(settings)
     engine = _engine(settings)
     _load_configured_account(settings, engine)
     app = create_app(settings, engine=engine)
@@ -69,6 +70,7 @@ def socket() -> None:
     from bot.app import create_app
 
     settings = _ready(_settings(), "socket")
+    _check_token(settings)
     engine = _engine(settings)
     _load_configured_account(settings, engine)
     app = create_app(settings.model_copy(update={"slack_signing_secret": None}), engine=engine)
@@ -131,6 +133,25 @@ def _ready(settings: Settings, mode: str) -> Settings:
     except MissingCredentials as exc:
         raise click.ClickException(str(exc)) from exc
     return settings
+
+
+def _check_token(settings: Settings) -> None:
+    """One auth.test at start-up (to SLACK_API_URL only), so a wrong token fails now, clearly."""
+    from bot.slack.client import make_web_client
+
+    assert settings.slack_bot_token is not None
+    client = make_web_client(token=settings.slack_bot_token.get_secret_value(),
+                             base_url=settings.slack_api_url)
+    try:
+        identity = client.auth_test()
+    except SlackApiError as exc:
+        raise click.ClickException(
+            f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}): copy the Bot User OAuth "
+            "Token of the installed app (Settings → Install App)"
+        ) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach Slack at {settings.slack_api_url}: {exc}") from exc
+    logger.info("connected team=%s bot=%s", identity.get("team_id"), identity.get("user_id"))
 
 
 def _load_configured_account(settings: Settings, engine: Engine) -> None:

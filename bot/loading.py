@@ -36,7 +36,9 @@ def load_file(engine: Engine, path: Path, *, team_id: str | None, settings: Sett
             f"but {facts['used']} are in use\nnothing was written"
         ) from exc
     except IntegrityError as exc:
-        raise LoadFailed(f"{path}: the database refused the change ({exc.orig})\nnothing was written") from exc
+        raise LoadFailed(
+            f"{path}: the database refused the change ({exc.orig})\nnothing was written"
+        ) from exc
 
 
 def _team_of_token(settings: Settings) -> str:

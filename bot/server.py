@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
+from waitress import wasyncore
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -91,7 +92,10 @@ def start_in_background(wsgi: SeatbotWSGI, *, host: str = "127.0.0.1", port: int
     bound_port = server.effective_port  # type: ignore[union-attr]
 
     def stop() -> None:
-        server.close()
+        # Workers first, then every socket (listener, wake-up pipe, keep-alive
+        # connections): close() alone leaves run() looping on open connections.
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)  # type: ignore[union-attr]
         thread.join(timeout=5)
 
     return RunningServer(url=f"http://{host}:{bound_port}", stop=stop)

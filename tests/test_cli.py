@@ -25,7 +25,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     return db_url
 
 
-@pytest.mark.parametrize("mode, missing", [
+@pytest.mark.parametrize(("mode", "missing"), [
     ("serve", "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
     ("socket", "SLACK_BOT_TOKEN and SLACK_APP_TOKEN"),
 ])
@@ -33,7 +33,8 @@ def test_missing_credentials_give_one_clear_line(env: str, mode: str, missing: s
     result = CliRunner().invoke(main, [mode])
     assert result.exit_code == 1
     assert f"seatbot {mode} needs {missing}" in result.output
-    assert "manifest.yml" in result.output and "seatbot demo" in result.output
+    assert "manifest.yml" in result.output
+    assert "seatbot demo" in result.output
     assert "Traceback" not in result.output
 
 

@@ -52,7 +52,8 @@ def test_installed_wheel_runs_the_demo_from_elsewhere(wheel: Path, tmp_path: Pat
         [sys.executable, "-c", "import bot, templates, storage; print(bot.__file__, templates.__file__)"],
         cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
     )
-    assert str(ROOT) not in where.stdout and str(site) in where.stdout
+    assert str(ROOT) not in where.stdout
+    assert str(site) in where.stdout
     upgrade = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
                              capture_output=True, text=True)
     assert upgrade.returncode == 0, upgrade.stderr

@@ -92,6 +92,15 @@ class Inspection:
             record = self._ws.views.get(view_id)
             return self._ws.view_payload(record) if record else None
 
+    def name_of(self, id: str) -> str:
+        """How Slack shows an id: a person's real name, a channel's name, else the id."""
+        with self._ws.lock:
+            user = self._ws.users.get(id)
+            if user is not None:
+                return user.real_name or user.name
+            channel = self._ws.channels.get(id)
+            return channel.name if channel is not None else id
+
     def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Return the first truthy value of ``predicate()``, re-checking after every call.
 

@@ -120,7 +120,8 @@ class Workspace:
         self.channels: dict[str, ChannelRecord] = {}
         self.channel_errors: dict[str, str] = {}
         self._counter = itertools.count(1)
-        self.reset()
+        with self.lock:
+            self.reset()
 
     def reset(self) -> None:
         """Forget everything that happened; keep people and channels (not DMs)."""

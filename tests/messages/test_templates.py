@@ -71,8 +71,10 @@ def test_every_message_renders_valid_block_kit(language: str, reply: object) -> 
 def test_french_users_read_french() -> None:
     english = json.dumps(summary_reply(_summary(), "en").payload(), ensure_ascii=False)
     french = json.dumps(summary_reply(_summary(), "fr").payload(), ensure_ascii=False)
-    assert "seats" in english and "sièges" in french
-    assert "115,50\xa0€" in french and "€115.50" in english
+    assert "seats" in english
+    assert "sièges" in french
+    assert "115,50\xa0€" in french
+    assert "€115.50" in english
 
 
 def test_french_plural_rules() -> None:
@@ -87,7 +89,8 @@ def test_french_plural_rules() -> None:
 def test_user_text_cannot_mention_link_or_format(language: str) -> None:
     payload = summary_reply(_summary(name=HOSTILE), language).payload()
     product_text = payload["blocks"][3]["text"]["text"]
-    assert "<!channel>" not in product_text and "&lt;!channel&gt;" in product_text
+    assert "<!channel>" not in product_text
+    assert "&lt;!channel&gt;" in product_text
     assert "<https://" not in product_text
     assert "<!channel>" not in payload["text"]  # the notification text is mrkdwn too
     # plain_text fields show the name as typed: Slack does not parse them
@@ -105,7 +108,7 @@ def test_mentions_only_accept_ids() -> None:
         i18n.mention("U1> <!channel")
 
 
-@pytest.mark.parametrize("slack_locale, language", [
+@pytest.mark.parametrize(("slack_locale", "language"), [
     ("fr-FR", "fr"), ("fr-CA", "fr"), ("en-GB", "en"), ("de-DE", "en"), (None, "en"), ("", "en"),
 ])
 def test_language_from_slack_locale(slack_locale: str | None, language: str) -> None:

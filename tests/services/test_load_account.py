@@ -33,7 +33,8 @@ def test_creates_everything_in_the_file(engine: Engine) -> None:
     with Session(engine) as session:
         account = session.exec(select(Account)).one()
         assert (account.team_id, account.name, account.currency) == (TEAM, "Acme Support", "EUR")
-        assert account.nudge_after_s == 24 * 3600 and account.expire_after_s == 14 * 86400
+        assert account.nudge_after_s == 24 * 3600
+        assert account.expire_after_s == 14 * 86400
         assert [p.key for p in repo.products(session, account_id=report.account_id)] == [
             "support", "guide", "talk"]
         assert repo.role_of(session, account_id=report.account_id, user_id="U0OWNER") is Role.OWNER

@@ -15,7 +15,7 @@ from tests.conftest import NOW
 from tests.factories import TEAM, make_account
 
 
-@pytest.mark.parametrize("user, role", [
+@pytest.mark.parametrize(("user", "role"), [
     ("U0OWNER", Role.OWNER),
     ("U0BILL", Role.BILLING_ADMIN),
     ("U0ADMIN", Role.ADMIN),
@@ -28,7 +28,8 @@ def test_owner_billing_and_admins_see_the_summary(engine: Engine, user: str, rol
     support, guide, talk = summary.products
     assert (support.seats, support.used, support.free) == (10, 2, 8)
     assert (guide.used, guide.free) == (0, 5)
-    assert talk.full and talk.free == 0
+    assert talk.full
+    assert talk.free == 0
     assert summary.monthly_total == Decimal(115 * 10 + 49 * 5)
 
 

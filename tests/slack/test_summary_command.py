@@ -15,7 +15,7 @@ from tests.slack.conftest import RunningBot
 def _texts(message: object) -> str:
     import json
 
-    return json.dumps(getattr(message, "blocks"), ensure_ascii=False)
+    return json.dumps(message.blocks, ensure_ascii=False)
 
 
 @pytest.fixture
@@ -72,8 +72,10 @@ def test_help(bot: RunningBot, account: None, text: str) -> None:
 def test_anything_else_answers_with_help(bot: RunningBot, account: None, text: str) -> None:
     reply = bot.command("U0ADMIN", text)
     shown = _texts(reply)
-    assert "I don't know" in shown and "`/seats summary`" in shown
-    assert "<!channel>" not in shown and "<@U0OWNER" not in shown
+    assert "I don't know" in shown
+    assert "`/seats summary`" in shown
+    assert "<!channel>" not in shown
+    assert "<@U0OWNER" not in shown
 
 
 def test_workspace_without_an_account_is_told_how_to_set_up(bot: RunningBot) -> None:

@@ -21,7 +21,7 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("path, value, message", [
+@pytest.mark.parametrize(("path", "value", "message"), [
     ("account.plan", "enterprise", "self_service"),  # unknown plan
     ("account.currency", "EURO", "ISO 4217"),  # not a currency code
     ("account.alerts_channel", "#general", "not a Slack channel id"),  # a name, not an id

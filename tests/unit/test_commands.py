@@ -8,7 +8,7 @@ from bot.commands import ShowHelp, ShowSummary, parse
 from bot.durations import format_duration, parse_duration
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("", ShowSummary()),
     ("   ", ShowSummary()),
     ("summary", ShowSummary()),
@@ -25,11 +25,12 @@ def test_parse(text: str, expected: object) -> None:
 
 def test_huge_input_is_cut_short() -> None:
     parsed = parse("x" * 10_000)
-    assert isinstance(parsed, ShowHelp) and parsed.unknown is not None
+    assert isinstance(parsed, ShowHelp)
+    assert parsed.unknown is not None
     assert len(parsed.unknown) <= 501
 
 
-@pytest.mark.parametrize("text, seconds", [("30s", 30), ("15m", 900), ("24h", 86400), ("14d", 1209600)])
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("24h", 86400), ("14d", 1209600)])
 def test_durations_round_trip(text: str, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
     assert parse_duration(format_duration(seconds)).total_seconds() == seconds

@@ -204,7 +204,8 @@ def check_view(ctx: Ctx, view: Any, ptr: str) -> None:
     else:
         ctx.obj(view, ptr, allowed=_HOME_KEYS, required=frozenset({"type", "blocks"}))
     ctx.string(view, "private_metadata", ptr, max_len=MAX_PRIVATE_METADATA, min_len=0)
-    ctx.string(view, "callback_id", ptr, max_len=MAX_ID_LENGTH)
-    ctx.string(view, "external_id", ptr, max_len=MAX_ID_LENGTH)
+    # Slack itself reports "" for an unset callback_id/external_id, so "" is accepted.
+    ctx.string(view, "callback_id", ptr, max_len=MAX_ID_LENGTH, min_len=0)
+    ctx.string(view, "external_id", ptr, max_len=MAX_ID_LENGTH, min_len=0)
     if "blocks" in view:
         check_blocks(ctx, view["blocks"], f"{ptr}/blocks", max_blocks=MAX_VIEW_BLOCKS, min_blocks=1)
