@@ -8,6 +8,7 @@ account file), and the conversation is printed as the people in it see it.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import textwrap
@@ -119,6 +120,9 @@ def _running_bot(workdir: Path) -> Iterator[Stage]:
 
 
 def run_demo() -> int:
+    # The conversation is the output; operational logs would only interleave with it.
+    if logging.getLogger().level < logging.WARNING:
+        logging.getLogger().setLevel(logging.WARNING)
     print("seatbot demo: the real bot, with a local stand-in playing Slack.")
     print("Every line below went through a signed request to seatbot's /slack/events")
     print("and seatbot's own calls to the Slack Web API (here, the stand-in).")

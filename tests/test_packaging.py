@@ -60,4 +60,5 @@ def test_installed_wheel_runs_the_demo_from_elsewhere(wheel: Path, tmp_path: Pat
     demo = subprocess.run([sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "Sièges — Acme Support" in demo.stdout
+    assert "10 sièges · 3 utilisés · 7 libres" in demo.stdout  # French, from the packaged catalog
+    assert "Ask @Olivia Owner and @Bastien Facturation" in demo.stdout

@@ -121,20 +121,22 @@ def apply_submission_ack(ws: Workspace, user_id: str, view_id: str, status: int,
 
 def _submission(ws: Workspace, user_id: str, record: ViewRecord, decoded: Any) -> None:
     stack = ws.stacks.setdefault(user_id, [])
-    action = decoded.get("response_action") if isinstance(decoded, dict) else None
-    if decoded is not None and not isinstance(decoded, dict):
-        raise AckRejected("invalid_payload", ["a view_submission ack must be empty or JSON"])
-    if action is None:
+    if decoded is None or (isinstance(decoded, dict) and "response_action" not in decoded):
         if stack and stack[-1] == record.id:
             stack.pop()
         return
+    if not isinstance(decoded, dict):
+        raise AckRejected("invalid_payload", ["a view_submission ack must be empty or JSON"])
+    action = decoded["response_action"]
     if action == "clear":
         stack.clear()
     elif action == "errors":
         _check_errors(record, decoded.get("errors"))
     elif action in ("update", "push"):
         view = decoded.get("view")
-        problems = validate_view(view) if isinstance(view, dict) else ["view must be an object"]
+        if not isinstance(view, dict):
+            raise AckRejected("invalid_arguments", ["view must be an object"])
+        problems = validate_view(view)
         if problems:
             raise AckRejected("invalid_arguments", problems)
         if action == "update":

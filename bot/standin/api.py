@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from bot.standin.errors import ApiError
 from bot.standin.faults import Fault
-from bot.standin.http import HttpReply, HttpRequest
+from bot.standin.http_service import HttpReply, HttpRequest
 from bot.standin.methods import chat, people, views
 from bot.standin.methods.base import CallContext, Method
 from bot.standin.models import RecordedCall

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -40,6 +39,8 @@ from bot.standin.workspace import ViewRecord
 
 Transport = Literal["http", "socket"]
 EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
+# Keys of an ``actions[]`` entry that are not part of the element's state entry.
+_NOT_STATE = frozenset({"action_id", "block_id", "action_ts", "placeholder"})
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class SlackDriver:
                 status, reply_headers, data = response.status, dict(response.headers.items()), response.read()
         except urllib.error.HTTPError as exc:
             status, reply_headers, data = exc.code, dict(exc.headers.items()), exc.read()
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise AssertionError(f"the bot did not answer within {self.ack_timeout + 2:.0f}s") from None
         return HttpResult(status, reply_headers, data, time.monotonic() - started)
 
@@ -300,7 +301,7 @@ class SlackDriver:
             action = self._action(located, value, selected)
             state = dict(state_values or {})
             if located.block.get("type") == "input":
-                entry = {k: v for k, v in action.items() if k not in ("action_id", "block_id", "action_ts")}
+                entry = {k: v for k, v in action.items() if k not in _NOT_STATE}
                 state.setdefault(located.block["block_id"], {})[action_id] = entry
             ephemeral = record.ephemeral_for is not None
             return payloads.block_actions(
@@ -317,11 +318,8 @@ class SlackDriver:
                 channel={"id": record.channel, "name": channel_name},
                 # Slack does not send the content of ephemeral messages back.
                 message=None if ephemeral else shown,
-                response_url=self.standin_response_url(person.id, record.channel, record.ts),
+                response_url=self.standin.new_response_url(person.id, record.channel, message_ts=record.ts),
             )
-
-    def standin_response_url(self, user_id: str, channel_id: str, message_ts: str) -> str:
-        return self.standin.new_response_url(user_id, channel_id, message_ts=message_ts)
 
     def _displayed(self, person: SlackUser, view: dict[str, Any], *, modal_only: bool) -> ViewRecord:
         """The stored view ``person`` is looking at (top of their modal stack, or Home)."""
@@ -350,26 +348,20 @@ class SlackDriver:
             record = self._displayed(person, view, modal_only=False)
             located = find_element(record.source["blocks"], action_id)
             if located is None:
-                raise AssertionError(
-                    f"no element {action_id!r} on view {record.id}; it has {all_action_ids(record.source['blocks'])}"
-                )
+                present = all_action_ids(record.source["blocks"])
+                raise AssertionError(f"no element {action_id!r} on view {record.id}; it has {present}")
             action = self._action(located, value, selected)
             for block_id, entries in (state_values or {}).items():
                 record.state_values.setdefault(block_id, {}).update(entries)
             if action["type"] != "button":
                 # Slack keeps what a person picked or typed in the view's state.
-                entry = {
-                    k: v
-                    for k, v in action.items()
-                    if k not in ("action_id", "block_id", "action_ts", "placeholder")
-                }
+                entry = {k: v for k, v in action.items() if k not in _NOT_STATE}
                 record.state_values.setdefault(located.block["block_id"], {})[action_id] = entry
             return payloads.block_actions(
                 **self._common(person),
                 trigger_id=ws.new_trigger(person.id),
                 container={"type": "view", "view_id": record.id},
                 action=action,
-                state_values=ws.view_payload(record)["state"]["values"],
                 view=ws.view_payload(record),
             )
 
@@ -425,7 +417,7 @@ class SlackDriver:
                         "block_id": block["block_id"],
                         "action_id": element["action_id"],
                         "channel_id": channel_id,
-                        "response_url": self.standin.workspace_response_url(user_id, channel_id),
+                        "response_url": self.standin.new_response_url(user_id, channel_id),
                     }
                 )
         return found

@@ -22,7 +22,7 @@ class Params:
     def __contains__(self, key: str) -> bool:
         return key in self.raw and self.raw[key] not in (None, "")
 
-    def str(self, key: str) -> str | None:
+    def string(self, key: str) -> str | None:
         value = self.raw.get(key)
         if value is None or value == "":
             return None
@@ -33,18 +33,18 @@ class Params:
         return value
 
     def require(self, key: str, error: str = "invalid_arguments") -> str:
-        value = self.str(key)
+        value = self.string(key)
         if value is None:
             raise ApiError(error, messages=[f"missing required field: {key}"])
         return value
 
-    def bool(self, key: str) -> bool:
+    def flag(self, key: str) -> bool:
         value = self.raw.get(key)
         if isinstance(value, bool):
             return value
         return isinstance(value, (str, int)) and str(value).lower() in ("1", "true")
 
-    def int(self, key: str, default: int) -> int:
+    def integer(self, key: str, default: int) -> int:
         value = self.raw.get(key)
         if value is None or value == "":
             return default
@@ -53,7 +53,7 @@ class Params:
         except (TypeError, ValueError):
             raise ApiError("invalid_arguments", messages=[f"{key} must be an integer"]) from None
 
-    def json(self, key: str, *, error: str) -> Any:
+    def decoded(self, key: str, *, error: str) -> Any:
         """A structured argument that may arrive decoded or as a JSON string."""
         value = self.raw.get(key)
         if isinstance(value, str):

@@ -63,7 +63,7 @@ def block_actions(
     trigger_id: str,
     container: dict[str, Any],
     action: dict[str, Any],
-    state_values: dict[str, Any],
+    state_values: dict[str, Any] | None = None,
     channel: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
     view: dict[str, Any] | None = None,
@@ -87,7 +87,9 @@ def block_actions(
         payload["message"] = message
     if view is not None:
         payload["view"] = view
-    payload["state"] = {"values": state_values}
+    if state_values is not None:
+        # Message payloads carry the message's input state; view payloads keep it in view.state.
+        payload["state"] = {"values": state_values}
     if response_url is not None:
         payload["response_url"] = response_url
     payload["actions"] = [action]

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.standin.api import WebApi
 from bot.standin.blockkit import MAX_MESSAGE_TEXT, normalize_blocks, validate_message_blocks
-from bot.standin.http import HttpReply, HttpRequest
+from bot.standin.http_service import HttpReply, HttpRequest
 from bot.standin.models import RecordedCall
 from bot.standin.workspace import (
     RESPONSE_URL_MAX_USES,
@@ -113,6 +113,7 @@ def handle(api: WebApi, request: HttpRequest, key: str) -> HttpReply | None:
     ws = api.ws
     body: Any = None
     warnings: list[str] = []
+    result: dict[str, Any]
     with ws.lock:
         fault = api.take_fault("response_url")
     if fault is not None:

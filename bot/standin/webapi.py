@@ -18,10 +18,10 @@ from bot.standin import response_urls
 from bot.standin.api import WebApi, json_reply
 from bot.standin.errors import ApiError
 from bot.standin.faults import Fault
-from bot.standin.http import HttpReply, HttpRequest, HttpService
+from bot.standin.http_service import HttpReply, HttpRequest, HttpService
 from bot.standin.inspection import Inspection
-from bot.standin.models import SlackUser
-from bot.standin.workspace import ChannelRecord, Workspace
+from bot.standin.models import Message, SlackUser
+from bot.standin.workspace import ChannelRecord, MessageRecord, Workspace
 
 if TYPE_CHECKING:
     from bot.standin.socket_mode import SocketService
@@ -155,6 +155,21 @@ class SlackStandIn(Inspection):
             channel = self._ws.channels.get(channel_id)
             return channel.name if channel else None
 
+    def add_message(self, channel: str, user_id: str, text: str, *, thread_ts: str | None = None) -> Message:
+        """Record a message a person wrote (it did not go through the API).
+
+        Deliver the matching ``message`` event with :meth:`SlackDriver.event` if
+        the bot should hear about it.
+        """
+        with self._ws.lock:
+            if channel not in self._ws.channels or user_id not in self._ws.users:
+                raise AssertionError(f"unknown channel {channel} or user {user_id}")
+            record = self._ws.add_message(
+                MessageRecord(channel, self._ws.next_ts(), text, [], user_id, thread_ts=thread_ts)
+            )
+            self._ws.notify()
+            return record.snapshot()
+
     def new_trigger_id(self, user_id: str | None = None) -> str:
         """A trigger_id as an interaction by ``user_id`` would carry (valid 3 s, once)."""
         with self._ws.lock:
@@ -217,13 +232,38 @@ class SlackStandIn(Inspection):
         *,
         accepts_response_payload: bool | None = None,
         timeout: float = 5.0,
+        extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Push an envelope to the connected Socket Mode client and return its ack."""
+        """Push a Socket Mode envelope to the connected client and return its ack.
+
+        ``accepts_response_payload`` defaults to what Slack sets for the type:
+        true for slash commands, view submissions and block suggestions.
+        ``extra`` adds envelope fields (``retry_attempt``, ``retry_reason``).
+        """
         if self._socket is None:
             raise AssertionError("no Socket Mode client ever called apps.connections.open")
         return self._socket.send(
-            envelope_type, payload, accepts_response_payload=accepts_response_payload, timeout=timeout
+            envelope_type,
+            payload,
+            accepts_response_payload=accepts_response_payload,
+            timeout=timeout,
+            extra=extra,
         )
+
+    def socket_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send Socket Mode clients a ``disconnect`` message (they should reconnect)."""
+        if self._socket is not None:
+            self._socket.disconnect(reason)
+
+    @property
+    def socket_connections(self) -> int:
+        """How many Socket Mode clients are connected right now."""
+        return self._socket.connected if self._socket is not None else 0
+
+    @property
+    def socket_connects(self) -> int:
+        """How many Socket Mode connections were ever accepted (grows on reconnect)."""
+        return self._socket.connects if self._socket is not None else 0
 
     # -- HTTP routing ----------------------------------------------------------
 

@@ -202,6 +202,10 @@ class Workspace:
                 raise ApiError("is_archived")
             return self.im_for(channel_id)
         channel = self.channels.get(channel_id)
+        if channel is None and allow_user:
+            # chat.postMessage/postEphemeral also accept a channel name ("#general").
+            name = channel_id.removeprefix("#")
+            channel = next((c for c in self.channels.values() if c.name == name and not c.im_user), None)
         if channel is None:
             raise ApiError("channel_not_found")
         if channel.im_user is not None and self.users[channel.im_user].deleted:

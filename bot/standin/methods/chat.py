@@ -8,7 +8,7 @@ from bot.standin.blockkit import MAX_MESSAGE_TEXT, normalize_blocks, validate_me
 from bot.standin.errors import ApiError
 from bot.standin.methods.base import CallContext, Method
 from bot.standin.params import Params
-from bot.standin.workspace import MessageRecord
+from bot.standin.workspace import ChannelRecord, MessageRecord
 
 _COMMON = frozenset(
     {
@@ -39,7 +39,7 @@ def parse_blocks(params: Params) -> list[dict[str, Any]] | None:
     """
     if "blocks" not in params.raw or params.raw["blocks"] is None:
         return None
-    blocks = params.json("blocks", error="invalid_blocks_format")
+    blocks = params.decoded("blocks", error="invalid_blocks_format")
     if not isinstance(blocks, list):
         raise ApiError("invalid_blocks_format", messages=["blocks must be an array"])
     errors = validate_message_blocks(blocks)
@@ -49,8 +49,8 @@ def parse_blocks(params: Params) -> list[dict[str, Any]] | None:
 
 
 def parse_text(params: Params) -> str | None:
-    text = params.str("text")
-    markdown = params.str("markdown_text")
+    text = params.string("text")
+    markdown = params.string("markdown_text")
     if markdown is not None:
         if text is not None or "blocks" in params:
             raise ApiError("markdown_text_conflict")
@@ -65,7 +65,7 @@ def parse_text(params: Params) -> str | None:
 def _metadata(params: Params) -> dict[str, Any] | None:
     if "metadata" not in params:
         return None
-    metadata = params.json("metadata", error="invalid_metadata_format")
+    metadata = params.decoded("metadata", error="invalid_metadata_format")
     if not isinstance(metadata, dict) or not {"event_type", "event_payload"} <= metadata.keys():
         raise ApiError("invalid_metadata_format", messages=["metadata needs event_type and event_payload"])
     return metadata
@@ -75,7 +75,7 @@ def _content(ctx: CallContext) -> tuple[str, list[dict[str, Any]]]:
     """Text and blocks of a new message; enforces no_text and warns on a missing fallback."""
     text = parse_text(ctx.params)
     blocks = parse_blocks(ctx.params) or []
-    attachments = ctx.params.json("attachments", error="invalid_attachments")
+    attachments = ctx.params.decoded("attachments", error="invalid_attachments")
     if not text and not blocks and not attachments:
         raise ApiError("no_text")
     if blocks and not text:
@@ -85,9 +85,19 @@ def _content(ctx: CallContext) -> tuple[str, list[dict[str, Any]]]:
     return text or "", blocks
 
 
+def _target(ctx: CallContext) -> ChannelRecord:
+    """The conversation a new message goes to (id, user id, or name like Slack)."""
+    given = ctx.params.string("channel")
+    channel = ctx.ws.resolve_channel(given, allow_user=True)
+    if given not in (channel.id, channel.im_user):
+        # Works in Slack, but breaks when the channel is renamed.
+        ctx.warnings.append("channel_name_used")
+    return channel
+
+
 def post_message(ctx: CallContext) -> dict[str, Any]:
     ws, p = ctx.ws, ctx.params
-    channel = ws.resolve_channel(p.str("channel"), allow_user=True)
+    channel = _target(ctx)
     text, blocks = _content(ctx)
     ts = ws.next_ts()
     record = ws.add_message(
@@ -97,7 +107,7 @@ def post_message(ctx: CallContext) -> dict[str, Any]:
             text=text,
             blocks=normalize_blocks(blocks, ts),
             user=ws.bot_user_id,
-            thread_ts=p.str("thread_ts"),
+            thread_ts=p.string("thread_ts"),
             metadata=_metadata(p),
         )
     )
@@ -106,7 +116,7 @@ def post_message(ctx: CallContext) -> dict[str, Any]:
 
 def post_ephemeral(ctx: CallContext) -> dict[str, Any]:
     ws, p = ctx.ws, ctx.params
-    channel = ws.resolve_channel(p.str("channel"), allow_user=True)
+    channel = _target(ctx)
     user_id = p.require("user", error="user_not_in_channel")
     user = ws.users.get(user_id)
     in_channel = user is not None and not user.deleted
@@ -126,7 +136,7 @@ def post_ephemeral(ctx: CallContext) -> dict[str, Any]:
             blocks=normalize_blocks(blocks, ts),
             user=ws.bot_user_id,
             ephemeral_for=user_id,
-            thread_ts=p.str("thread_ts"),
+            thread_ts=p.string("thread_ts"),
         )
     )
     return {"ok": True, "message_ts": ts}
@@ -134,7 +144,7 @@ def post_ephemeral(ctx: CallContext) -> dict[str, Any]:
 
 def _own_message(ctx: CallContext, forbidden: str) -> MessageRecord:
     ws, p = ctx.ws, ctx.params
-    channel = ws.resolve_channel(p.str("channel"), allow_user=False)
+    channel = ws.resolve_channel(p.string("channel"), allow_user=False)
     ts = p.require("ts", error="message_not_found")
     record = ws.find_message(channel.id, ts)
     if record is None or record.ephemeral_for is not None:

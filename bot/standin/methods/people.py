@@ -80,7 +80,7 @@ def users_info(ctx: CallContext) -> dict[str, Any]:
     user = ctx.ws.users.get(user_id)
     if user is None:
         raise ApiError("user_not_found")
-    return {"ok": True, "user": user_object(ctx.ws, user, include_locale=ctx.params.bool("include_locale"))}
+    return {"ok": True, "user": user_object(ctx.ws, user, include_locale=ctx.params.flag("include_locale"))}
 
 
 def _encode_cursor(user_id: str) -> str:
@@ -102,18 +102,18 @@ def users_list(ctx: CallContext) -> dict[str, Any]:
     ws, p = ctx.ws, ctx.params
     users = list(ws.users.values())
     start = 0
-    cursor = p.str("cursor")
+    cursor = p.string("cursor")
     if cursor:
         wanted = _decode_cursor(cursor)
         ids = [u.id for u in users]
         if wanted not in ids:
             raise ApiError("invalid_cursor")
         start = ids.index(wanted)
-    limit = min(p.int("limit", 0), 1000)
+    limit = min(p.integer("limit", 0), 1000)
     end = len(users) if limit <= 0 else start + limit
     page = users[start:end]
     next_cursor = _encode_cursor(users[end].id) if end < len(users) else ""
-    include_locale = p.bool("include_locale")
+    include_locale = p.flag("include_locale")
     return {
         "ok": True,
         "members": [user_object(ws, u, include_locale=include_locale) for u in page],
@@ -133,7 +133,7 @@ def _check_user(ws: Workspace, user_id: str) -> None:
 def conversations_open(ctx: CallContext) -> dict[str, Any]:
     """Open (or find) the bot's DM with one person, or a group DM with several."""
     ws, p = ctx.ws, ctx.params
-    channel_id, users_arg = p.str("channel"), p.str("users")
+    channel_id, users_arg = p.string("channel"), p.string("users")
     if channel_id:
         channel = ws.channels.get(channel_id)
         if channel is None or (channel.im_user is None and not channel.mpim_users):
@@ -142,7 +142,7 @@ def conversations_open(ctx: CallContext) -> dict[str, Any]:
             "ok": True,
             "no_op": True,
             "already_open": True,
-            "channel": _channel_obj(channel, p.bool("return_im")),
+            "channel": _channel_obj(channel, p.flag("return_im")),
         }
     if not users_arg:
         raise ApiError("users_list_not_supplied")
@@ -160,7 +160,7 @@ def conversations_open(ctx: CallContext) -> dict[str, Any]:
         existed = bool(found)
         channel = found[0] if found else ChannelRecord(id=ws.new_id("G"), name="mpdm", mpim_users=members)
         ws.channels[channel.id] = channel
-    body: dict[str, Any] = {"ok": True, "channel": _channel_obj(channel, p.bool("return_im"))}
+    body: dict[str, Any] = {"ok": True, "channel": _channel_obj(channel, p.flag("return_im"))}
     if existed:
         body.update(no_op=True, already_open=True)
     return body

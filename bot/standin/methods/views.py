@@ -18,7 +18,7 @@ from bot.standin.workspace import MAX_VIEW_STACK, ViewRecord, Workspace
 
 def _parse_view(ctx: CallContext, *, kind: str | None) -> dict[str, Any]:
     """The ``view`` argument validated; errors come back as invalid_arguments like Slack's."""
-    view = ctx.params.json("view", error="invalid_arguments")
+    view = ctx.params.decoded("view", error="invalid_arguments")
     if view is None:
         raise ApiError("invalid_arguments", messages=["missing required field: view"])
     if not isinstance(view, dict):
@@ -56,7 +56,9 @@ def _new_record(
 def views_open(ctx: CallContext) -> dict[str, Any]:
     ws = ctx.ws
     view = _parse_view(ctx, kind="modal")
-    trigger = ws.exchange_trigger(ctx.params.str("trigger_id") or ctx.params.str("interactivity_pointer"))
+    trigger = ws.exchange_trigger(
+        ctx.params.string("trigger_id") or ctx.params.string("interactivity_pointer")
+    )
     ws.check_external_id(view, owner=None)
     user_id = trigger.user_id or ""
     record = _new_record(ws, user_id, view, root=None, previous=None)
@@ -68,7 +70,9 @@ def views_open(ctx: CallContext) -> dict[str, Any]:
 def views_push(ctx: CallContext) -> dict[str, Any]:
     ws = ctx.ws
     view = _parse_view(ctx, kind="modal")
-    trigger = ws.exchange_trigger(ctx.params.str("trigger_id") or ctx.params.str("interactivity_pointer"))
+    trigger = ws.exchange_trigger(
+        ctx.params.string("trigger_id") or ctx.params.string("interactivity_pointer")
+    )
     user_id = trigger.user_id or ""
     stack = ws.stacks.get(user_id, [])
     if not stack:
@@ -83,7 +87,7 @@ def views_push(ctx: CallContext) -> dict[str, Any]:
 
 def views_update(ctx: CallContext) -> dict[str, Any]:
     ws, p = ctx.ws, ctx.params
-    view_id, external_id = p.str("view_id"), p.str("external_id")
+    view_id, external_id = p.string("view_id"), p.string("external_id")
     if not view_id and not external_id:
         raise ApiError("invalid_arguments", messages=["view_id or external_id is required"])
     view = _parse_view(ctx, kind=None)
@@ -92,7 +96,7 @@ def views_update(ctx: CallContext) -> dict[str, Any]:
         raise ApiError("not_found")
     if view["type"] != record.source["type"]:
         raise ApiError("invalid_arguments", messages=["a view cannot change its type"])
-    given_hash = p.str("hash")
+    given_hash = p.string("hash")
     if given_hash is not None and given_hash != record.hash:
         raise ApiError("hash_conflict")
     ws.check_external_id(view, owner=record.id)
@@ -126,7 +130,7 @@ def views_publish(ctx: CallContext) -> dict[str, Any]:
     view = _parse_view(ctx, kind="home")
     home_id = ws.homes.get(user_id)
     record = ws.views.get(home_id) if home_id else None
-    given_hash = p.str("hash")
+    given_hash = p.string("hash")
     if given_hash is not None and (record is None or given_hash != record.hash):
         raise ApiError("hash_conflict")
     ws.check_external_id(view, owner=home_id)

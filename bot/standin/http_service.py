@@ -90,8 +90,9 @@ class HttpService:
 
     def __init__(self, host: str, port: int, router: Router) -> None:
         self._server = _Server((host, port), router)
+        # A short poll interval keeps stop() fast: shutdown() waits for one poll.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="slack-standin-http", daemon=True
+            target=self._server.serve_forever, args=(0.02,), name="slack-standin-http", daemon=True
         )
 
     @property
