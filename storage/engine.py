@@ -25,9 +25,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy, not pysqlite, open transactions, so that BEGIN IMMEDIATE
-        # can be used where a write lock must be taken up front.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Let SQLAlchemy, not pysqlite, open transactions, so that writers can take
+        # the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
+        # reads, then writes after another writer committed, fails at once in WAL
+        # mode instead of waiting its turn.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -43,13 +45,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    immediate = connection.get_execution_options().get(WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "seatbot_write"
+
+
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
+def unit_of_work(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One transaction: committed if the block succeeds, rolled back otherwise.
 
-    Repositories never commit; services run inside one of these.
+    Repositories never commit; services run inside one of these. `write=True`
+    takes SQLite's write lock at BEGIN, so concurrent writers queue (busy
+    timeout) instead of failing; PostgreSQL relies on row locks and
+    conditional updates instead.
     """
-    with Session(engine, expire_on_commit=False) as session:
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

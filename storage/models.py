@@ -192,6 +192,8 @@ class ChangeRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     requester_id: str = Field(max_length=SLACK_ID)
+    direct: bool = False
+    """A change the owner or a billing admin made directly: recorded as applied at once."""
     justification: str = Field(default="", sa_type=Text)
     status: str = Field(default=RequestStatus.PENDING.value, max_length=20, index=True)
     created_at: datetime = _utc()
@@ -223,6 +225,9 @@ class ChangeRequestLine(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     from_seats: int
     to_seats: int
+    releases: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    """For a reduction below usage: the agents, most recently assigned first,
+    who lose their seat. Approval applies exactly these, or refuses if usage moved."""
 
 
 class SlackMessage(SQLModel, table=True):
@@ -265,6 +270,8 @@ __all__ = [
     "AuditEvent",
     "ChangeRequest",
     "ChangeRequestLine",
+    "OutboxMessage",
+    "OutboxStatus",
     "Plan",
     "Product",
     "RequestStatus",
@@ -273,3 +280,54 @@ __all__ = [
     "SeatAssignment",
     "SlackMessage",
 ]
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    """Gave up: Slack said the message can never be delivered (e.g. channel_not_found)."""
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to someone other than the clicking person, stored in the same
+    transaction as the change that causes it and delivered after commit.
+
+    What to say is rendered at delivery time from `kind` + the current state
+    (so a retried approval DM already shows a decision taken meanwhile);
+    `dedupe_key` makes enqueueing idempotent; `claimed_until` is a lease so
+    that several replicas never send the same row at once.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe"),
+        CheckConstraint(_in("status", [s.value for s in OutboxStatus]), name="ck_outbox_status"),
+        CheckConstraint(_in("action", ["post", "update"]), name="ck_outbox_action"),
+        CheckConstraint("attempts >= 0", name="ck_outbox_attempts"),
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="change_request.id", index=True)
+    kind: str = Field(max_length=40)
+    action: str = Field(default="post", max_length=10)
+    recipient: str = Field(max_length=SLACK_ID)
+    """User id (delivered as a DM) or channel id."""
+    slack_message_id: int | None = Field(default=None, foreign_key="slack_message.id")
+    """For `update`: the stored message to rewrite."""
+    params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    dedupe_key: str = Field(max_length=200)
+    status: str = Field(default=OutboxStatus.PENDING.value, max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    claimed_until: datetime | None = _utc(default=None)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(default=None)
