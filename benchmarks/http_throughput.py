@@ -52,8 +52,11 @@ def _account_file(path: Path) -> None:
 def _signed(body: bytes) -> dict[str, str]:
     ts = str(int(time.time()))
     sig = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={sig}",
-            "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={sig}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
 def main() -> None:
@@ -69,21 +72,46 @@ def main() -> None:
             slack.add_user(SlackUser(id=user, name=user.lower(), real_name=user))
         _account_file(work / "account.yml")
         port = _free_port()
-        env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": slack.api_url, "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
-               "SEATBOT_CONFIG": str(work / "account.yml"), "SEATBOT_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+            "SEATBOT_CONFIG": str(work / "account.yml"),
+            "SEATBOT_LOG_LEVEL": "WARNING",
+        }
         server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--threads", str(args.threads)], env=env, cwd=work)
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--threads",
+                str(args.threads),
+            ],
+            env=env,
+            cwd=work,
+        )
         try:
             _wait_healthy(port)
             bodies = [
-                urllib.parse.urlencode({
-                    "token": "x", "team_id": "T0SEATBOT", "user_id": ADMINS[i % len(ADMINS)],
-                    "command": "/seats", "text": "", "channel_id": "C0GENERAL",
-                    "response_url": slack.new_response_url(ADMINS[i % len(ADMINS)], "C0GENERAL"),
-                    "trigger_id": slack.new_trigger_id(),
-                }).encode()
+                urllib.parse.urlencode(
+                    {
+                        "token": "x",
+                        "team_id": "T0SEATBOT",
+                        "user_id": ADMINS[i % len(ADMINS)],
+                        "command": "/seats",
+                        "text": "",
+                        "channel_id": "C0GENERAL",
+                        "response_url": slack.new_response_url(ADMINS[i % len(ADMINS)], "C0GENERAL"),
+                        "trigger_id": slack.new_trigger_id(),
+                    }
+                ).encode()
                 for i in range(args.requests)
             ]
             latencies: list[float] = []
@@ -129,10 +157,14 @@ def main() -> None:
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     print(f"clients={args.clients} requests={args.requests} server_threads={args.threads}")
-    print(f"acks:     {args.requests / acked:8.0f} req/s   p50 {p(0.5):6.1f} ms   p99 {p(0.99):6.1f} ms"
-          f"   mean {statistics.mean(latencies) * 1000:6.1f} ms   non-200: {errors}")
-    print(f"answers:  {answered}/{args.requests} ephemeral answers delivered in {done:.1f} s "
-          f"({answered / done:.0f}/s end to end)")
+    print(
+        f"acks:     {args.requests / acked:8.0f} req/s   p50 {p(0.5):6.1f} ms   p99 {p(0.99):6.1f} ms"
+        f"   mean {statistics.mean(latencies) * 1000:6.1f} ms   non-200: {errors}"
+    )
+    print(
+        f"answers:  {answered}/{args.requests} ephemeral answers delivered in {done:.1f} s "
+        f"({answered / done:.0f}/s end to end)"
+    )
 
 
 def _wait_healthy(port: int) -> None:

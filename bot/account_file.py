@@ -176,9 +176,7 @@ class AccountFile(_Strict):
                 continue
             seats = suites.setdefault(product.suite, product.seats)
             if seats != product.seats:
-                raise ValueError(
-                    f"products of suite {product.suite!r} must have the same number of seats"
-                )
+                raise ValueError(f"products of suite {product.suite!r} must have the same number of seats")
         if self.account.plan is Plan.SALES_ASSISTED and not self.account.sales_contact:
             raise ValueError("a sales_assisted account needs account.sales_contact")
         licensed = {p.key: p.seats for p in self.products}

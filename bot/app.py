@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.delivery.sender import Sender
 from bot.deps import CONTEXT_KEY, Deps, utcnow
 from bot.slack.client import make_web_client
 from bot.slack.users import UserDirectory
@@ -48,7 +49,14 @@ def create_app(
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener"),
     )
-    deps = Deps(engine=engine, users=UserDirectory(client), clock=clock)
+    users = UserDirectory(client)
+    deps = Deps(
+        engine=engine,
+        client=client,
+        users=users,
+        sender=Sender(engine=engine, client=client, users=users),
+        clock=clock,
+    )
 
     @app.middleware
     def provide_deps(context: BoltContext, next: Callable[[], Any]) -> Any:

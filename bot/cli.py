@@ -45,8 +45,9 @@ def main(log_level: str | None) -> None:
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256),
-              help="Requests served at once.")
+@click.option(
+    "--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests served at once."
+)
 def serve(host: str, port: int, threads: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
     from bot.app import create_app
@@ -81,8 +82,12 @@ def socket() -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--team", "team_id", default=None,
-              help="Slack team id (T…); default: account.team_id in the file, else the bot token's team.")
+@click.option(
+    "--team",
+    "team_id",
+    default=None,
+    help="Slack team id (T…); default: account.team_id in the file, else the bot token's team.",
+)
 def load(file: Path, team_id: str | None) -> None:
     """Create or update an account from FILE (idempotent)."""
     from bot.loading import LoadFailed, load_file
@@ -140,8 +145,9 @@ def _check_token(settings: Settings) -> None:
     from bot.slack.client import make_web_client
 
     assert settings.slack_bot_token is not None
-    client = make_web_client(token=settings.slack_bot_token.get_secret_value(),
-                             base_url=settings.slack_api_url)
+    client = make_web_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
     try:
         identity = client.auth_test()
     except SlackApiError as exc:

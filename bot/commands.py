@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -20,9 +21,40 @@ class ShowHelp:
     """What the person typed that we did not understand, if anything."""
 
 
-SeatsCommand = ShowSummary | ShowHelp
+@dataclass(frozen=True)
+class Amount:
+    """`+5` (add), `-2` (remove) or `12` (set to)."""
 
-_ALIASES: dict[str, SeatsCommand] = {
+    relative: bool
+    value: int
+
+    def apply_to(self, seats: int) -> int:
+        return seats + self.value if self.relative else self.value
+
+
+@dataclass(frozen=True)
+class OpenChange:
+    """`/seats request [product] [±N|N]` and `/seats manage`: open the change modal."""
+
+    product: str | None = None
+    amount: Amount | None = None
+    bad_amount: str | None = None
+    """Text where a number was expected (reported instead of opening the modal)."""
+
+
+@dataclass(frozen=True)
+class ListRequests:
+    pass
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    pass
+
+
+SeatsCommand = ShowSummary | ShowHelp | OpenChange | ListRequests | Withdraw
+
+_SIMPLE: dict[str, SeatsCommand] = {
     "": ShowSummary(),
     "summary": ShowSummary(),
     "status": ShowSummary(),
@@ -30,7 +62,15 @@ _ALIASES: dict[str, SeatsCommand] = {
     "help": ShowHelp(),
     "aide": ShowHelp(),
     "?": ShowHelp(),
+    "manage": OpenChange(),
+    "gérer": OpenChange(),
+    "requests": ListRequests(),
+    "demandes": ListRequests(),
+    "withdraw": Withdraw(),
+    "retirer": Withdraw(),
 }
+_REQUEST = {"request", "demander", "demande", "buy", "acheter"}
+_AMOUNT = re.compile(r"^([+-]?)(\d{1,9})$")
 
 
 def parse(text: str) -> SeatsCommand:
@@ -40,7 +80,24 @@ def parse(text: str) -> SeatsCommand:
         return ShowHelp(unknown=cleaned[:MAX_COMMAND_TEXT] + "…")
     words = cleaned.split()
     verb = words[0].lower() if words else ""
-    command = _ALIASES.get(verb)
+    if verb in _REQUEST:
+        return _request(words[1:])
+    command = _SIMPLE.get(verb)
     if command is None or len(words) > 1:
         return ShowHelp(unknown=cleaned)
     return command
+
+
+def _request(words: list[str]) -> OpenChange:
+    product: str | None = None
+    amount: Amount | None = None
+    for word in words:
+        normalised = unicodedata.normalize("NFKC", word)
+        match = _AMOUNT.match(normalised)
+        if match and amount is None:
+            amount = Amount(relative=bool(match[1]), value=int(match[2]) * (-1 if match[1] == "-" else 1))
+        elif product is None and not normalised.lstrip("+-").isdigit() and amount is None:
+            product = word
+        else:
+            return OpenChange(product=product, bad_amount=word[:40])
+    return OpenChange(product=product, amount=amount)

@@ -48,8 +48,10 @@ class Settings(BaseSettings):
 
     def require(self, mode: str) -> None:
         """Fail with one clear message if `mode` (serve | socket) lacks credentials."""
-        needed = {"serve": ["slack_bot_token", "slack_signing_secret"],
-                  "socket": ["slack_bot_token", "slack_app_token"]}[mode]
+        needed = {
+            "serve": ["slack_bot_token", "slack_signing_secret"],
+            "socket": ["slack_bot_token", "slack_app_token"],
+        }[mode]
         missing = [name.upper() for name in needed if getattr(self, name) is None]
         if missing:
             raise MissingCredentials(missing, mode)

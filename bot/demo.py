@@ -33,8 +33,9 @@ TEAM = "T0SEATBOT"
 CAST = [
     SlackUser(id="U0OWNER", name="olivia", real_name="Olivia Owner", locale="en-US"),
     SlackUser(id="U0BILL", name="bastien", real_name="Bastien Facturation", locale="fr-FR"),
-    SlackUser(id="U0ADMIN", name="alex", real_name="Alex Admin", locale="en-GB", tz="Europe/London",
-              tz_offset=0),
+    SlackUser(
+        id="U0ADMIN", name="alex", real_name="Alex Admin", locale="en-GB", tz="Europe/London", tz_offset=0
+    ),
     SlackUser(id="U0ADMIN2", name="amelie", real_name="Amélie Admin", locale="fr-FR"),
     SlackUser(id="U0AG1", name="ana", real_name="Ana Agent"),
     SlackUser(id="U0AG2", name="bo", real_name="Bo Agent"),
@@ -72,8 +73,7 @@ class Stage:
         self.out(f"\n{self.who(user_id)} types:  /seats {text}".rstrip())
         response = self.driver.slash_command(user_id, text)
         self.out(f"  (Slack gets HTTP {response.status} from seatbot)")
-        reply = self.slack.wait_for(
-            lambda: self.slack.ephemerals(user_id)[before:] or None, timeout=10)[-1]
+        reply = self.slack.wait_for(lambda: self.slack.ephemerals(user_id)[before:] or None, timeout=10)[-1]
         self.out("  seatbot, only visible to you:")
         self.out(_indent(render_message(reply.blocks, reply.text, names=self.name)))
 
@@ -108,11 +108,13 @@ def _running_bot(workdir: Path) -> Iterator[Stage]:
         app = create_app(settings, engine=engine)
         server = start_in_background(SeatbotWSGI(app, engine))
         try:
-            driver = SlackDriver(bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET,
-                                 standin=slack)
+            driver = SlackDriver(
+                bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET, standin=slack
+            )
             stage = Stage(slack, driver, print)
-            stage.out(f"Loaded {example_account_file().name}: {len(report.changes)} change(s), "
-                      "account ready.")
+            stage.out(
+                f"Loaded {example_account_file().name}: {len(report.changes)} change(s), account ready."
+            )
             yield stage
         finally:
             server.stop()

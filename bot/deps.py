@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.delivery.sender import Sender
 from bot.slack.users import UserDirectory
 
 CONTEXT_KEY = "seatbot"
@@ -22,8 +24,14 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class Deps:
     engine: Engine
+    client: WebClient
     users: UserDirectory
+    sender: Sender
     clock: Callable[[], datetime] = utcnow
+
+    def deliver(self) -> None:
+        """Send what the last transaction queued (called after commit, after the ack)."""
+        self.sender.deliver_due(now=self.clock())
 
 
 def deps_of(context: Any) -> Deps:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class SeatbotError(Exception):
@@ -35,3 +37,70 @@ class InvalidInput(SeatbotError):
         self.code = code
         self.field = field
         self.facts = facts
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rule a draft breaks. `field` is a product key, `justification`,
+    `confirm_downgrade`, or None for the draft as a whole."""
+
+    code: str
+    field: str | None
+    facts: Mapping[str, object] = field(default_factory=dict)
+
+
+class DraftRejected(SeatbotError):
+    """The seat change as drafted breaks rules; nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(", ".join(p.code for p in problems))
+        self.problems = list(problems)
+
+
+class RequestsDisabled(SeatbotError):
+    """The account does not let admins send change requests; `owner` can change that."""
+
+    def __init__(self, owner: str | None) -> None:
+        super().__init__("change requests are disabled")
+        self.owner = owner
+
+
+class AlreadyPending(SeatbotError):
+    """The requester already has a pending request (one at a time)."""
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(f"request {request_id} is pending")
+        self.request_id = request_id
+
+
+class RequestNotFound(SeatbotError):
+    def __init__(self, request_id: int | None) -> None:
+        super().__init__(f"no request {request_id}")
+        self.request_id = request_id
+
+
+class NothingToWithdraw(SeatbotError):
+    """The person has no pending request."""
+
+
+class OwnRequest(SeatbotError):
+    """Nobody decides their own request."""
+
+
+class AlreadyDecided(SeatbotError):
+    """Someone (or something: withdrawal, expiry) closed the request first."""
+
+    def __init__(self, request_id: int, status: str, by: str | None, at: datetime | None) -> None:
+        super().__init__(f"request {request_id} is already {status}")
+        self.request_id = request_id
+        self.status = status
+        self.by = by
+        self.at = at
+
+
+class NoLongerApplicable(SeatbotError):
+    """Seat counts or usage moved since the request was drafted; it stays pending."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(", ".join(p.code for p in problems))
+        self.problems = list(problems)

@@ -47,6 +47,7 @@ def _team_of_token(settings: Settings) -> str:
             "which workspace is this account for? Give --team T…, set account.team_id in the file, "
             "or set SLACK_BOT_TOKEN so seatbot can ask Slack"
         )
-    client = make_web_client(token=settings.slack_bot_token.get_secret_value(),
-                             base_url=settings.slack_api_url)
+    client = make_web_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
     return str(client.auth_test()["team_id"])

@@ -77,16 +77,19 @@ class RunningServer:
 
 def serve(wsgi: SeatbotWSGI, *, host: str, port: int, threads: int) -> None:
     """Serve in the foreground until interrupted."""
-    server = create_server(wsgi, host=host, port=port, threads=threads, ident="seatbot",
-                           max_request_body_size=MAX_BODY)
+    server = create_server(
+        wsgi, host=host, port=port, threads=threads, ident="seatbot", max_request_body_size=MAX_BODY
+    )
     logger.info("serving host=%s port=%s threads=%s", host, port, threads)
     server.run()
 
 
-def start_in_background(wsgi: SeatbotWSGI, *, host: str = "127.0.0.1", port: int = 0,
-                        threads: int = 16) -> RunningServer:
-    server = create_server(wsgi, host=host, port=port, threads=threads, ident="seatbot",
-                           max_request_body_size=MAX_BODY)
+def start_in_background(
+    wsgi: SeatbotWSGI, *, host: str = "127.0.0.1", port: int = 0, threads: int = 16
+) -> RunningServer:
+    server = create_server(
+        wsgi, host=host, port=port, threads=threads, ident="seatbot", max_request_body_size=MAX_BODY
+    )
     thread = threading.Thread(target=server.run, name="seatbot-http", daemon=True)
     thread.start()
     bound_port = server.effective_port  # type: ignore[union-attr]

@@ -6,13 +6,25 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from sqlmodel import Session
 
-from bot.commands import ShowHelp, ShowSummary, parse
+from bot.commands import ListRequests, OpenChange, ShowHelp, ShowSummary, Withdraw, parse
 from bot.deps import deps_of
+from bot.errors import InvalidInput, SeatbotError
+from bot.messages.errors import error_reply
 from bot.messages.help import help_reply
+from bot.messages.reply import Reply
+from bot.messages.requests import requests_list, simple
 from bot.messages.summary import summary_reply
+from bot.services.decisions import withdraw
+from bot.services.request_lists import overview
 from bot.services.summary import subscription_summary
 from handlers.answer import answer
+from handlers.approvals import explain
+from handlers.change_modal import open_modal
+from handlers.home import refresh_homes
+from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +33,9 @@ def register(app: App) -> None:
     app.command("/seats")(seats)
 
 
-def seats(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def seats(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
     ack()  # everything below runs after Slack has its answer
     deps = deps_of(context)
     user_id, team_id = command["user_id"], command["team_id"]
@@ -30,8 +44,45 @@ def seats(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltCont
     logger.info("command team=%s user=%s parsed=%s", team_id, user_id, type(parsed).__name__)
     match parsed:
         case ShowSummary():
-            reply = answer(deps, language, lambda session: summary_reply(
-                subscription_summary(session, team_id=team_id, user_id=user_id), language))
+            reply = answer(
+                deps,
+                language,
+                lambda session: summary_reply(
+                    subscription_summary(session, team_id=team_id, user_id=user_id), language
+                ),
+            )
         case ShowHelp(unknown=unknown):
             reply = help_reply(language, unknown=unknown or None)
+        case OpenChange(bad_amount=bad) if bad is not None:
+            reply = error_reply(InvalidInput("bad_amount", text=bad), language)
+        case OpenChange() as wanted:
+            refusal = open_modal(
+                deps,
+                client,
+                trigger_id=command["trigger_id"],
+                team_id=team_id,
+                user_id=user_id,
+                language=language,
+                command=wanted,
+            )
+            if refusal is None:
+                return  # the modal is open; nothing to say in the channel
+            reply = refusal
+        case ListRequests():
+            reply = answer(deps, language, lambda session: _requests(session, team_id, user_id, language))
+        case Withdraw():
+            try:
+                with unit_of_work(deps.engine, write=True) as session:
+                    request = withdraw(session, team_id=team_id, user_id=user_id, now=deps.clock())
+            except SeatbotError as error:
+                reply = explain(error, 0, language)
+            else:
+                reply = simple("withdrawn", language, id=request.id)
+                deps.deliver()
+                refresh_homes(deps, client, team_id=team_id, user_ids=[user_id])
     respond(**reply.payload(), response_type="ephemeral")
+
+
+def _requests(session: Session, team_id: str, user_id: str, language: str) -> Reply:
+    listed = overview(session, team_id=team_id, user_id=user_id)
+    return requests_list(listed.mine, listed.queue, language)

@@ -20,7 +20,9 @@ def register(app: App) -> None:
 def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
     logger.error(
         "listener failed team=%s user=%s type=%s",
-        context.team_id, context.user_id, body.get("type") or body.get("command"),
+        context.team_id,
+        context.user_id,
+        body.get("type") or body.get("command"),
         exc_info=error,
     )
     if context.respond is None or context.user_id is None:

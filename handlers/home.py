@@ -1,17 +1,30 @@
-"""App Home: the subscription summary, refreshed whenever the tab is opened."""
+"""App Home: summary, your requests and (approvers) the pending queue.
+
+Published when the tab is opened and again after every change that concerns
+the person, so what they see is never stale for long.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.deps import deps_of
+from bot.deps import Deps, deps_of
+from bot.errors import SeatbotError
+from bot.messages.errors import error_reply
 from bot.messages.home import home_view
+from bot.messages.requests import requests_list
 from bot.messages.summary import summary_reply
+from bot.services.request_lists import overview
 from bot.services.summary import subscription_summary
-from handlers.answer import answer
+from storage.engine import unit_of_work
+
+logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -21,10 +34,26 @@ def register(app: App) -> None:
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return  # the Messages tab needs nothing from us
-    deps = deps_of(context)
-    user_id = event["user"]
-    team_id = context.team_id or ""
+    publish_home(deps_of(context), client, team_id=context.team_id or "", user_id=event["user"])
+
+
+def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
     language = deps.users.language(user_id)
-    reply = answer(deps, language, lambda session: summary_reply(
-        subscription_summary(session, team_id=team_id, user_id=user_id), language))
-    client.views_publish(user_id=user_id, view=home_view(reply))
+    try:
+        with unit_of_work(deps.engine) as session:
+            summary = summary_reply(subscription_summary(session, team_id=team_id, user_id=user_id), language)
+            listed = overview(session, team_id=team_id, user_id=user_id, limit=8)
+        requests = requests_list(listed.mine, listed.queue, language)
+        blocks = [*summary.blocks, *requests.blocks]
+    except SeatbotError as error:
+        blocks = error_reply(error, language).blocks
+    client.views_publish(user_id=user_id, view=home_view(blocks))
+
+
+def refresh_homes(deps: Deps, client: WebClient, *, team_id: str, user_ids: Iterable[str]) -> None:
+    """Best effort: a failed refresh is logged; the tab is redrawn when next opened anyway."""
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            publish_home(deps, client, team_id=team_id, user_id=user_id)
+        except SlackApiError as exc:
+            logger.warning("home refresh failed user=%s error=%s", user_id, exc.response.get("error"))

@@ -173,8 +173,7 @@ class ChangeRequest(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_in("status", [s.value for s in RequestStatus]), name="ck_request_status"),
         CheckConstraint(
-            "(status = 'pending' AND decided_at IS NULL) OR "
-            "(status <> 'pending' AND decided_at IS NOT NULL)",
+            "(status = 'pending' AND decided_at IS NULL) OR (status <> 'pending' AND decided_at IS NOT NULL)",
             name="ck_request_closed_at",
         ),
         CheckConstraint("nudge_count >= 0", name="ck_request_nudges"),
@@ -214,8 +213,7 @@ class ChangeRequestLine(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("request_id", "product_id", name="uq_request_line_product"),
         CheckConstraint(
-            f"from_seats >= 0 AND to_seats >= 0 AND to_seats <= {MAX_SEATS} "
-            "AND from_seats <> to_seats",
+            f"from_seats >= 0 AND to_seats >= 0 AND to_seats <= {MAX_SEATS} AND from_seats <> to_seats",
             name="ck_request_line_seats",
         ),
     )

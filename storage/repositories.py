@@ -14,6 +14,10 @@ from sqlmodel import Session, col, select
 
 from storage.models import Account, AuditEvent, Product, Role, RoleGrant, SeatAssignment
 
+__all__ = ["Account"]  # re-exported for services that only need the type
+
+APPROVER_ROLES = (Role.OWNER, Role.BILLING_ADMIN)
+
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
     return session.exec(select(Account).where(Account.team_id == team_id)).first()
@@ -45,9 +49,7 @@ def role_grants(session: Session, *, account_id: int) -> list[RoleGrant]:
 
 
 def role_of(session: Session, *, account_id: int, user_id: str) -> Role:
-    query = select(RoleGrant.role).where(
-        RoleGrant.account_id == account_id, RoleGrant.user_id == user_id
-    )
+    query = select(RoleGrant.role).where(RoleGrant.account_id == account_id, RoleGrant.user_id == user_id)
     role = session.exec(query).first()
     return Role(role) if role else Role.MEMBER
 
@@ -55,9 +57,7 @@ def role_of(session: Session, *, account_id: int, user_id: str) -> Role:
 def holders_of(session: Session, *, account_id: int, roles: Iterable[Role]) -> list[str]:
     """User ids holding any of `roles`, owner first, then in grant order."""
     wanted = [r.value for r in roles]
-    query = select(RoleGrant).where(
-        RoleGrant.account_id == account_id, col(RoleGrant.role).in_(wanted)
-    )
+    query = select(RoleGrant).where(RoleGrant.account_id == account_id, col(RoleGrant.role).in_(wanted))
     grants = sorted(session.exec(query), key=lambda g: (g.role != Role.OWNER.value, g.id or 0))
     return [g.user_id for g in grants]
 

@@ -15,14 +15,17 @@ from storage.engine import unit_of_work
 TEAM = "T0SEATBOT"
 
 BASE: dict[str, Any] = {
-    "account": {"name": "Acme Support", "plan": "self_service", "change_requests": True,
-                "currency": "EUR", "alerts_channel": "C0ALERTS"},
+    "account": {
+        "name": "Acme Support",
+        "plan": "self_service",
+        "change_requests": True,
+        "currency": "EUR",
+        "alerts_channel": "C0ALERTS",
+    },
     "roles": {"owner": "U0OWNER", "billing_admins": ["U0BILL"], "admins": ["U0ADMIN"]},
     "products": [
-        {"key": "support", "name": "Support", "edition": "Professional", "seats": 10,
-         "price_per_seat": 115},
-        {"key": "guide", "name": "Guide", "edition": "Professional", "seats": 5,
-         "price_per_seat": 49},
+        {"key": "support", "name": "Support", "edition": "Professional", "seats": 10, "price_per_seat": 115},
+        {"key": "guide", "name": "Guide", "edition": "Professional", "seats": 5, "price_per_seat": 49},
         {"key": "talk", "name": "Talk", "edition": "Team", "seats": 2},
     ],
     "agents": [

@@ -25,10 +25,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     return db_url
 
 
-@pytest.mark.parametrize(("mode", "missing"), [
-    ("serve", "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
-    ("socket", "SLACK_BOT_TOKEN and SLACK_APP_TOKEN"),
-])
+@pytest.mark.parametrize(
+    ("mode", "missing"),
+    [
+        ("serve", "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+        ("socket", "SLACK_BOT_TOKEN and SLACK_APP_TOKEN"),
+    ],
+)
 def test_missing_credentials_give_one_clear_line(env: str, mode: str, missing: str) -> None:
     result = CliRunner().invoke(main, [mode])
     assert result.exit_code == 1

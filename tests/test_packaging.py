@@ -50,15 +50,26 @@ def test_installed_wheel_runs_the_demo_from_elsewhere(wheel: Path, tmp_path: Pat
     env = {**os.environ, "PYTHONPATH": str(site), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     where = subprocess.run(
         [sys.executable, "-c", "import bot, templates, storage; print(bot.__file__, templates.__file__)"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert str(ROOT) not in where.stdout
     assert str(site) in where.stdout
-    upgrade = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True)
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert upgrade.returncode == 0, upgrade.stderr
-    demo = subprocess.run([sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    demo = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "10 sièges · 3 utilisés · 7 libres" in demo.stdout  # French, from the packaged catalog
     assert "Ask @Olivia Owner and @Bastien Facturation" in demo.stdout

@@ -35,5 +35,9 @@ def test_manifest_declares_what_the_app_handles() -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "im:write", "users:read"}
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+    }
     assert "socket_mode_enabled" in manifest["settings"]

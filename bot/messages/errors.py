@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from babel.lists import format_list
 
-from bot.errors import AccountNotSetUp, InvalidInput, PermissionDenied, SeatbotError
-from bot.messages.i18n import Mrkdwn, mention, texts
+from bot.errors import AccountNotSetUp, InvalidInput, PermissionDenied, RequestsDisabled, SeatbotError
+from bot.messages.i18n import Mrkdwn, escape_mrkdwn, mention, texts
 from bot.messages.reply import Reply, section
 from bot.permissions import ALLOWED, APPROVERS, Action
 from storage.models import Role
@@ -24,8 +24,10 @@ def error_reply(error: SeatbotError, language: str) -> Reply:
         action = Action(error.action)
         allowed = ALLOWED[action]
         roles_block = (
-            "roles_owner" if allowed == {Role.OWNER}
-            else "roles_approvers" if allowed <= APPROVERS
+            "roles_owner"
+            if allowed == {Role.OWNER}
+            else "roles_approvers"
+            if allowed <= APPROVERS
             else "roles_admins"
         )
         text = t(
@@ -36,8 +38,13 @@ def error_reply(error: SeatbotError, language: str) -> Reply:
         )
     elif isinstance(error, AccountNotSetUp):
         text = t("not_set_up")
-    elif isinstance(error, InvalidInput):
-        text = t("invalid", message=error.code)
+    elif isinstance(error, InvalidInput) and t.has(f"invalid_{error.code}"):
+        facts = dict(error.facts)
+        if isinstance(facts.get("products"), list):
+            facts["products"] = Mrkdwn(", ".join(f"`{escape_mrkdwn(str(p))}`" for p in facts["products"]))
+        text = t(f"invalid_{error.code}", **facts)
+    elif isinstance(error, RequestsDisabled):
+        text = t("requests_disabled", owner=error.owner)
     else:
         text = t("internal")
     return Reply(text=text, blocks=[section(text)])

@@ -181,3 +181,16 @@ def format_when(at: datetime, language: str, tz: str = "UTC") -> str:
 def block_names(name: str) -> Mapping[str, object]:
     """Every block of a template (for tests that render all of them)."""
     return environment(DEFAULT_LANGUAGE).get_template(f"{name}.j2").blocks
+
+
+def slack_date(at: datetime, language: str) -> Mrkdwn:
+    """A date Slack shows in each reader's own time zone ("Today at 09:14"),
+    with a UTC fallback where it can't (notifications, old clients)."""
+    fallback = format_datetime(at, "medium", tzinfo="UTC", locale=_BABEL_LOCALES[language]) + " UTC"
+    word = _translations(language).gettext("at")
+    return Mrkdwn(
+        f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {word} {{time}}|{escape_mrkdwn(fallback)}>"
+    )
+
+
+_BABEL_LOCALES = {"en": "en_US", "fr": "fr_FR"}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, ButtonElement
 
+from bot.messages.blocks import actions, button
 from bot.messages.i18n import Texts, texts
 from bot.messages.reply import Reply, context, divider, header, section
+from bot.permissions import APPROVERS
 from bot.services.summary import ProductUsage, Summary
+from storage.models import Role
 
 
 def summary_reply(summary: Summary, language: str) -> Reply:
@@ -20,10 +23,25 @@ def summary_reply(summary: Summary, language: str) -> Reply:
         blocks.append(section(t("no_products")))
     for product in summary.products:
         blocks.append(section(_product_text(t, product, summary), block_id=f"product:{product.key}"))
+    button = _change_button(t, summary)
+    if button is not None:
+        blocks.append(actions(button, block_id="summary_actions"))
     if summary.monthly_total is not None:
         blocks.append(context(t("total", total=summary.monthly_total, currency=summary.currency)))
     blocks.append(context(t("footer")))
     return Reply(text=t("fallback", account=summary.account_name), blocks=blocks)
+
+
+OPEN_CHANGE = "open_change_modal"
+
+
+def _change_button(t: Texts, summary: Summary) -> ButtonElement | None:
+    """Manage (owner, billing admins) or Request (admins, when the account allows requests)."""
+    if summary.viewer_role in APPROVERS:
+        return button(t.plain("manage_button"), action_id=OPEN_CHANGE, value="manage", style="primary")
+    if summary.viewer_role is Role.ADMIN and summary.change_requests:
+        return button(t.plain("request_button"), action_id=OPEN_CHANGE, value="request", style="primary")
+    return None
 
 
 def _product_text(t: Texts, product: ProductUsage, summary: Summary) -> str:

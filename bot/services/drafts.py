@@ -9,26 +9,17 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from bot.errors import Problem
 from storage import repositories as repo
 from storage.models import MAX_SEATS, Product, SeatAssignment
 
 MAX_JUSTIFICATION = 3000
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One rule a draft breaks. `field` is a product key, `justification`,
-    `confirm_downgrade`, or None for the draft as a whole."""
-
-    code: str
-    field: str | None
-    facts: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,13 +110,22 @@ def preview(session: Session, *, account_id: int, currency: str, counts: Mapping
             continue
         in_use = used.get(product.id or 0, 0)
         releases = _releases(session, product, in_use - after[product.key])
-        lines.append(LinePreview(
-            key=product.key, name=product.name, edition=product.edition, before=product.seats,
-            after=after[product.key], used=in_use, price_per_seat=product.price_per_seat,
-            suite=product.suite, releases=releases,
-        ))
-    return ChangePreview(currency=currency, lines=tuple(lines),
-                         suite_problems=tuple(_suite_problems(products, after)))
+        lines.append(
+            LinePreview(
+                key=product.key,
+                name=product.name,
+                edition=product.edition,
+                before=product.seats,
+                after=after[product.key],
+                used=in_use,
+                price_per_seat=product.price_per_seat,
+                suite=product.suite,
+                releases=releases,
+            )
+        )
+    return ChangePreview(
+        currency=currency, lines=tuple(lines), suite_problems=tuple(_suite_problems(products, after))
+    )
 
 
 def _releases(session: Session, product: Product, count: int) -> tuple[Holder, ...]:
@@ -151,20 +151,21 @@ def _suite_problems(products: list[Product], after: Mapping[str, int]) -> list[P
         if len({after[p.key] for p in members}) > 1:
             counts = {p.name: after[p.key] for p in members}
             # Reported next to every product of the suite, so the modal shows where to look.
-            problems.extend(Problem("suite_mismatch", p.key, {"suite": suite, "counts": counts})
-                            for p in members)
+            problems.extend(
+                Problem("suite_mismatch", p.key, {"suite": suite, "counts": counts}) for p in members
+            )
     return problems
 
 
-def check(change: ChangePreview, *, justification: str, confirmed_token: str | None,
-          justification_required: bool) -> list[Problem]:
+def check(
+    change: ChangePreview, *, justification: str, confirmed_token: str | None, justification_required: bool
+) -> list[Problem]:
     """Everything wrong with submitting `change` as it stands."""
     problems: list[Problem] = list(change.suite_problems)
     if not change.lines:
         problems.append(Problem("no_change", None))
     if change.releases and confirmed_token != change.release_token:
-        problems.append(Problem("confirm_downgrade", "confirm_downgrade",
-                                {"count": len(change.releases)}))
+        problems.append(Problem("confirm_downgrade", "confirm_downgrade", {"count": len(change.releases)}))
     text = justification.strip()
     if len(text) > MAX_JUSTIFICATION:
         problems.append(Problem("justification_too_long", "justification", {"max": MAX_JUSTIFICATION}))

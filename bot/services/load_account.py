@@ -47,9 +47,13 @@ def load_account(session: Session, *, data: AccountFile, team_id: str, now: date
     if created or changed:
         account.updated_at = now
         repo.add_audit(
-            session, account_id=account.id, at=now, actor_id=None,
+            session,
+            account_id=account.id,
+            at=now,
+            actor_id=None,
             action="account.created" if created else "account.updated",
-            subject_type="account", subject_id=team_id,
+            subject_type="account",
+            subject_id=team_id,
             before={k: before[k] for k in changed} if before else None,
             after=_jsonable(changed),
         )
@@ -80,18 +84,22 @@ def _account_fields(data: AccountFile) -> dict[str, Any]:
     }
 
 
-def _sync_products(session: Session, account_id: int, data: AccountFile, now: datetime,
-                   report: LoadReport) -> None:
+def _sync_products(
+    session: Session, account_id: int, data: AccountFile, now: datetime, report: LoadReport
+) -> None:
     existing = {p.key: p for p in repo.products(session, account_id=account_id)}
     for position, item in enumerate(data.products):
         wanted: dict[str, Any] = {
-            "name": item.name, "edition": item.edition, "seats": item.seats,
-            "price_per_seat": item.price_per_seat, "suite": item.suite, "position": position,
+            "name": item.name,
+            "edition": item.edition,
+            "seats": item.seats,
+            "price_per_seat": item.price_per_seat,
+            "suite": item.suite,
+            "position": position,
         }
         product = existing.pop(item.key, None)
         if product is None:
-            product = Product(account_id=account_id, key=item.key, created_at=now, updated_at=now,
-                              **wanted)
+            product = Product(account_id=account_id, key=item.key, created_at=now, updated_at=now, **wanted)
             session.add(product)
             before = None
             changed = wanted
@@ -104,17 +112,23 @@ def _sync_products(session: Session, account_id: int, data: AccountFile, now: da
                 setattr(product, key, value)
             product.updated_at = now
         repo.add_audit(
-            session, account_id=account_id, at=now, actor_id=None,
+            session,
+            account_id=account_id,
+            at=now,
+            actor_id=None,
             action="product.created" if before is None else "product.updated",
-            subject_type="product", subject_id=item.key,
-            before=_jsonable(before) if before else None, after=_jsonable(changed),
+            subject_type="product",
+            subject_id=item.key,
+            before=_jsonable(before) if before else None,
+            after=_jsonable(changed),
         )
         report.changes.append(f"product {item.key}: {', '.join(changed)}")
     report.kept.extend(sorted(existing))
 
 
-def _sync_roles(session: Session, account_id: int, data: AccountFile, now: datetime,
-                report: LoadReport) -> None:
+def _sync_roles(
+    session: Session, account_id: int, data: AccountFile, now: datetime, report: LoadReport
+) -> None:
     wanted = {data.roles.owner: Role.OWNER}
     wanted.update({u: Role.BILLING_ADMIN for u in data.roles.billing_admins})
     wanted.update({u: Role.ADMIN for u in data.roles.admins})
@@ -132,24 +146,31 @@ def _sync_roles(session: Session, account_id: int, data: AccountFile, now: datet
     for user_id, role in wanted.items():
         if user_id in grants:
             continue
-        session.add(RoleGrant(account_id=account_id, user_id=user_id, role=role.value,
-                              granted_at=now))
+        session.add(RoleGrant(account_id=account_id, user_id=user_id, role=role.value, granted_at=now))
         _audit_role(session, account_id, now, user_id, None, role.value)
         report.changes.append(f"role of {user_id}: {role.value}")
     session.flush()
 
 
-def _audit_role(session: Session, account_id: int, now: datetime, user_id: str,
-                before: str | None, after: str | None) -> None:
+def _audit_role(
+    session: Session, account_id: int, now: datetime, user_id: str, before: str | None, after: str | None
+) -> None:
     repo.add_audit(
-        session, account_id=account_id, at=now, actor_id=None, action="role.changed",
-        subject_type="user", subject_id=user_id,
-        before={"role": before} if before else None, after={"role": after} if after else None,
+        session,
+        account_id=account_id,
+        at=now,
+        actor_id=None,
+        action="role.changed",
+        subject_type="user",
+        subject_id=user_id,
+        before={"role": before} if before else None,
+        after={"role": after} if after else None,
     )
 
 
-def _sync_agents(session: Session, account_id: int, data: AccountFile, now: datetime,
-                 report: LoadReport) -> None:
+def _sync_agents(
+    session: Session, account_id: int, data: AccountFile, now: datetime, report: LoadReport
+) -> None:
     session.flush()
     products = {p.key: p for p in repo.products(session, account_id=account_id)}
     held = {(a.product_id, a.user_id) for a in repo.assignments(session, account_id=account_id)}
@@ -159,11 +180,19 @@ def _sync_agents(session: Session, account_id: int, data: AccountFile, now: date
         if (product.id, agent.user) in held:
             continue
         assigned_at = (agent.assigned_at or now).astimezone(UTC)
-        session.add(SeatAssignment(account_id=account_id, product_id=product.id,
-                                   user_id=agent.user, assigned_at=assigned_at))
+        session.add(
+            SeatAssignment(
+                account_id=account_id, product_id=product.id, user_id=agent.user, assigned_at=assigned_at
+            )
+        )
         repo.add_audit(
-            session, account_id=account_id, at=now, actor_id=None, action="seat.assigned",
-            subject_type="user", subject_id=agent.user,
+            session,
+            account_id=account_id,
+            at=now,
+            actor_id=None,
+            action="seat.assigned",
+            subject_type="user",
+            subject_id=agent.user,
             after={"product": agent.product, "assigned_at": assigned_at.isoformat()},
         )
         report.changes.append(f"seat of {agent.product} for {agent.user}")
@@ -172,9 +201,13 @@ def _sync_agents(session: Session, account_id: int, data: AccountFile, now: date
     for product in products.values():
         assert product.id is not None
         if used.get(product.id, 0) > product.seats:
-            raise InvalidInput("seats_below_usage", field=f"products.{product.key}.seats",
-                               product=product.key, seats=product.seats,
-                               used=used[product.id])
+            raise InvalidInput(
+                "seats_below_usage",
+                field=f"products.{product.key}.seats",
+                product=product.key,
+                seats=product.seats,
+                used=used[product.id],
+            )
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -65,14 +65,23 @@ def subscription_summary(session: Session, *, team_id: str, user_id: str) -> Sum
     used = repo.used_seats(session, account_id=actor.account_id)
     products = [
         ProductUsage(
-            key=p.key, name=p.name, edition=p.edition, seats=p.seats,
-            used=used.get(p.id or 0, 0), price_per_seat=p.price_per_seat, suite=p.suite,
+            key=p.key,
+            name=p.name,
+            edition=p.edition,
+            seats=p.seats,
+            used=used.get(p.id or 0, 0),
+            price_per_seat=p.price_per_seat,
+            suite=p.suite,
         )
         for p in repo.products(session, account_id=actor.account_id)
     ]
     account = actor.account
     return Summary(
-        account_name=account.name, plan=Plan(account.plan), currency=account.currency,
-        change_requests=account.change_requests, viewer_role=actor.role,
-        alert_threshold_pct=account.alert_threshold_pct, products=products,
+        account_name=account.name,
+        plan=Plan(account.plan),
+        currency=account.currency,
+        change_requests=account.change_requests,
+        viewer_role=actor.role,
+        alert_threshold_pct=account.alert_threshold_pct,
+        products=products,
     )

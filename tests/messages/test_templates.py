@@ -19,13 +19,17 @@ from bot.messages.summary import summary_reply
 from bot.services.summary import ProductUsage, Summary
 from storage.models import Plan, Role
 
-HOSTILE = "<!channel> *bold* <https://evil.example|click> & \"quotes\" \\ \u202e"
+HOSTILE = '<!channel> *bold* <https://evil.example|click> & "quotes" \\ \u202e'
 
 
 def _summary(name: str = "Acme", role: Role = Role.ADMIN) -> Summary:
     return Summary(
-        account_name=name, plan=Plan.SALES_ASSISTED, currency="EUR", change_requests=True,
-        viewer_role=role, alert_threshold_pct=80,
+        account_name=name,
+        plan=Plan.SALES_ASSISTED,
+        currency="EUR",
+        change_requests=True,
+        viewer_role=role,
+        alert_threshold_pct=80,
         products=[
             ProductUsage("support", name, "Pro", 10, 8, Decimal("115.50"), "Support Suite"),
             ProductUsage("talk", "Talk", "Team", 1, 1, None, None),
@@ -37,8 +41,10 @@ def _summary(name: str = "Acme", role: Role = Role.ADMIN) -> Summary:
 def test_every_message_in_the_templates_is_translated_to_french() -> None:
     method_map = [("**.j2", "jinja2")]
     options = {"**.j2": {"extensions": "jinja2.ext.i18n"}}
-    found = {m[2] if isinstance(m[2], str) else m[2][0]
-             for m in extract_from_dir(str(i18n.TEMPLATES_DIR), method_map, options)}
+    found = {
+        m[2] if isinstance(m[2], str) else m[2][0]
+        for m in extract_from_dir(str(i18n.TEMPLATES_DIR), method_map, options)
+    }
     po = i18n.LOCALE_DIR / "fr" / "LC_MESSAGES" / "messages.po"
     with po.open("rb") as handle:
         catalog = read_po(handle, locale="fr")
@@ -52,15 +58,18 @@ def test_every_message_in_the_templates_is_translated_to_french() -> None:
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
-@pytest.mark.parametrize("reply", [
-    lambda lang: summary_reply(_summary(), lang),
-    lambda lang: summary_reply(_summary(role=Role.OWNER), lang),
-    lambda lang: help_reply(lang),
-    lambda lang: help_reply(lang, unknown="frob"),
-    lambda lang: error_reply(PermissionDenied("see_summary", ["U0OWNER", "U0BILL"]), lang),
-    lambda lang: error_reply(PermissionDenied("change_settings", []), lang),
-    lambda lang: error_reply(AccountNotSetUp("T1"), lang),
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        lambda lang: summary_reply(_summary(), lang),
+        lambda lang: summary_reply(_summary(role=Role.OWNER), lang),
+        lambda lang: help_reply(lang),
+        lambda lang: help_reply(lang, unknown="frob"),
+        lambda lang: error_reply(PermissionDenied("see_summary", ["U0OWNER", "U0BILL"]), lang),
+        lambda lang: error_reply(PermissionDenied("change_settings", []), lang),
+        lambda lang: error_reply(AccountNotSetUp("T1"), lang),
+    ],
+)
 def test_every_message_renders_valid_block_kit(language: str, reply: object) -> None:
     rendered = reply(language)  # type: ignore[operator]
     assert rendered.text
@@ -108,9 +117,17 @@ def test_mentions_only_accept_ids() -> None:
         i18n.mention("U1> <!channel")
 
 
-@pytest.mark.parametrize(("slack_locale", "language"), [
-    ("fr-FR", "fr"), ("fr-CA", "fr"), ("en-GB", "en"), ("de-DE", "en"), (None, "en"), ("", "en"),
-])
+@pytest.mark.parametrize(
+    ("slack_locale", "language"),
+    [
+        ("fr-FR", "fr"),
+        ("fr-CA", "fr"),
+        ("en-GB", "en"),
+        ("de-DE", "en"),
+        (None, "en"),
+        ("", "en"),
+    ],
+)
 def test_language_from_slack_locale(slack_locale: str | None, language: str) -> None:
     assert i18n.language_for(slack_locale) == language
 

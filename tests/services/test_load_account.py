@@ -36,7 +36,10 @@ def test_creates_everything_in_the_file(engine: Engine) -> None:
         assert account.nudge_after_s == 24 * 3600
         assert account.expire_after_s == 14 * 86400
         assert [p.key for p in repo.products(session, account_id=report.account_id)] == [
-            "support", "guide", "talk"]
+            "support",
+            "guide",
+            "talk",
+        ]
         assert repo.role_of(session, account_id=report.account_id, user_id="U0OWNER") is Role.OWNER
         assert repo.role_of(session, account_id=report.account_id, user_id="U0BILL") is Role.BILLING_ADMIN
         assert repo.role_of(session, account_id=report.account_id, user_id="U0NOBODY") is Role.MEMBER
@@ -67,8 +70,9 @@ def test_an_update_changes_only_what_differs_and_audits_it(engine: Engine) -> No
 
 def test_owner_can_be_handed_over(engine: Engine) -> None:
     make_account(engine, now=NOW)
-    report = make_account(engine, now=NOW, roles={"owner": "U0BILL", "billing_admins": ["U0OWNER"],
-                                                  "admins": ["U0ADMIN"]})
+    report = make_account(
+        engine, now=NOW, roles={"owner": "U0BILL", "billing_admins": ["U0OWNER"], "admins": ["U0ADMIN"]}
+    )
     with Session(engine) as session:
         assert repo.role_of(session, account_id=report.account_id, user_id="U0BILL") is Role.OWNER
         assert repo.role_of(session, account_id=report.account_id, user_id="U0OWNER") is Role.BILLING_ADMIN
@@ -77,8 +81,12 @@ def test_owner_can_be_handed_over(engine: Engine) -> None:
 def test_products_missing_from_the_file_are_kept(engine: Engine) -> None:
     make_account(engine, now=NOW)
     data = account_data()
-    report = make_account(engine, now=NOW, products=data["products"][:2],
-                          agents=[a for a in data["agents"] if a["product"] != "talk"])
+    report = make_account(
+        engine,
+        now=NOW,
+        products=data["products"][:2],
+        agents=[a for a in data["agents"] if a["product"] != "talk"],
+    )
     assert report.kept == ["talk"]
     assert _counts(engine)[0] == 3
 
@@ -118,5 +126,9 @@ def test_a_bad_file_names_the_line_and_field(engine: Engine, tmp_path: Path) -> 
 
 def test_without_a_team_the_loader_says_how_to_give_one(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(LoadFailed, match="--team"):
-        load_file(engine, _write(tmp_path, account_data()), team_id=None,
-                  settings=Settings(_env_file=None, slack_bot_token=None))
+        load_file(
+            engine,
+            _write(tmp_path, account_data()),
+            team_id=None,
+            settings=Settings(_env_file=None, slack_bot_token=None),
+        )

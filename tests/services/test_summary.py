@@ -15,11 +15,14 @@ from tests.conftest import NOW
 from tests.factories import TEAM, make_account
 
 
-@pytest.mark.parametrize(("user", "role"), [
-    ("U0OWNER", Role.OWNER),
-    ("U0BILL", Role.BILLING_ADMIN),
-    ("U0ADMIN", Role.ADMIN),
-])
+@pytest.mark.parametrize(
+    ("user", "role"),
+    [
+        ("U0OWNER", Role.OWNER),
+        ("U0BILL", Role.BILLING_ADMIN),
+        ("U0ADMIN", Role.ADMIN),
+    ],
+)
 def test_owner_billing_and_admins_see_the_summary(engine: Engine, user: str, role: Role) -> None:
     make_account(engine, now=NOW)
     with Session(engine) as session:

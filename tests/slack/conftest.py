@@ -74,8 +74,9 @@ def bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[RunningBot
     app = create_app(settings, engine=engine)
     server = start_in_background(SeatbotWSGI(app, engine))
     try:
-        driver = SlackDriver(bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET,
-                             standin=slack)
+        driver = SlackDriver(
+            bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET, standin=slack
+        )
         yield RunningBot(server.url, driver, slack)
     finally:
         server.stop()

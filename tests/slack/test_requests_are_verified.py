@@ -12,10 +12,17 @@ from tests.conftest import NOW
 from tests.factories import make_account
 from tests.slack.conftest import RunningBot
 
-BODY = urllib.parse.urlencode({
-    "token": "x", "team_id": "T0SEATBOT", "user_id": "U0ADMIN", "command": "/seats", "text": "",
-    "response_url": "http://127.0.0.1:9/nowhere", "trigger_id": "1.2.3",
-}).encode()
+BODY = urllib.parse.urlencode(
+    {
+        "token": "x",
+        "team_id": "T0SEATBOT",
+        "user_id": "U0ADMIN",
+        "command": "/seats",
+        "text": "",
+        "response_url": "http://127.0.0.1:9/nowhere",
+        "trigger_id": "1.2.3",
+    }
+).encode()
 
 
 @pytest.fixture(autouse=True)
@@ -33,12 +40,15 @@ def _sign(bot: RunningBot, timestamp: str) -> str:
     return "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
 
 
-@pytest.mark.parametrize("case", [
-    "bad signature",
-    "signed with another secret",
-    "ten minutes old",
-    "no signature",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "bad signature",
+        "signed with another secret",
+        "ten minutes old",
+        "no signature",
+    ],
+)
 def test_rejected_and_nothing_runs(bot: RunningBot, case: str) -> None:
     now = str(int(time.time()))
     headers = {
@@ -47,8 +57,9 @@ def test_rejected_and_nothing_runs(bot: RunningBot, case: str) -> None:
         "ten minutes old": (str(int(time.time()) - 600), _sign(bot, str(int(time.time()) - 600))),
         "no signature": (now, ""),
     }[case]
-    response = bot.driver.post_raw(BODY, content_type="application/x-www-form-urlencoded",
-                                   timestamp=headers[0], signature=headers[1])
+    response = bot.driver.post_raw(
+        BODY, content_type="application/x-www-form-urlencoded", timestamp=headers[0], signature=headers[1]
+    )
     assert response.status == 401
     time.sleep(0.3)  # give a (wrongly) started listener the time to call Slack
     assert bot.slack.calls == []
@@ -56,8 +67,9 @@ def test_rejected_and_nothing_runs(bot: RunningBot, case: str) -> None:
 
 def test_a_correctly_signed_request_is_accepted(bot: RunningBot) -> None:
     now = str(int(time.time()))
-    response = bot.driver.post_raw(BODY, content_type="application/x-www-form-urlencoded",
-                                   timestamp=now, signature=_sign(bot, now))
+    response = bot.driver.post_raw(
+        BODY, content_type="application/x-www-form-urlencoded", timestamp=now, signature=_sign(bot, now)
+    )
     assert response.status == 200
 
 

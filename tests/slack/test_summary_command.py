@@ -28,7 +28,9 @@ def test_admin_sees_seats_per_product(bot: RunningBot, account: None, text: str)
     reply = bot.command("U0ADMIN", text)
     blocks = {b.get("block_id"): b for b in reply.blocks}
     assert blocks["product:support"]["text"]["text"].splitlines()[:2] == [
-        "*Support* · Professional", "10 seats · 2 in use · 8 free"]
+        "*Support* · Professional",
+        "10 seats · 2 in use · 8 free",
+    ]
     assert "2 seats · 2 in use · 0 free" in blocks["product:talk"]["text"]["text"]
     assert "Every seat is in use" in blocks["product:talk"]["text"]["text"]
     assert "you are an admin" in _texts(reply)
@@ -106,9 +108,9 @@ def test_users_info_rate_limit_is_retried(bot: RunningBot, account: None) -> Non
     assert len(bot.slack.calls_to("users.info")) == 2
 
 
-def test_a_crash_is_logged_and_the_person_told(bot: RunningBot, account: None,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_a_crash_is_logged_and_the_person_told(
+    bot: RunningBot, account: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")
 

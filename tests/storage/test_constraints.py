@@ -21,8 +21,14 @@ def account_id(engine: Engine) -> int:
 
 def _request(account_id: int, requester: str, status: RequestStatus = RequestStatus.PENDING) -> ChangeRequest:
     closed = None if status is RequestStatus.PENDING else NOW
-    return ChangeRequest(account_id=account_id, requester_id=requester, status=status.value,
-                         created_at=NOW, updated_at=NOW, decided_at=closed)
+    return ChangeRequest(
+        account_id=account_id,
+        requester_id=requester,
+        status=status.value,
+        created_at=NOW,
+        updated_at=NOW,
+        decided_at=closed,
+    )
 
 
 def test_one_pending_request_per_requester(session: Session, account_id: int) -> None:
@@ -34,12 +40,14 @@ def test_one_pending_request_per_requester(session: Session, account_id: int) ->
 
 
 def test_closed_requests_do_not_count_against_the_pending_one(session: Session, account_id: int) -> None:
-    session.add_all([
-        _request(account_id, "U0ADMIN", RequestStatus.DECLINED),
-        _request(account_id, "U0ADMIN", RequestStatus.WITHDRAWN),
-        _request(account_id, "U0ADMIN"),
-        _request(account_id, "U0OTHER"),
-    ])
+    session.add_all(
+        [
+            _request(account_id, "U0ADMIN", RequestStatus.DECLINED),
+            _request(account_id, "U0ADMIN", RequestStatus.WITHDRAWN),
+            _request(account_id, "U0ADMIN"),
+            _request(account_id, "U0OTHER"),
+        ]
+    )
     session.commit()
     pending = session.exec(select(ChangeRequest).where(ChangeRequest.status == "pending")).all()
     assert len(pending) == 2
@@ -82,10 +90,13 @@ def test_unknown_status_is_refused(session: Session, account_id: int) -> None:
         session.commit()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET action = 'rewritten'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'rewritten'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_audit_events_are_append_only(engine: Engine, account_id: int, statement: str) -> None:
     with Session(engine) as session:
         count = len(session.exec(select(AuditEvent)).all())

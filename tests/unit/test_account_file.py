@@ -21,27 +21,30 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    ("account.plan", "enterprise", "self_service"),  # unknown plan
-    ("account.currency", "EURO", "ISO 4217"),  # not a currency code
-    ("account.alerts_channel", "#general", "not a Slack channel id"),  # a name, not an id
-    ("account.name", "Acme\u202eevil", "invisible"),  # bidi override smuggled into a name
-    ("account.name", "   ", "empty"),  # blank after trimming
-    ("roles.owner", "@olivia", "not a Slack user id"),  # a handle, not an id
-    ("roles.admins", ["U0OWNER"], "listed twice"),  # one role per person
-    ("products.0.seats", -1, "greater than or equal to 0"),  # negative
-    ("products.0.seats", 10**9, "less than or equal to 100000"),  # absurd
-    ("products.0.seats", "10", "valid integer"),  # strings are not counts
-    ("products.0.price_per_seat", -5, "greater than or equal to 0"),
-    ("products.0.key", "Support Suite", "lowercase"),
-    ("products.1.key", "support", "listed twice"),  # duplicate product
-    ("agents.0.product", "chat", "unknown product"),
-    ("agents.0.assigned_at", "2026-01-05T09:00:00", "time zone"),  # naive time
-    ("policy", {"nudge_after": "tomorrow"}, "not a duration"),
-    ("policy", {"working_hours": "18:00-09:00"}, "opening-closing"),
-    ("policy", {"alert_threshold": 100}, "less than 100"),
-    ("account.surprise", True, "Extra inputs"),  # typos are not ignored
-])
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("account.plan", "enterprise", "self_service"),  # unknown plan
+        ("account.currency", "EURO", "ISO 4217"),  # not a currency code
+        ("account.alerts_channel", "#general", "not a Slack channel id"),  # a name, not an id
+        ("account.name", "Acme\u202eevil", "invisible"),  # bidi override smuggled into a name
+        ("account.name", "   ", "empty"),  # blank after trimming
+        ("roles.owner", "@olivia", "not a Slack user id"),  # a handle, not an id
+        ("roles.admins", ["U0OWNER"], "listed twice"),  # one role per person
+        ("products.0.seats", -1, "greater than or equal to 0"),  # negative
+        ("products.0.seats", 10**9, "less than or equal to 100000"),  # absurd
+        ("products.0.seats", "10", "valid integer"),  # strings are not counts
+        ("products.0.price_per_seat", -5, "greater than or equal to 0"),
+        ("products.0.key", "Support Suite", "lowercase"),
+        ("products.1.key", "support", "listed twice"),  # duplicate product
+        ("agents.0.product", "chat", "unknown product"),
+        ("agents.0.assigned_at", "2026-01-05T09:00:00", "time zone"),  # naive time
+        ("policy", {"nudge_after": "tomorrow"}, "not a duration"),
+        ("policy", {"working_hours": "18:00-09:00"}, "opening-closing"),
+        ("policy", {"alert_threshold": 100}, "less than 100"),
+        ("account.surprise", True, "Extra inputs"),  # typos are not ignored
+    ],
+)
 def test_invalid_files_are_refused(path: str, value: Any, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         AccountFile.model_validate(_with(path, value))

@@ -8,17 +8,20 @@ from bot.commands import ShowHelp, ShowSummary, parse
 from bot.durations import format_duration, parse_duration
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", ShowSummary()),
-    ("   ", ShowSummary()),
-    ("summary", ShowSummary()),
-    ("  SUMMARY ", ShowSummary()),
-    ("help", ShowHelp()),
-    ("Aide", ShowHelp()),
-    ("frobnicate", ShowHelp(unknown="frobnicate")),  # unknown verbs get help, echoed back
-    ("summary please", ShowHelp(unknown="summary please")),  # trailing words are not ignored
-    ("re\u0301sume\u0301", ShowSummary()),  # decomposed accents are normalised (French alias)
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ShowSummary()),
+        ("   ", ShowSummary()),
+        ("summary", ShowSummary()),
+        ("  SUMMARY ", ShowSummary()),
+        ("help", ShowHelp()),
+        ("Aide", ShowHelp()),
+        ("frobnicate", ShowHelp(unknown="frobnicate")),  # unknown verbs get help, echoed back
+        ("summary please", ShowHelp(unknown="summary please")),  # trailing words are not ignored
+        ("re\u0301sume\u0301", ShowSummary()),  # decomposed accents are normalised (French alias)
+    ],
+)
 def test_parse(text: str, expected: object) -> None:
     assert parse(text) == expected
 

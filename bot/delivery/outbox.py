@@ -1,0 +1,56 @@
+"""Enqueue messages in the caller's transaction (no Slack here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, select
+
+from storage.models import OutboxMessage
+
+
+class Kind(StrEnum):
+    APPROVAL = "approval"
+    """DM to an approver: the request with Approve / Decline (or its outcome)."""
+    APPROVAL_REFRESH = "approval_refresh"
+    """Rewrite one stored approval DM to show the request as it is now."""
+    OUTCOME = "outcome"
+    """DM to the requester: approved (applied) or declined, with the reason."""
+    SEAT_RELEASED = "seat_released"
+    """DM to an agent whose seat a reduction removed."""
+    ORDER = "order"
+    """Sales-assisted plans: the applied change, as an order, to the sales contact."""
+
+
+def enqueue(
+    session: Session,
+    *,
+    account_id: int,
+    kind: Kind,
+    recipient: str,
+    dedupe_key: str,
+    now: datetime,
+    request_id: int | None = None,
+    params: dict[str, Any] | None = None,
+    slack_message_id: int | None = None,
+) -> None:
+    """Add a message unless one with the same `dedupe_key` exists (enqueueing twice is harmless)."""
+    existing = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+    if existing is not None:
+        return
+    session.add(
+        OutboxMessage(
+            account_id=account_id,
+            request_id=request_id,
+            kind=kind.value,
+            action="update" if slack_message_id else "post",
+            recipient=recipient,
+            slack_message_id=slack_message_id,
+            params=params,
+            dedupe_key=dedupe_key,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )

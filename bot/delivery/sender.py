@@ -1,0 +1,190 @@
+"""Deliver due outbox rows to Slack, exactly one sender per row at a time.
+
+A row is claimed with a conditional UPDATE (a lease in `claimed_until`), so
+several replicas sharing PostgreSQL, or several threads, never send the same
+row twice at once. Slack errors are sorted into retry-later (rate limits,
+5xx, timeouts) and never-deliverable (channel gone, user gone), which are
+marked failed and logged; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine, or_, update
+from sqlmodel import col, select
+
+from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.render import render
+from bot.slack.users import UserDirectory
+from storage.engine import unit_of_work
+from storage.models import ChangeRequest, OutboxMessage, OutboxStatus, RequestStatus, SlackMessage
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(hours=1)
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "message_not_found",
+        "cant_update_message",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+    }
+)
+
+
+class Sender:
+    def __init__(self, *, engine: Engine, client: WebClient, users: UserDirectory) -> None:
+        self._engine = engine
+        self._client = client
+        self._users = users
+
+    def deliver_due(self, *, now: datetime, limit: int = 100) -> int:
+        """Send what is due; returns how many rows were sent."""
+        with unit_of_work(self._engine) as session:
+            ids = session.exec(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                    col(OutboxMessage.next_attempt_at) <= now,
+                    or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(limit)
+            ).all()
+        return sum(
+            self._deliver(row_id, now) for row_id in ids if row_id is not None and self._claim(row_id, now)
+        )
+
+    def _claim(self, row_id: int, now: datetime) -> bool:
+        with unit_of_work(self._engine, write=True) as session:
+            claimed = session.execute(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == row_id,
+                    col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+                    or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+                )
+                .values(claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return bool(claimed == 1)
+
+    def _deliver(self, row_id: int, now: datetime) -> bool:
+        with unit_of_work(self._engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            target = session.get(SlackMessage, row.slack_message_id) if row.slack_message_id else None
+            reader = target.recipient_id if target and target.recipient_id else row.recipient
+            language = self._users.language(reader) if reader.startswith(("U", "W")) else "en"
+            profile = None
+            if row.request_id:
+                request = session.get(ChangeRequest, row.request_id)
+                profile = self._users.profile(request.requester_id) if request else None
+            names = {profile.user_id: profile.name} if profile else {}
+            reply = render(session, row, language=language, name_of=names)
+        try:
+            if target is not None:
+                self._client.chat_update(channel=target.channel, ts=target.ts, **reply.payload())
+                response = None
+            else:
+                response = self._client.chat_postMessage(channel=row.recipient, **reply.payload())
+        except SlackApiError as exc:
+            self._failed(row_id, now, str(exc.response.get("error")), exc.response.headers)
+            return False
+        except OSError as exc:  # timeouts and dropped connections, after the client's own retries
+            self._failed(row_id, now, f"network: {exc}", {})
+            return False
+        self._sent(row_id, now, response)
+        return True
+
+    def _sent(self, row_id: int, now: datetime, response: object) -> None:
+        with unit_of_work(self._engine, write=True) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.status, row.sent_at, row.claimed_until = OutboxStatus.SENT.value, now, None
+            row.attempts += 1
+            session.add(row)
+            if response is not None and row.kind == Kind.APPROVAL.value:
+                data = response.data if hasattr(response, "data") else {}
+                assert isinstance(data, dict)
+                message = SlackMessage(
+                    account_id=row.account_id,
+                    request_id=row.request_id,
+                    purpose=row.kind,
+                    recipient_id=row.recipient,
+                    channel=str(data["channel"]),
+                    ts=str(data["ts"]),
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(message)
+                session.flush()
+                request = session.get(ChangeRequest, row.request_id)
+                if request is not None and request.status != RequestStatus.PENDING.value:
+                    # Decided while this copy was on its way: show the outcome on it too.
+                    enqueue(
+                        session,
+                        account_id=row.account_id,
+                        kind=Kind.APPROVAL_REFRESH,
+                        recipient=message.channel,
+                        now=now,
+                        request_id=row.request_id,
+                        dedupe_key=f"refresh:{row.request_id}:{message.id}:{request.status}",
+                        slack_message_id=message.id,
+                    )
+        logger.info("delivered outbox=%s", row_id)
+
+    def _failed(self, row_id: int, now: datetime, error: str, headers: object) -> None:
+        with unit_of_work(self._engine, write=True) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.attempts += 1
+            row.claimed_until = None
+            row.last_error = error[:500]
+            if error in PERMANENT:
+                row.status = OutboxStatus.FAILED.value
+                logger.error(
+                    "undeliverable outbox=%s kind=%s recipient=%s error=%s",
+                    row_id,
+                    row.kind,
+                    row.recipient,
+                    error,
+                )
+            else:
+                retry_after = _retry_after(headers)
+                delay = retry_after or min(timedelta(seconds=15 * 2 ** min(row.attempts, 10)), MAX_BACKOFF)
+                row.next_attempt_at = now + delay
+                logger.warning(
+                    "delivery will be retried outbox=%s error=%s in=%ss",
+                    row_id,
+                    error,
+                    int(delay.total_seconds()),
+                )
+            session.add(row)
+
+
+def _retry_after(headers: object) -> timedelta | None:
+    if not isinstance(headers, dict):
+        return None
+    for key, value in headers.items():
+        if str(key).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return timedelta(seconds=int(raw))
+            except (TypeError, ValueError):
+                return None
+    return None

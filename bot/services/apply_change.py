@@ -1,0 +1,129 @@
+"""Apply seat lines to the subscription, re-checking everything against the
+database as it is now (counts and usage may have moved since the draft).
+
+Each write is conditional (`WHERE seats = :from`), so two changes racing for
+the same product cannot both win; any mismatch raises NoLongerApplicable and
+the caller's transaction rolls back whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from bot.delivery.outbox import Kind, enqueue
+from bot.errors import NoLongerApplicable, Problem
+from storage import repositories as repo
+from storage.models import ChangeRequestLine, Product, SeatAssignment
+
+
+@dataclass(frozen=True)
+class Released:
+    product_key: str
+    product_name: str
+    user_id: str
+
+
+def apply_lines(
+    session: Session, *, account_id: int, request_id: int, actor_id: str | None, now: datetime
+) -> list[Released]:
+    lines = session.exec(select(ChangeRequestLine).where(ChangeRequestLine.request_id == request_id)).all()
+    products = {p.id: p for p in repo.products(session, account_id=account_id)}
+    problems: list[Problem] = []
+    released: list[Released] = []
+    for line in lines:
+        product = products[line.product_id]
+        current = product.seats
+        changed = session.execute(
+            update(Product)
+            .where(col(Product.id) == line.product_id, col(Product.seats) == line.from_seats)
+            .values(seats=line.to_seats, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            problems.append(
+                Problem(
+                    "seats_moved",
+                    product.key,
+                    {"product": product.name, "expected": line.from_seats, "now": current},
+                )
+            )
+            continue
+        released += _release(session, product, list(line.releases or []), line.to_seats, problems)
+        repo.add_audit(
+            session,
+            account_id=account_id,
+            at=now,
+            actor_id=actor_id,
+            action="seats.changed",
+            subject_type="product",
+            subject_id=product.key,
+            before={"seats": line.from_seats},
+            after={"seats": line.to_seats, "request_id": request_id},
+        )
+    problems += _suite_check(session, account_id)
+    if problems:
+        raise NoLongerApplicable(problems)
+    for item in released:
+        repo.add_audit(
+            session,
+            account_id=account_id,
+            at=now,
+            actor_id=actor_id,
+            action="seat.released",
+            subject_type="user",
+            subject_id=item.user_id,
+            before={"product": item.product_key},
+            after={"request_id": request_id},
+        )
+        enqueue(
+            session,
+            account_id=account_id,
+            kind=Kind.SEAT_RELEASED,
+            recipient=item.user_id,
+            dedupe_key=f"released:{request_id}:{item.product_key}:{item.user_id}",
+            now=now,
+            request_id=request_id,
+            params={"product": item.product_name},
+        )
+    return released
+
+
+def _release(
+    session: Session, product: Product, user_ids: Sequence[str], to_seats: int, problems: list[Problem]
+) -> list[Released]:
+    """Unassign exactly `user_ids`; refuse if they no longer hold the seat or if others
+    were assigned since, so that nobody unexpected loses (or keeps) a seat."""
+    if user_ids:
+        removed = session.execute(
+            delete(SeatAssignment)
+            .where(col(SeatAssignment.product_id) == product.id, col(SeatAssignment.user_id).in_(user_ids))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if removed != len(user_ids):
+            problems.append(Problem("usage_moved", product.key, {"product": product.name}))
+            return []
+    used = session.exec(
+        select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product.id)
+    ).one()
+    if used > to_seats:
+        problems.append(Problem("usage_moved", product.key, {"product": product.name}))
+        return []
+    return [Released(product.key, product.name, user) for user in user_ids]
+
+
+def _suite_check(session: Session, account_id: int) -> list[Problem]:
+    session.expire_all()
+    suites: dict[str, set[int]] = {}
+    for product in repo.products(session, account_id=account_id):
+        if product.suite:
+            suites.setdefault(product.suite, set()).add(product.seats)
+    return [
+        Problem("suite_mismatch", None, {"suite": suite})
+        for suite, counts in suites.items()
+        if len(counts) > 1
+    ]

@@ -1,0 +1,186 @@
+"""Approve, decline and withdraw: each decision is taken exactly once.
+
+The status change is a single conditional UPDATE (`WHERE status = 'pending'`):
+of two approvers clicking together, or a double click, or a click on an
+old copy, exactly one update matches; the other is told who decided and when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.delivery.outbox import Kind, enqueue
+from bot.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
+from bot.permissions import Action
+from bot.services.actors import Actor, load_actor, require
+from bot.services.apply_change import Released, apply_lines
+from bot.services.request_views import RequestView, request_view
+from bot.services.seat_changes import pending_request_of
+from storage import repositories as repo
+from storage.models import ChangeRequest, Plan, RequestStatus, SlackMessage
+
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class Decided:
+    request: ChangeRequest
+    released: list[Released]
+
+
+def decide(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    request_id: int,
+    approve: bool,
+    reason: str | None,
+    now: datetime,
+) -> Decided:
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    require(session, actor, Action.DECIDE_REQUEST)
+    request = _request_of_account(session, actor, request_id)
+    if request.requester_id == user_id:
+        raise OwnRequest()
+    reason = (reason or "").strip()[:MAX_REASON] or None
+    status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
+    _close(session, request, status, by=user_id, now=now, reason=None if approve else reason)
+    released: list[Released] = []
+    if approve:
+        # Raises NoLongerApplicable if counts moved: the whole transaction, status
+        # included, rolls back and the request stays pending.
+        released = apply_lines(
+            session, account_id=actor.account_id, request_id=request_id, actor_id=user_id, now=now
+        )
+        request.status = RequestStatus.APPLIED.value
+        request.applied_at = now
+        session.add(request)
+        if actor.account.plan == Plan.SALES_ASSISTED.value and actor.account.sales_contact:
+            enqueue(
+                session,
+                account_id=actor.account_id,
+                kind=Kind.ORDER,
+                recipient=actor.account.sales_contact,
+                dedupe_key=f"order:{request_id}",
+                now=now,
+                request_id=request_id,
+            )
+    repo.add_audit(
+        session,
+        account_id=actor.account_id,
+        at=now,
+        actor_id=user_id,
+        action=f"request.{'applied' if approve else 'declined'}",
+        subject_type="change_request",
+        subject_id=str(request_id),
+        before={"status": RequestStatus.PENDING.value},
+        after={"status": request.status, "reason": reason},
+    )
+    enqueue(
+        session,
+        account_id=actor.account_id,
+        kind=Kind.OUTCOME,
+        recipient=request.requester_id,
+        dedupe_key=f"outcome:{request_id}",
+        now=now,
+        request_id=request_id,
+    )
+    refresh_copies(session, account_id=actor.account_id, request_id=request_id, now=now)
+    return Decided(request, released)
+
+
+def decision_preflight(session: Session, *, team_id: str, user_id: str, request_id: int) -> RequestView:
+    """Everything `decide` would refuse, checked before showing the decline modal."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    require(session, actor, Action.DECIDE_REQUEST)
+    request = _request_of_account(session, actor, request_id)
+    if request.requester_id == user_id:
+        raise OwnRequest()
+    if request.status != RequestStatus.PENDING.value:
+        raise AlreadyDecided(request_id, request.status, request.decided_by, request.decided_at)
+    return request_view(session, request, actor.account.currency)
+
+
+def withdraw(
+    session: Session, *, team_id: str, user_id: str, now: datetime, request_id: int | None = None
+) -> ChangeRequest:
+    """Withdraw the person's pending request (or the given one, if it is theirs)."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    if request_id is None:
+        request = pending_request_of(session, account_id=actor.account_id, user_id=user_id)
+        if request is None:
+            raise NothingToWithdraw()
+    else:
+        request = _request_of_account(session, actor, request_id)
+        if request.requester_id != user_id:
+            raise RequestNotFound(request_id)  # other people's requests are not theirs to see
+    _close(session, request, RequestStatus.WITHDRAWN, by=user_id, now=now, reason=None)
+    repo.add_audit(
+        session,
+        account_id=actor.account_id,
+        at=now,
+        actor_id=user_id,
+        action="request.withdrawn",
+        subject_type="change_request",
+        subject_id=str(request.id),
+        before={"status": RequestStatus.PENDING.value},
+        after={"status": RequestStatus.WITHDRAWN.value},
+    )
+    refresh_copies(session, account_id=actor.account_id, request_id=request.id or 0, now=now)
+    return request
+
+
+def _request_of_account(session: Session, actor: Actor, request_id: int) -> ChangeRequest:
+    request = session.get(ChangeRequest, request_id)
+    # A request of another workspace, or a direct change, is "not found": ids in
+    # button values are never trusted to name something the clicker may act on.
+    if request is None or request.account_id != actor.account_id or request.direct:
+        raise RequestNotFound(request_id)
+    return request
+
+
+def _close(
+    session: Session,
+    request: ChangeRequest,
+    status: RequestStatus,
+    *,
+    by: str,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    changed = session.execute(
+        update(ChangeRequest)
+        .where(col(ChangeRequest.id) == request.id, col(ChangeRequest.status) == RequestStatus.PENDING.value)
+        .values(status=status.value, decided_by=by, decided_at=now, updated_at=now, decline_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(request)
+    if changed != 1:
+        raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)
+
+
+def refresh_copies(session: Session, *, account_id: int, request_id: int, now: datetime) -> None:
+    """Queue an update of every approval DM of the request, so no copy keeps live buttons."""
+    request = session.get(ChangeRequest, request_id)
+    assert request is not None
+    copies = session.exec(
+        select(SlackMessage).where(
+            SlackMessage.request_id == request_id, SlackMessage.purpose == Kind.APPROVAL.value
+        )
+    ).all()
+    for copy in copies:
+        enqueue(
+            session,
+            account_id=account_id,
+            kind=Kind.APPROVAL_REFRESH,
+            recipient=copy.channel,
+            dedupe_key=f"refresh:{request_id}:{copy.id}:{request.status}",
+            now=now,
+            request_id=request_id,
+            slack_message_id=copy.id,
+        )

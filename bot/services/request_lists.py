@@ -1,0 +1,45 @@
+"""`/seats requests` and App Home: your requests and, for approvers, the queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from bot.permissions import APPROVERS, Action
+from bot.services.actors import load_actor, require
+from bot.services.request_views import RequestView, request_view
+from storage.models import ChangeRequest, RequestStatus
+
+
+@dataclass(frozen=True)
+class Overview:
+    mine: list[RequestView]
+    queue: list[RequestView] | None
+    """Pending requests the person may decide (None for non-approvers)."""
+
+
+def overview(session: Session, *, team_id: str, user_id: str, limit: int = 10) -> Overview:
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    require(session, actor, Action.SEE_SUMMARY)
+    currency = actor.account.currency
+    mine = session.exec(
+        select(ChangeRequest)
+        .where(ChangeRequest.account_id == actor.account_id, ChangeRequest.requester_id == user_id)
+        .order_by(col(ChangeRequest.created_at).desc(), col(ChangeRequest.id).desc())
+        .limit(limit)
+    ).all()
+    queue = None
+    if actor.role in APPROVERS:
+        pending = session.exec(
+            select(ChangeRequest)
+            .where(
+                ChangeRequest.account_id == actor.account_id,
+                ChangeRequest.status == RequestStatus.PENDING.value,
+                ChangeRequest.requester_id != user_id,
+            )
+            .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id))
+            .limit(limit)
+        ).all()
+        queue = [request_view(session, r, currency) for r in pending]
+    return Overview([request_view(session, r, currency) for r in mine], queue)

@@ -1,0 +1,82 @@
+"""Read models of change requests, for messages (DMs, lists, App Home)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from storage import repositories as repo
+from storage.models import ChangeRequest, ChangeRequestLine, Product, RequestStatus
+
+
+@dataclass(frozen=True)
+class LineView:
+    name: str
+    before: int
+    after: int
+    price_per_seat: Decimal | None
+    releases: tuple[str, ...]
+
+    @property
+    def delta(self) -> int:
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    requester_id: str
+    status: RequestStatus
+    direct: bool
+    justification: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decline_reason: str | None
+    currency: str
+    lines: tuple[LineView, ...]
+
+    @property
+    def cost_delta(self) -> Decimal | None:
+        costs = [line.price_per_seat * line.delta for line in self.lines if line.price_per_seat is not None]
+        return sum(costs, Decimal(0)) if costs else None
+
+    @property
+    def releases(self) -> tuple[str, ...]:
+        return tuple(user for line in self.lines for user in line.releases)
+
+
+def request_view(session: Session, request: ChangeRequest, currency: str) -> RequestView:
+    rows = session.exec(
+        select(ChangeRequestLine, Product)
+        .where(ChangeRequestLine.request_id == request.id, ChangeRequestLine.product_id == Product.id)
+        .order_by(col(Product.position), col(Product.id))
+    ).all()
+    return RequestView(
+        id=request.id or 0,
+        requester_id=request.requester_id,
+        status=RequestStatus(request.status),
+        direct=request.direct,
+        justification=request.justification,
+        created_at=request.created_at,
+        decided_by=request.decided_by,
+        decided_at=request.decided_at,
+        decline_reason=request.decline_reason,
+        currency=currency,
+        lines=tuple(
+            LineView(p.name, line.from_seats, line.to_seats, p.price_per_seat, tuple(line.releases or ()))
+            for line, p in rows
+        ),
+    )
+
+
+def load_request_view(session: Session, *, request_id: int) -> RequestView | None:
+    request = session.get(ChangeRequest, request_id)
+    if request is None:
+        return None
+    account = session.get(repo.Account, request.account_id)
+    assert account is not None
+    return request_view(session, request, account.currency)

@@ -1,0 +1,254 @@
+"""Drafting and submitting seat changes: the change modal's use cases.
+
+The owner and billing admins change seats directly; admins send a request
+(when the account allows it). Which one happens is decided here, from the
+role in the database, never from what the modal says.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.commands import Amount
+from bot.delivery.outbox import Kind, enqueue
+from bot.errors import (
+    AlreadyPending,
+    DraftRejected,
+    InvalidInput,
+    PermissionDenied,
+    Problem,
+    RequestsDisabled,
+)
+from bot.permissions import APPROVERS, Action
+from bot.services import drafts
+from bot.services.actors import Actor, load_actor
+from bot.services.apply_change import Released, apply_lines
+from storage import repositories as repo
+from storage.models import (
+    MAX_SEATS,
+    ChangeRequest,
+    ChangeRequestLine,
+    Plan,
+    Product,
+    RequestStatus,
+    Role,
+)
+
+
+class Mode(StrEnum):
+    REQUEST = "request"
+    UPDATE = "update"
+    """Self-service owner / billing admin: "Update subscription"."""
+    ORDER = "order"
+    """Sales-assisted owner / billing admin: "Process order"."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the modal shows: who drafts, how it will be submitted, and its effect."""
+
+    actor: Actor
+    mode: Mode
+    products: list[Product]
+    used: dict[int, int]
+    change: drafts.ChangePreview
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Submission:
+    counts: Mapping[str, str | None]
+    """Product key → what was typed (None or "" = unchanged)."""
+    justification: str = ""
+    confirmed_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: ChangeRequest
+    mode: Mode
+    change: drafts.ChangePreview
+    released: list[Released]
+
+
+def mode_for(actor: Actor) -> Mode:
+    """How `actor` may change seats, or the error saying why not."""
+    if actor.role in APPROVERS:
+        return Mode.ORDER if actor.account.plan == Plan.SALES_ASSISTED.value else Mode.UPDATE
+    if actor.role is Role.ADMIN:
+        if not actor.account.change_requests:
+            raise RequestsDisabled(actor.account_owner)
+        return Mode.REQUEST
+    raise PermissionDenied(Action.SEND_REQUEST.value, [actor.account_owner] if actor.account_owner else [])
+
+
+def draft(
+    session: Session, *, team_id: str, user_id: str, submission: Submission, check: bool = False
+) -> Draft:
+    """Preview a change (for the modal); with `check`, also list what blocks submitting it."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    mode = mode_for(actor)
+    products = repo.products(session, account_id=actor.account_id)
+    counts, problems = drafts.parse_counts(submission.counts, {p.key for p in products})
+    change = drafts.preview(
+        session, account_id=actor.account_id, currency=actor.account.currency, counts=counts
+    )
+    if check:
+        problems += drafts.check(
+            change,
+            justification=submission.justification,
+            confirmed_token=submission.confirmed_token,
+            justification_required=mode is Mode.REQUEST,
+        )
+    return Draft(
+        actor, mode, products, repo.used_seats(session, account_id=actor.account_id), change, problems
+    )
+
+
+def pending_request_of(session: Session, *, account_id: int, user_id: str) -> ChangeRequest | None:
+    return session.exec(
+        select(ChangeRequest).where(
+            ChangeRequest.account_id == account_id,
+            ChangeRequest.requester_id == user_id,
+            ChangeRequest.status == RequestStatus.PENDING.value,
+        )
+    ).first()
+
+
+def submit(
+    session: Session, *, team_id: str, user_id: str, submission: Submission, now: datetime
+) -> Submitted:
+    """Apply the change at once (approvers) or send it for approval (admins)."""
+    current = draft(session, team_id=team_id, user_id=user_id, submission=submission, check=True)
+    actor = current.actor
+    if current.mode is Mode.REQUEST:
+        pending = pending_request_of(session, account_id=actor.account_id, user_id=user_id)
+        if pending is not None:
+            raise AlreadyPending(pending.id or 0)
+    if current.problems:
+        raise DraftRejected(current.problems)
+    request = _record(session, current, submission.justification.strip(), now)
+    released: list[Released] = []
+    if current.mode is Mode.REQUEST:
+        _notify_approvers(session, actor=actor, request=request, now=now)
+    else:
+        released = apply_lines(
+            session, account_id=actor.account_id, request_id=request.id or 0, actor_id=user_id, now=now
+        )
+        if current.mode is Mode.ORDER and actor.account.sales_contact:
+            enqueue(
+                session,
+                account_id=actor.account_id,
+                kind=Kind.ORDER,
+                recipient=actor.account.sales_contact,
+                dedupe_key=f"order:{request.id}",
+                now=now,
+                request_id=request.id,
+            )
+    return Submitted(request, current.mode, current.change, released)
+
+
+def _record(session: Session, current: Draft, justification: str, now: datetime) -> ChangeRequest:
+    actor = current.actor
+    direct = current.mode is not Mode.REQUEST
+    request = ChangeRequest(
+        account_id=actor.account_id,
+        requester_id=actor.user_id,
+        direct=direct,
+        justification=justification,
+        created_at=now,
+        updated_at=now,
+        status=(RequestStatus.APPLIED if direct else RequestStatus.PENDING).value,
+        decided_at=now if direct else None,
+        decided_by=actor.user_id if direct else None,
+        applied_at=now if direct else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
+    except IntegrityError as exc:
+        # Lost a race with a second submission from the same person: the partial
+        # unique index allows one pending request per requester.
+        pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
+        raise AlreadyPending(pending.id if pending and pending.id else 0) from exc
+    ids = {p.key: p.id for p in current.products}
+    for line in current.change.lines:
+        session.add(
+            ChangeRequestLine(
+                request_id=request.id or 0,
+                product_id=ids[line.key] or 0,
+                from_seats=line.before,
+                to_seats=line.after,
+                releases=[h.user_id for h in line.releases] or None,
+            )
+        )
+    session.flush()
+    repo.add_audit(
+        session,
+        account_id=actor.account_id,
+        at=now,
+        actor_id=actor.user_id,
+        action="change.applied_directly" if direct else "request.created",
+        subject_type="change_request",
+        subject_id=str(request.id),
+        after={
+            "lines": {line.key: [line.before, line.after] for line in current.change.lines},
+            "justification": justification,
+        },
+    )
+    return request
+
+
+def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest, now: datetime) -> None:
+    approvers = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
+    for approver in approvers:
+        if approver == request.requester_id:
+            continue
+        enqueue(
+            session,
+            account_id=actor.account_id,
+            kind=Kind.APPROVAL,
+            recipient=approver,
+            dedupe_key=f"approval:{request.id}:{approver}",
+            now=now,
+            request_id=request.id,
+        )
+
+
+def prefill(products: list[Product], *, product: str | None, amount: Amount | None) -> dict[str, int]:
+    """Resolve `/seats request support +5` against the account's products.
+
+    A product is named by its key or its display name, ignoring case and accents.
+    """
+    if product is None and amount is None:
+        return {}
+    if product is None:
+        if len(products) != 1:
+            raise InvalidInput("product_needed", products=[p.key for p in products])
+        chosen = products[0]
+    else:
+        wanted = _fold(product)
+        chosen = next((p for p in products if wanted in (_fold(p.key), _fold(p.name))), None)  # type: ignore[assignment]
+        if chosen is None:
+            raise InvalidInput("unknown_product", text=product, products=[p.key for p in products])
+    if amount is None:
+        return {}
+    target = amount.apply_to(chosen.seats)
+    if target < 0:
+        raise InvalidInput("below_zero", product=chosen.name, seats=chosen.seats, value=amount.value)
+    if target > MAX_SEATS:
+        raise InvalidInput("too_many", max=MAX_SEATS)
+    return {chosen.key: target}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

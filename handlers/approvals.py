@@ -1,0 +1,170 @@
+"""Approve, Decline (with its reason modal) and Withdraw buttons."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import deps_of
+from bot.errors import AlreadyDecided, NoLongerApplicable, OwnRequest, RequestNotFound, SeatbotError
+from bot.messages.change_modal import DECLINE_CALLBACK, REASON_BLOCK, TEXT_ACTION, decline_modal, info_view
+from bot.messages.errors import error_reply
+from bot.messages.reply import Reply
+from bot.messages.requests import APPROVE, DECLINE, WITHDRAW, already_decided, not_applicable, simple
+from bot.services.decisions import decide, decision_preflight, withdraw
+from handlers.home import refresh_homes
+from handlers.replies import action_value, request_id_of, tell
+from storage import repositories as repo
+from storage.engine import unit_of_work
+from storage.models import ChangeRequest
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.action(APPROVE)(approve_clicked)
+    app.action(DECLINE)(decline_clicked)
+    app.view(DECLINE_CALLBACK)(decline_submitted)
+    app.action(WITHDRAW)(withdraw_clicked)
+
+
+def explain(error: SeatbotError, request_id: int, language: str) -> Reply:
+    """Decision errors, in words; everything else through the common error messages."""
+    if isinstance(error, AlreadyDecided):
+        return already_decided(error, language)
+    if isinstance(error, NoLongerApplicable):
+        return not_applicable(request_id, error.problems, language)
+    if isinstance(error, OwnRequest):
+        return simple("own_request", language)
+    if isinstance(error, RequestNotFound):
+        return simple("not_found", language)
+    return error_reply(error, language)
+
+
+def approve_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    user_id = body["user"]["id"]
+    team_id = context.team_id or ""
+    request_id = request_id_of(action_value(body))
+    try:
+        with unit_of_work(deps.engine, write=True) as session:
+            decided = decide(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                request_id=request_id,
+                approve=True,
+                reason=None,
+                now=deps.clock(),
+            )
+            requester = decided.request.requester_id
+    except SeatbotError as error:
+        tell(
+            explain(error, request_id, deps.users.language(user_id)),
+            user_id=user_id,
+            respond=respond,
+            client=client,
+        )
+        return
+    logger.info("request approved team=%s request=%s by=%s", team_id, request_id, user_id)
+    deps.deliver()
+    _refresh_involved(deps, client, team_id, request_id, [user_id, requester])
+
+
+def decline_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """Open the reason modal, unless the request can't be declined (by this person, any more)."""
+    ack()
+    deps = deps_of(context)
+    user_id = body["user"]["id"]
+    language = deps.users.language(user_id)
+    request_id = request_id_of(action_value(body))
+    try:
+        with unit_of_work(deps.engine) as session:
+            shown = decision_preflight(
+                session, team_id=context.team_id or "", user_id=user_id, request_id=request_id
+            )
+    except SeatbotError as error:
+        tell(explain(error, request_id, language), user_id=user_id, respond=respond, client=client)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=decline_modal(shown, language))
+
+
+def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    deps = deps_of(context)
+    user_id = body["user"]["id"]
+    team_id = context.team_id or ""
+    language = deps.users.language(user_id)
+    view = body.get("view") or {}
+    request_id = _metadata_request_id(view.get("private_metadata"))
+    values = view.get("state", {}).get("values", {})
+    reason = str(((values.get(REASON_BLOCK) or {}).get(TEXT_ACTION) or {}).get("value") or "")
+    try:
+        with unit_of_work(deps.engine, write=True) as session:
+            decided = decide(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                request_id=request_id,
+                approve=False,
+                reason=reason,
+                now=deps.clock(),
+            )
+            requester = decided.request.requester_id
+    except SeatbotError as error:
+        ack(response_action="update", view=info_view(explain(error, request_id, language), language))
+        return
+    ack()
+    logger.info("request declined team=%s request=%s by=%s", team_id, request_id, user_id)
+    deps.deliver()
+    _refresh_involved(deps, client, team_id, request_id, [user_id, requester])
+
+
+def withdraw_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    user_id = body["user"]["id"]
+    team_id = context.team_id or ""
+    language = deps.users.language(user_id)
+    request_id = request_id_of(action_value(body))
+    try:
+        with unit_of_work(deps.engine, write=True) as session:
+            withdrawn = withdraw(
+                session, team_id=team_id, user_id=user_id, now=deps.clock(), request_id=request_id
+            )
+    except SeatbotError as error:
+        tell(explain(error, request_id, language), user_id=user_id, respond=respond, client=client)
+        return
+    tell(simple("withdrawn", language, id=withdrawn.id), user_id=user_id, respond=respond, client=client)
+    deps.deliver()
+    _refresh_involved(deps, client, team_id, request_id, [user_id])
+
+
+def _metadata_request_id(metadata: object) -> int:
+    try:
+        data = json.loads(str(metadata or "{}"))
+    except ValueError:
+        return 0
+    return request_id_of(data.get("request_id") if isinstance(data, dict) else None)
+
+
+def _refresh_involved(deps: Any, client: WebClient, team_id: str, request_id: int, users: list[str]) -> None:
+    """App Home of the people involved: the decider, the requester, the other approvers."""
+    with unit_of_work(deps.engine) as session:
+        request = session.get(ChangeRequest, request_id)
+        approvers = (
+            repo.holders_of(session, account_id=request.account_id, roles=repo.APPROVER_ROLES)
+            if request
+            else []
+        )
+    refresh_homes(deps, client, team_id=team_id, user_ids=[*users, *approvers])
