@@ -29,6 +29,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     client: WebClient | None = None,
     workers: int = 16,
+    executor: ThreadPoolExecutor | None = None,
 ) -> App:
     """Build the app; opens no connection (Slack is first called on the first request).
 
@@ -47,7 +48,7 @@ def create_app(
         request_verification_enabled=signing_secret is not None,
         token_verification_enabled=False,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener"),
+        listener_executor=executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener"),
     )
     users = UserDirectory(client)
     deps = Deps(

@@ -132,6 +132,32 @@ def upgrade() -> None:
     click.echo(f"database at the newest schema ({engine.url.render_as_string(hide_password=True)})")
 
 
+@main.group()
+def audit() -> None:
+    """The audit log: every change, who made it and when."""
+
+
+@audit.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--team", "team_id", default=None, help="Only this workspace (T…).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+def audit_export(fmt: str, team_id: str | None, output: Path | None) -> None:
+    """Write the whole audit log as CSV or JSON."""
+    from bot.services.audit_export import audit_rows, to_csv, to_json
+    from storage.engine import unit_of_work
+
+    engine = _engine(_settings())
+    with unit_of_work(engine) as session:
+        rows = audit_rows(session, team_id=team_id)
+    text = to_csv(rows) if fmt == "csv" else to_json(rows)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{len(rows)} audit event(s) written to {output}", err=True)
+
+
 def _ready(settings: Settings, mode: str) -> Settings:
     try:
         settings.require(mode)

@@ -38,7 +38,8 @@ def load_account(session: Session, *, data: AccountFile, team_id: str, now: date
         session.add(account)
     wanted = _account_fields(data)
     before = {k: getattr(account, k) for k in wanted} if not created else None
-    changed = {k: v for k, v in wanted.items() if getattr(account, k) != v}
+    # A new account records every field; an existing one only what differs.
+    changed = dict(wanted) if created else {k: v for k, v in wanted.items() if getattr(account, k) != v}
     for key, value in changed.items():
         setattr(account, key, value)
     session.flush()

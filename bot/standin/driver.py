@@ -17,6 +17,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from bot.standin.interaction_values import (
     Value,
     all_action_ids,
     find_element,
+    find_elements,
     selection,
     submission_state,
 )
@@ -35,6 +37,18 @@ from bot.standin.webapi import SlackStandIn
 from bot.standin.workspace import ViewRecord
 
 __all__ = ["HttpResult", "SlackDriver"]
+
+
+@dataclass(frozen=True)
+class _Click:
+    """What the test asked a person to do with one element."""
+
+    action_id: str
+    block_id: str | None
+    value: str | None
+    selected: list[str] | None
+    state_values: dict[str, Any]
+
 
 # Keys of an ``actions[]`` entry that are not part of the element's state entry.
 _NOT_STATE = frozenset({"action_id", "block_id", "action_ts", "placeholder"})
@@ -125,6 +139,7 @@ class SlackDriver(SlackTransport):
         selected: list[str] | None = None,
         state_values: dict[str, Any] | None = None,
         stale: bool = False,
+        block_id: str | None = None,
     ) -> HttpResult:
         """``user_id`` uses the element ``action_id`` on ``message`` or ``view``.
 
@@ -132,20 +147,40 @@ class SlackDriver(SlackTransport):
         pickers and dispatching inputs need ``value`` (or ``selected`` for
         multi-selects/checkboxes).  ``stale=True`` clicks the given message
         snapshot even if the bot has changed the message since (a race).
+        ``block_id`` picks the element when the same action_id is in several
+        blocks; on a view it may instead be implied by ``state_values`` naming
+        exactly one of those blocks (the input the person typed into).
         """
         if (message is None) == (view is None):
             raise AssertionError("click needs exactly one of message= or view=")
         person = self._person(user_id)
+        click = _Click(action_id, block_id, value, selected, state_values or {})
+        if view is not None and block_id is None:
+            click = self._infer_block(view, click)
         if message is not None:
-            payload = self._message_click(person, message, action_id, value, selected, state_values, stale)
+            payload = self._message_click(person, message, click, stale=stale)
         else:
             assert view is not None
-            payload = self._view_click(person, view, action_id, value, selected, state_values)
+            payload = self._view_click(person, view, click)
         result = self._interactive(payload, accepts_response_payload=False)
         acks.record_plain(self.standin.workspace, "block_actions", result.status, result.body)
         return result
 
-    def _action(self, located: Located, value: str | None, selected: list[str] | None) -> dict[str, Any]:
+    def _infer_block(self, view: dict[str, Any], click: _Click) -> _Click:
+        """When an action_id repeats across a view's blocks, ``state_values`` naming
+        exactly one of them says which input the person typed into."""
+        with self.standin.workspace.lock:
+            record = self.standin.workspace.views.get(str(view.get("id")))
+            blocks = record.source["blocks"] if record else []
+        candidates = {f.block.get("block_id") for f in find_elements(blocks, click.action_id)}
+        named = [
+            b for b in click.state_values if b in candidates and click.action_id in click.state_values[b]
+        ]
+        if len(candidates) > 1 and len(named) == 1:
+            return replace(click, block_id=named[0])
+        return click
+
+    def _action(self, located: Located, click: _Click) -> dict[str, Any]:
         element, block = located.element, located.block
         action: dict[str, Any] = {
             "action_id": element["action_id"],
@@ -159,13 +194,13 @@ class SlackDriver(SlackTransport):
             )
         if element["type"] == "button":
             action["text"] = element["text"]
-            sent = value if value is not None else element.get("value")
+            sent = click.value if click.value is not None else element.get("value")
             if sent is not None:
                 action["value"] = sent
             if "style" in element:
                 action["style"] = element["style"]
             return action
-        chosen: Value = selected if selected is not None else value
+        chosen: Value = click.selected if click.selected is not None else click.value
         if chosen is None:
             raise AssertionError(f"clicking a {element['type']} needs value= (or selected=)")
         action.update(selection(element, chosen))
@@ -174,14 +209,7 @@ class SlackDriver(SlackTransport):
         return action
 
     def _message_click(
-        self,
-        person: SlackUser,
-        message: Message,
-        action_id: str,
-        value: str | None,
-        selected: list[str] | None,
-        state_values: dict[str, Any] | None,
-        stale: bool,
+        self, person: SlackUser, message: Message, click: _Click, *, stale: bool
     ) -> dict[str, Any]:
         ws = self.standin.workspace
         with ws.lock:
@@ -193,25 +221,25 @@ class SlackDriver(SlackTransport):
                     f"{person.id} cannot see an ephemeral message meant for {record.ephemeral_for}"
                 )
             blocks = message.blocks if stale else record.blocks
-            located = find_element(blocks, action_id)
+            located = find_element(blocks, click.action_id, click.block_id)
             if located is None:
                 hint = (
                     " (it was there before an edit; stale=True simulates the race)"
-                    if find_element(message.blocks, action_id)
+                    if find_elements(message.blocks, click.action_id)
                     else ""
                 )
                 raise AssertionError(
-                    f"no element {action_id!r} on that message{hint}; it has {all_action_ids(blocks)}"
+                    f"no element {click.action_id!r} on that message{hint}; it has {all_action_ids(blocks)}"
                 )
             shown = ws.message_payload(record)
             if stale:
                 shown.update(text=message.text, blocks=message.blocks)
             channel_name = ws.channels[record.channel].name if record.channel in ws.channels else ""
-            action = self._action(located, value, selected)
-            state = dict(state_values or {})
+            action = self._action(located, click)
+            state = dict(click.state_values)
             if located.block.get("type") == "input":
                 entry = {k: v for k, v in action.items() if k not in _NOT_STATE}
-                state.setdefault(located.block["block_id"], {})[action_id] = entry
+                state.setdefault(located.block["block_id"], {})[click.action_id] = entry
             ephemeral = record.ephemeral_for is not None
             return payloads.block_actions(
                 **self._common(person),
@@ -243,29 +271,21 @@ class SlackDriver(SlackTransport):
             raise AssertionError(f"view {record.id} is not what {person.id} currently sees")
         return record
 
-    def _view_click(
-        self,
-        person: SlackUser,
-        view: dict[str, Any],
-        action_id: str,
-        value: str | None,
-        selected: list[str] | None,
-        state_values: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    def _view_click(self, person: SlackUser, view: dict[str, Any], click: _Click) -> dict[str, Any]:
         ws = self.standin.workspace
         with ws.lock:
             record = self._displayed(person, view, modal_only=False)
-            located = find_element(record.source["blocks"], action_id)
+            located = find_element(record.source["blocks"], click.action_id, click.block_id)
             if located is None:
                 present = all_action_ids(record.source["blocks"])
-                raise AssertionError(f"no element {action_id!r} on view {record.id}; it has {present}")
-            action = self._action(located, value, selected)
-            for block_id, entries in (state_values or {}).items():
+                raise AssertionError(f"no element {click.action_id!r} on view {record.id}; it has {present}")
+            action = self._action(located, click)
+            for block_id, entries in click.state_values.items():
                 record.state_values.setdefault(block_id, {}).update(entries)
             if action["type"] != "button":
                 # Slack keeps what a person picked or typed in the view's state.
                 entry = {k: v for k, v in action.items() if k not in _NOT_STATE}
-                record.state_values.setdefault(located.block["block_id"], {})[action_id] = entry
+                record.state_values.setdefault(located.block["block_id"], {})[click.action_id] = entry
             return payloads.block_actions(
                 **self._common(person),
                 trigger_id=ws.new_trigger(person.id),

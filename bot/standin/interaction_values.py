@@ -40,8 +40,13 @@ class Located:
     element: dict[str, Any]
 
 
-def find_element(blocks: list[dict[str, Any]], action_id: str) -> Located | None:
-    """The element with ``action_id`` that a person can interact with, if any."""
+def find_elements(blocks: list[dict[str, Any]], action_id: str) -> list[Located]:
+    """Every element with ``action_id`` that a person can interact with.
+
+    Slack only requires action_ids to be unique within a block, so one
+    action_id may appear in several blocks (one Approve button per request).
+    """
+    found = []
     for block in blocks:
         candidates: list[Any] = []
         if block.get("type") == "section":
@@ -52,8 +57,17 @@ def find_element(blocks: list[dict[str, Any]], action_id: str) -> Located | None
             candidates = [block.get("element")]
         for element in candidates:
             if isinstance(element, dict) and element.get("action_id") == action_id:
-                return Located(block, element)
-    return None
+                found.append(Located(block, element))
+    return found
+
+
+def find_element(blocks: list[dict[str, Any]], action_id: str, block_id: str | None = None) -> Located | None:
+    """The one element a click means; AssertionError when ``block_id`` is needed to tell."""
+    found = [f for f in find_elements(blocks, action_id) if block_id in (None, f.block.get("block_id"))]
+    if len(found) > 1:
+        where = [f.block.get("block_id") for f in found]
+        raise AssertionError(f"action_id {action_id!r} is in several blocks {where}: pass block_id=")
+    return found[0] if found else None
 
 
 def all_action_ids(blocks: list[dict[str, Any]]) -> list[str]:

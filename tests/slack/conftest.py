@@ -4,7 +4,9 @@ driven by signed Slack requests, talking to the Slack stand-in."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -71,7 +73,9 @@ def bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[RunningBot
         slack_api_url=slack.api_url,
         database_url=db_url,
     )
-    app = create_app(settings, engine=engine)
+    # Our own pool, so teardown can wait for work still running after the acks.
+    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
+    app = create_app(settings, engine=engine, executor=executor)
     server = start_in_background(SeatbotWSGI(app, engine))
     try:
         driver = SlackDriver(
@@ -80,3 +84,63 @@ def bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[RunningBot
         yield RunningBot(server.url, driver, slack)
     finally:
         server.stop()
+        executor.shutdown(wait=True)
+
+
+def open_modal(bot: RunningBot, user_id: str, text: str) -> dict[str, Any]:
+    """Type `/seats text` and return the modal it opens."""
+    seen = len(bot.slack.open_views(user_id))
+    response = bot.driver.slash_command(user_id, text)
+    assert response.status == 200
+    return bot.slack.wait_for(lambda: bot.slack.open_views(user_id)[seen:] and bot.slack.open_views(user_id)[-1])
+
+
+def submit(bot: RunningBot, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Press the modal's submit button; return seatbot's response_action body."""
+    response = bot.driver.submit_view(user_id, view, values)
+    assert response.status == 200, response.text
+    return response.json() if response.body else {}
+
+
+def seats(product: str, value: str) -> dict[str, Any]:
+    return {f"seats:{product}": {"seats": value}}
+
+
+def blocks_text(blocks: list[dict[str, Any]]) -> str:
+    import json
+
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def forged_submission(
+    bot: RunningBot,
+    user_id: str,
+    view: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    *,
+    private_metadata: str | None = None,
+) -> dict[str, Any]:
+    """A correctly signed view_submission whose state (or metadata) no Slack client would send."""
+    import json
+    import urllib.parse
+
+    from bot.standin.payloads import view_submission
+
+    person = bot.slack.user(user_id)
+    assert person is not None
+    forged = {**view, "state": {"values": values}}
+    if private_metadata is not None:
+        forged["private_metadata"] = private_metadata
+    payload = view_submission(
+        team_id=bot.slack.team_id,
+        team_name=bot.slack.team_name,
+        api_app_id="A0SEATBOT",
+        person=person,
+        trigger_id=bot.slack.new_trigger_id(user_id),
+        view=forged,
+        response_urls=[],
+    )
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    response = bot.driver.post_raw(body, content_type="application/x-www-form-urlencoded")
+    assert response.status == 200, response.text
+    return response.json() if response.body else {}

@@ -236,9 +236,9 @@ VIEW_CASES = [
         "only one element",
     ),
     (
-        "duplicate action ids across inputs",
-        modal(text_input("a", "same"), text_input("b", "same")),
-        "duplicate action_id",
+        "duplicate action ids in one block",
+        modal({"type": "actions", "elements": [button("A", "same"), button("B", "same")]}),
+        'duplicate action_id "same" in one block',
     ),
 ]
 
@@ -249,6 +249,15 @@ VIEW_CASES = [
 def test_view_limits(view: dict[str, Any], expected: str) -> None:
     errors = validate_view(view)
     assert any(expected in e for e in errors), errors
+
+
+def test_an_action_id_may_repeat_across_blocks() -> None:
+    # Slack's rule is per block: one Approve button per request, told apart by block_id.
+    assert validate_view(modal(text_input("a", "same"), text_input("b", "same"))) == []
+    rows = [
+        section(f"Request {i}", block_id=f"req:{i}", accessory=button("Approve", "approve")) for i in range(3)
+    ]
+    assert validate_message_blocks(rows) == []
 
 
 def test_a_hundred_blocks_fit_in_a_view() -> None:

@@ -190,6 +190,24 @@ def test_click_on_a_message(driver: SlackDriver, bot: CaptureBot, standin: Slack
         driver.click(BOB.id, action_id="reject", message=message)
 
 
+def test_click_picks_the_block_when_an_action_id_repeats(
+    driver: SlackDriver, bot: CaptureBot, standin: SlackStandIn
+) -> None:
+    rows = [
+        section(f"Request {i}", block_id=f"req:{i}", accessory=button("Approve", "approve", value=f"r{i}"))
+        for i in (1, 2)
+    ]
+    WebClient(token=standin.bot_token, base_url=standin.api_url).chat_postMessage(
+        channel="C0SEATS", text="Queue", blocks=rows
+    )
+    [message] = standin.messages("C0SEATS")
+    with pytest.raises(AssertionError, match=r"several blocks \['req:1', 'req:2'\]"):
+        driver.click(BOB.id, action_id="approve", message=message)
+    driver.click(BOB.id, action_id="approve", message=message, block_id="req:2")
+    [action] = bot.last()["actions"]
+    assert (action["block_id"], action["value"]) == ("req:2", "r2")
+
+
 def test_click_on_an_ephemeral_message(driver: SlackDriver, bot: CaptureBot, standin: SlackStandIn) -> None:
     client = WebClient(token=standin.bot_token, base_url=standin.api_url)
     client.chat_postEphemeral(
@@ -254,6 +272,18 @@ def test_dispatching_input_in_a_view(driver: SlackDriver, bot: CaptureBot, stand
         driver.click(ALICE.id, action_id="count", view=view, value="11")
     with pytest.raises(AssertionError, match="without dispatch_action"):
         driver.click(ALICE.id, action_id="why", view=view, value="x")
+
+
+def test_view_click_block_from_state_values(
+    driver: SlackDriver, bot: CaptureBot, standin: SlackStandIn
+) -> None:
+    second = {**SEATS, "block_id": "seats2"}
+    view = open_view(standin, modal(SEATS, second))
+    with pytest.raises(AssertionError, match="pass block_id="):
+        driver.click(ALICE.id, action_id="count", view=view, value="2")
+    typed = {"seats2": {"count": {"type": "number_input", "value": "2"}}}
+    driver.click(ALICE.id, action_id="count", view=view, value="2", state_values=typed)
+    assert bot.last()["actions"][0]["block_id"] == "seats2"
 
 
 def test_submission_state_is_complete(driver: SlackDriver, bot: CaptureBot, standin: SlackStandIn) -> None:

@@ -83,13 +83,25 @@ def live() -> Iterator[tuple[SlackStandIn, SlackDriver]]:
         standin.add_user(BOB)
         standin.add_channel("C0SEATS", "seat-requests")
         server = create_server(SlackRequestHandler(build_app(standin)), host="127.0.0.1", port=0)
-        thread = threading.Thread(target=server.run, daemon=True)
+        stopping = threading.Event()
+
+        def serve() -> None:
+            try:
+                server.run()
+            except (OSError, ValueError):
+                # close() from another thread pulls the socket out from under select().
+                if not stopping.is_set():
+                    raise
+
+        thread = threading.Thread(target=serve, daemon=True)
         thread.start()
         try:
             url = f"http://127.0.0.1:{server.effective_port}/slack/events"
             yield standin, SlackDriver(bot_url=url, signing_secret=SECRET, standin=standin)
         finally:
+            stopping.set()
             server.close()
+            thread.join(timeout=2)
         assert standin.api_errors() == [], standin.dump()
 
 

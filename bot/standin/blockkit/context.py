@@ -11,6 +11,7 @@ Errors are formatted like Slack's own ``response_metadata.messages``:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,12 +38,16 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
+_BLOCK_POINTER = re.compile(r"^.*?/blocks/\d+")
+
+
 @dataclass
 class Ctx:
     """Mutable state of one validation pass.
 
-    Invariants: ``errors`` only grows; every registered ``block_ids``/``action_ids``
-    key maps to the JSON pointer where it was first seen.
+    Invariants: ``errors`` only grows; ``block_ids`` maps each block_id, and
+    ``action_ids`` each ``"<block pointer>|<action_id>"``, to the JSON pointer
+    where it was first seen.
     """
 
     surface: Surface
@@ -156,18 +161,22 @@ class Ctx:
             self.error(f"{pointer}/block_id", f'duplicate block_id "{value}" (first used at {first})')
 
     def action_id(self, element: dict[str, Any], pointer: str) -> None:
-        """Check an action_id's length and uniqueness across the whole surface.
+        """Check an action_id's length and that it is unique within its block.
 
-        Slack documents uniqueness per block; this stand-in is deliberately stricter
-        (one message or view) so that a handler can never receive an action it
-        cannot tell apart from another one on the same surface.
+        That is Slack's rule: the same action_id may appear in several blocks
+        (a list of requests, each with its own Approve button); the block_id
+        tells them apart.
         """
         value = self.string(element, "action_id", pointer, max_len=MAX_ID_LENGTH)
         if value is None:
             return
-        first = self.action_ids.setdefault(value, f"{pointer}/action_id")
+        block = _BLOCK_POINTER.match(pointer)
+        scope = block.group(0) if block else ""
+        first = self.action_ids.setdefault(f"{scope}|{value}", f"{pointer}/action_id")
         if first != f"{pointer}/action_id":
-            self.error(f"{pointer}/action_id", f'duplicate action_id "{value}" (first used at {first})')
+            self.error(
+                f"{pointer}/action_id", f'duplicate action_id "{value}" in one block (first used at {first})'
+            )
 
     def focus_on_load(self, element: dict[str, Any], pointer: str) -> None:
         """Only one element of a view may ask for focus, and never in a message."""
