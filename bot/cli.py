@@ -140,8 +140,13 @@ def audit() -> None:
 @audit.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--team", "team_id", default=None, help="Only this workspace (T…).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 def audit_export(fmt: str, team_id: str | None, output: Path | None) -> None:
     """Write the whole audit log as CSV or JSON."""
     from bot.services.audit_export import audit_rows, to_csv, to_json

@@ -10,7 +10,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import deps_of
-from bot.errors import AlreadyDecided, NoLongerApplicable, OwnRequest, RequestNotFound, SeatbotError
+from bot.errors import (
+    AlreadyDecided,
+    NoLongerApplicable,
+    NothingToWithdraw,
+    OwnRequest,
+    RequestNotFound,
+    SeatbotError,
+)
 from bot.messages.change_modal import DECLINE_CALLBACK, REASON_BLOCK, TEXT_ACTION, decline_modal, info_view
 from bot.messages.errors import error_reply
 from bot.messages.reply import Reply
@@ -42,6 +49,8 @@ def explain(error: SeatbotError, request_id: int, language: str) -> Reply:
         return simple("own_request", language)
     if isinstance(error, RequestNotFound):
         return simple("not_found", language)
+    if isinstance(error, NothingToWithdraw):
+        return simple("nothing_to_withdraw", language)
     return error_reply(error, language)
 
 

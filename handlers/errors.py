@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
-
 from slack_sdk import WebClient
 
 from bot.deps import CONTEXT_KEY, deps_of

@@ -45,9 +45,11 @@ def to_csv(rows: Iterable[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({
-            **row,
-            "before": json.dumps(row["before"], ensure_ascii=False) if row["before"] is not None else "",
-            "after": json.dumps(row["after"], ensure_ascii=False) if row["after"] is not None else "",
-        })
+        writer.writerow(
+            {
+                **row,
+                "before": json.dumps(row["before"], ensure_ascii=False) if row["before"] is not None else "",
+                "after": json.dumps(row["after"], ensure_ascii=False) if row["after"] is not None else "",
+            }
+        )
     return buffer.getvalue()

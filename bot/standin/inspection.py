@@ -32,7 +32,11 @@ class Inspection:
             return [c for c in self._ws.calls if c.method == method]
 
     def api_errors(self, *, ignore: Iterable[str] = ()) -> list[RecordedCall]:
-        """Calls that failed because the caller got something wrong.
+        """Calls that failed because the bot got something wrong.
+
+        That covers Web API methods, response_url posts, and acks Slack would
+        reject (``ack.<kind>``: a non-200 status, invalid blocks in a command
+        reply, a bad ``response_action``).
 
         Failures the test arranged (fault injection, channel errors, a channel
         the bot is configured out of) are excluded; so are error codes in

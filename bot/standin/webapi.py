@@ -207,6 +207,11 @@ class SlackStandIn(Inspection):
                 Fault(method, error, status, retry_after, times, timeout=timeout, hang_seconds=hang_seconds)
             )
 
+    def clear_faults(self) -> None:
+        """Slack is healthy again: drop every failure still queued by ``fail_next``."""
+        with self._ws.lock:
+            self._api.faults.clear()
+
     def set_channel_error(self, channel_id: str, error: str | None) -> None:
         """Every message call targeting ``channel_id`` fails with ``error`` (None clears it)."""
         with self._ws.lock:

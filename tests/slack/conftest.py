@@ -92,7 +92,9 @@ def open_modal(bot: RunningBot, user_id: str, text: str) -> dict[str, Any]:
     seen = len(bot.slack.open_views(user_id))
     response = bot.driver.slash_command(user_id, text)
     assert response.status == 200
-    return bot.slack.wait_for(lambda: bot.slack.open_views(user_id)[seen:] and bot.slack.open_views(user_id)[-1])
+    return bot.slack.wait_for(
+        lambda: bot.slack.open_views(user_id)[seen:] and bot.slack.open_views(user_id)[-1]
+    )
 
 
 def submit(bot: RunningBot, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,9 @@ def test_request_is_prefilled(bot: RunningBot, account: None, text: str, expecte
         ("request +5", "Which product?"),
     ],
 )
-def test_bad_prefill_is_explained_and_opens_nothing(bot: RunningBot, account: None, text: str, message: str) -> None:
+def test_bad_prefill_is_explained_and_opens_nothing(
+    bot: RunningBot, account: None, text: str, message: str
+) -> None:
     reply = bot.command("U0ADMIN", text)
     assert message in reply.text
     assert bot.slack.open_views("U0ADMIN") == []
@@ -89,7 +91,8 @@ def test_bad_prefill_is_explained_and_opens_nothing(bot: RunningBot, account: No
 
 def test_members_cannot_open_it(bot: RunningBot, account: None) -> None:
     reply = bot.command("U0AG2", "request support +1")
-    assert "You can't send a change request" in reply.text and "<@U0OWNER>" in reply.text
+    assert "You can't send a change request" in reply.text
+    assert "<@U0OWNER>" in reply.text
     assert bot.slack.open_views("U0AG2") == []
 
 
@@ -98,15 +101,25 @@ def test_admins_cannot_request_when_the_account_does_not_allow_it(bot: RunningBo
     data["account"]["change_requests"] = False
     make_account(engine, now=NOW, account=data["account"])
     reply = bot.command("U0ADMIN", "request")
-    assert "doesn't take seat change requests" in reply.text and "<@U0OWNER>" in reply.text
+    assert "doesn't take seat change requests" in reply.text
+    assert "<@U0OWNER>" in reply.text
 
 
 def test_live_summary_updates_as_values_change(bot: RunningBot, account: None) -> None:
     view = open_modal(bot, "U0OWNER", "manage")
-    bot.driver.click("U0OWNER", view=view, action_id="seats", value="15", state_values=seats("support", "15"))
+    bot.driver.click(
+        "U0OWNER",
+        view=view,
+        action_id="seats",
+        block_id="seats:support",
+        value="15",
+        state_values=seats("support", "15"),
+    )
     updated = bot.slack.wait_for(
-        lambda: "Support: 10 → 15 (+5)" in blocks_text(bot.slack.open_views("U0OWNER")[-1]["blocks"])
-        and bot.slack.open_views("U0OWNER")[-1]
+        lambda: (
+            "Support: 10 → 15 (+5)" in blocks_text(bot.slack.open_views("U0OWNER")[-1]["blocks"])
+            and bot.slack.open_views("U0OWNER")[-1]
+        )
     )
     summary = next(b for b in updated["blocks"] if b.get("block_id") == "live_summary")
     assert "Monthly cost: €575.00" in summary["text"]["text"]
@@ -155,13 +168,18 @@ def test_full_width_digits_are_read_as_digits(bot: RunningBot, engine: Engine, a
 def test_a_forged_product_key_changes_nothing(bot: RunningBot, engine: Engine, account: None) -> None:
     view = open_modal(bot, "U0OWNER", "manage")
     answer = forged_submission(
-        bot, "U0OWNER", view, {**_state("11"), "seats:evil": {"seats": {"type": "number_input", "value": "5"}}}
+        bot,
+        "U0OWNER",
+        view,
+        {**_state("11"), "seats:evil": {"seats": {"type": "number_input", "value": "5"}}},
     )
     assert answer["response_action"] == "errors"
     assert _seats(engine, "support") == 10
 
 
-def test_a_member_forging_a_submission_changes_nothing(bot: RunningBot, engine: Engine, account: None) -> None:
+def test_a_member_forging_a_submission_changes_nothing(
+    bot: RunningBot, engine: Engine, account: None
+) -> None:
     view = open_modal(bot, "U0OWNER", "manage")
     answer = forged_submission(bot, "U0AG2", view, _state("50"))
     assert answer["response_action"] == "update"
@@ -204,7 +222,9 @@ def test_direct_reduction_needs_confirmation_then_unassigns_exactly_the_listed_a
     view = open_modal(bot, "U0OWNER", "request support 1")
     answer = submit(bot, "U0OWNER", view, {})
     assert answer["response_action"] == "errors"
-    confirm_block = next(b["block_id"] for b in view["blocks"] if b["block_id"].startswith("confirm_downgrade:"))
+    confirm_block = next(
+        b["block_id"] for b in view["blocks"] if b["block_id"].startswith("confirm_downgrade:")
+    )
     assert "Confirm that 1 agent loses their seat" in answer["errors"][confirm_block]
     assert _seats(engine, "support") == 10
     token = confirm_block.split(":", 1)[1]
@@ -212,7 +232,9 @@ def test_direct_reduction_needs_confirmation_then_unassigns_exactly_the_listed_a
     assert answer["response_action"] == "update"
     assert _seats(engine, "support") == 1
     with Session(engine) as session:
-        holders = session.exec(select(SeatAssignment.user_id).join(Product).where(Product.key == "support")).all()
+        holders = session.exec(
+            select(SeatAssignment.user_id).join(Product).where(Product.key == "support")
+        ).all()
     assert holders == ["U0AG1"]
     notice = bot.slack.wait_for(lambda: bot.slack.dm("U0AG2") or None)[0]
     assert "Your *Support* seat was removed" in notice.text or "Support" in blocks_text(notice.blocks)

@@ -149,3 +149,9 @@ def test_wait_for(client: WebClient, standin: SlackStandIn) -> None:
     assert message.text == "later"
     with pytest.raises(AssertionError, match=r"chat\.postMessage ok"):
         standin.wait_for(lambda: standin.dm("U0BOB"), timeout=0.2)
+
+
+def test_clear_faults(client: WebClient, standin: SlackStandIn) -> None:
+    standin.fail_next("auth.test", times=5)
+    standin.clear_faults()
+    assert client.auth_test()["ok"]
