@@ -65,4 +65,5 @@ def create_app(
         return next()
 
     register_listeners(app)
+    app._seatbot_deps = deps  # type: ignore[attr-defined]  # for jobs and tests; listeners use the context
     return app

@@ -51,6 +51,7 @@ def main(log_level: str | None) -> None:
 def serve(host: str, port: int, threads: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
     from bot.app import create_app
+    from bot.jobs import start_jobs
     from bot.server import SeatbotWSGI
     from bot.server import serve as run_server
 
@@ -59,6 +60,7 @@ def serve(host: str, port: int, threads: int) -> None:
     engine = _engine(settings)
     _load_configured_account(settings, engine)
     app = create_app(settings, engine=engine)
+    start_jobs(app)
     click.echo(f"seatbot listening on http://{host}:{port}/slack/events", err=True)
     run_server(SeatbotWSGI(app, engine), host=host, port=port, threads=threads)
 
@@ -66,18 +68,17 @@ def serve(host: str, port: int, threads: int) -> None:
 @main.command()
 def socket() -> None:
     """Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.app import create_app
+    from bot.jobs import start_jobs
+    from bot.socket_mode import socket_handler
 
     settings = _ready(_settings(), "socket")
     _check_token(settings)
     engine = _engine(settings)
     _load_configured_account(settings, engine)
-    app = create_app(settings.model_copy(update={"slack_signing_secret": None}), engine=engine)
-    assert settings.slack_app_token is not None
+    handler = socket_handler(settings, engine=engine)
+    start_jobs(handler.app)
     click.echo("seatbot connecting to Slack in Socket Mode", err=True)
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+    handler.start()  # type: ignore[no-untyped-call]
 
 
 @main.command()

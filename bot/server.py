@@ -90,11 +90,22 @@ def start_in_background(
     server = create_server(
         wsgi, host=host, port=port, threads=threads, ident="seatbot", max_request_body_size=MAX_BODY
     )
-    thread = threading.Thread(target=server.run, name="seatbot-http", daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            # Closing the sockets from another thread pulls them out from under select().
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, name="seatbot-http", daemon=True)
     thread.start()
     bound_port = server.effective_port  # type: ignore[union-attr]
 
     def stop() -> None:
+        stopping.set()
         # Workers first, then every socket (listener, wake-up pipe, keep-alive
         # connections): close() alone leaves run() looping on open connections.
         server.task_dispatcher.shutdown()

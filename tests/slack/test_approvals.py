@@ -268,9 +268,7 @@ def test_requests_list_shows_mine_and_the_queue(bot: RunningBot, engine: Engine,
     mine = bot.command("U0ADMIN", "requests")
     assert "*#1* · pending · Support: 10 → 15 (+5)" in blocks_text(mine.blocks)
     assert "withdraw_request" in blocks_text(mine.blocks)
-    assert "approve_request" not in blocks_text(
-        mine.blocks
-    )
+    assert "approve_request" not in blocks_text(mine.blocks)
     queue = bot.command("U0OWNER", "requests")
     assert "Waiting for your decision" in blocks_text(queue.blocks)
     assert "approve_request" in blocks_text(queue.blocks)
