@@ -69,7 +69,7 @@ _SIMPLE: dict[str, SeatsCommand] = {
     "withdraw": Withdraw(),
     "retirer": Withdraw(),
 }
-_REQUEST = {"request", "demander", "demande", "buy", "acheter"}
+_REQUEST = {"request", "demander", "demande"}
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})$")
 
 

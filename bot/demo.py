@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import bot
 from bot.app import create_app
 from bot.config import Settings
 from bot.loading import load_file
 from bot.server import SeatbotWSGI, start_in_background
-from bot.standin import SlackDriver, SlackStandIn, SlackUser
+from bot.standin import Message, SlackDriver, SlackStandIn, SlackUser
 from bot.standin.transcript import render_message, render_view
 from storage import migrate
 from storage.engine import make_engine
@@ -77,11 +78,85 @@ class Stage:
         self.out("  seatbot, only visible to you:")
         self.out(_indent(render_message(reply.blocks, reply.text, names=self.name)))
 
+    def opens_modal(self, user_id: str, text: str) -> dict[str, Any]:
+        self.out(f"\n{self.who(user_id)} types:  /seats {text}")
+        self.driver.slash_command(user_id, text)
+        view = self.slack.wait_for(lambda: self.slack.open_views(user_id) or None, timeout=10)[-1]
+        self.out("  a form opens:")
+        self.out(_indent(render_view(view, names=self.name)))
+        return view
+
+    def edits(self, user_id: str, view: dict[str, Any], product: str, value: int) -> dict[str, Any]:
+        self.out(
+            f"\n{self.name(user_id)} changes {product.title()} to {value}; the summary follows as they type:"
+        )
+        field = {f"seats:{product}": {"seats": str(value)}}
+        self.driver.click(
+            user_id,
+            view=view,
+            action_id="seats",
+            block_id=f"seats:{product}",
+            value=str(value),
+            state_values=field,
+        )
+        updated = self.slack.wait_for(
+            lambda: next(
+                (v for v in self.slack.open_views(user_id) if v.get("hash") != view.get("hash")), None
+            ),
+            timeout=10,
+        )
+        summary = [b for b in updated["blocks"] if b.get("block_id") == "live_summary"]
+        self.out(_indent(render_message(summary, "", names=self.name)))
+        return updated
+
+    def submits(self, user_id: str, view: dict[str, Any], why: str) -> None:
+        self.out(f"\n{self.name(user_id)} writes “{why}” and presses “{view['submit']['text']}”")
+        response = self.driver.submit_view(user_id, view, {"justification": {"text": why}})
+        shown = response.json().get("view") if response.body else None
+        if shown:
+            self.out(_indent(render_view(shown, names=self.name)))
+
+    def gets_dm(self, user_id: str, contains: str = "") -> Message:
+        message = self.slack.wait_for(
+            lambda: next((m for m in reversed(self.slack.dm(user_id)) if contains in m.text), None),
+            timeout=10,
+        )
+        self.out(f"\n{self.who(user_id)} gets a direct message from seatbot:")
+        self.out(_indent(render_message(message.blocks, message.text, names=self.name)))
+        return message
+
+    def clicks(self, user_id: str, message: Message, action_id: str) -> None:
+        button = next(
+            e
+            for b in message.blocks
+            if b.get("type") == "actions"
+            for e in b["elements"]
+            if e.get("action_id") == action_id
+        )
+        self.out(f"\n{self.name(user_id)} clicks [ {button['text']['text']} ]")
+        if "confirm" in button:
+            confirm = button["confirm"]
+            self.out(f"  Slack asks: {confirm['title']['text']} {confirm['text']['text']}")
+            self.out(f"  {self.name(user_id)} clicks [ {confirm['confirm']['text']} ]")
+        self.driver.click(user_id, message=message, action_id=action_id)
+
+    def sees_update(self, user_id: str, message: Message) -> None:
+        updated = self.slack.wait_for(
+            lambda: next((m for m in self.slack.dm(user_id) if m.ts == message.ts and m.edits), None),
+            timeout=10,
+        )
+        self.out(f"\n{self.who(user_id)}: their copy of the request now reads:")
+        self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
+
     def opens_home(self, user_id: str) -> None:
         self.out(f"\n{self.who(user_id)} opens seatbot's Home tab")
         self.driver.app_home_opened(user_id)
         home = self.slack.wait_for(lambda: self.slack.home(user_id), timeout=10)
         self.out(_indent(render_view(home, names=self.name)))
+
+
+def _scene(title: str) -> None:
+    print(f"\n{'═' * 72}\n{title}\n{'═' * 72}")
 
 
 def _indent(text: str) -> str:
@@ -131,13 +206,27 @@ def run_demo() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="seatbot-demo-"))
     try:
         with _running_bot(workdir) as stage:
+            _scene("1. Who sees what")
             stage.types("U0ADMIN", "")
             stage.types("U0ADMIN2", "summary")
             stage.types("U0MEL", "")
-            stage.types("U0ADMIN", "help")
-            stage.types("U0OWNER", "buy a pony")
-            stage.opens_home("U0OWNER")
+            _scene("2. An admin asks for more Support seats")
+            view = stage.opens_modal("U0ADMIN", "request support +5")
+            view = stage.edits("U0ADMIN", view, "support", 16)
+            stage.submits("U0ADMIN", view, "Six new agents start on Monday")
+            _scene("3. The owner and the billing admin are asked")
+            owner_copy = stage.gets_dm("U0OWNER")
+            billing_copy = stage.gets_dm("U0BILL")
+            _scene("4. The owner approves in one click")
+            stage.clicks("U0OWNER", owner_copy, "approve_request")
+            stage.gets_dm("U0ADMIN", contains="#1")
+            stage.sees_update("U0BILL", billing_copy)
+            _scene("5. The subscription now")
+            stage.types("U0ADMIN", "")
+            stage.types("U0OWNER", "requests")
+            stage.types("U0OWNER", "frobnicate")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("\nThat's seatbot today: seat summary, help, permissions, English and French.")
+    print("\nThat was seatbot: summary, a request with its live summary, one-click approval,")
+    print("every copy updated, the requester told; in English and French.")
     return 0

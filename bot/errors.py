@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 
@@ -46,7 +47,7 @@ class Problem:
 
     code: str
     field: str | None
-    facts: Mapping[str, object] = field(default_factory=dict)
+    facts: Mapping[str, object] = dataclass_field(default_factory=dict)
 
 
 class DraftRejected(SeatbotError):

@@ -27,7 +27,7 @@ def load_file(engine: Engine, path: Path, *, team_id: str | None, settings: Sett
         raise LoadFailed(f"{exc}\nnothing was written") from exc
     team = team_id or data.account.team_id or _team_of_token(settings)
     try:
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine, write=True) as session:
             return load_account(session, data=data, team_id=team, now=utcnow())
     except InvalidInput as exc:
         facts = exc.facts

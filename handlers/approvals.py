@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import deps_of
+from bot.deps import Deps, deps_of
 from bot.errors import (
     AlreadyDecided,
     NoLongerApplicable,
@@ -62,29 +62,9 @@ def approve_clicked(
     user_id = body["user"]["id"]
     team_id = context.team_id or ""
     request_id = request_id_of(action_value(body))
-    try:
-        with unit_of_work(deps.engine, write=True) as session:
-            decided = decide(
-                session,
-                team_id=team_id,
-                user_id=user_id,
-                request_id=request_id,
-                approve=True,
-                reason=None,
-                now=deps.clock(),
-            )
-            requester = decided.request.requester_id
-    except SeatbotError as error:
-        tell(
-            explain(error, request_id, deps.users.language(user_id)),
-            user_id=user_id,
-            respond=respond,
-            client=client,
-        )
-        return
-    logger.info("request approved team=%s request=%s by=%s", team_id, request_id, user_id)
-    deps.deliver()
-    _refresh_involved(deps, client, team_id, request_id, [user_id, requester])
+    refusal = _decide(deps, client, team_id, user_id, request_id, approve=True, reason=None)
+    if refusal is not None:
+        tell(refusal, user_id=user_id, respond=respond, client=client)
 
 
 def decline_clicked(
@@ -116,6 +96,24 @@ def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context
     request_id = _metadata_request_id(view.get("private_metadata"))
     values = view.get("state", {}).get("values", {})
     reason = str(((values.get(REASON_BLOCK) or {}).get(TEXT_ACTION) or {}).get("value") or "")
+    # Decided before the ack: a refusal replaces the modal instead of closing it.
+    refusal = _decide(deps, client, team_id, user_id, request_id, approve=False, reason=reason, ack=ack)
+    if refusal is not None:
+        ack(response_action="update", view=info_view(refusal, language))
+
+
+def _decide(
+    deps: Deps,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    request_id: int,
+    *,
+    approve: bool,
+    reason: str | None,
+    ack: Ack | None = None,
+) -> Reply | None:
+    """Take the decision in one transaction; return what to tell the person if it was refused."""
     try:
         with unit_of_work(deps.engine, write=True) as session:
             decided = decide(
@@ -123,18 +121,19 @@ def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context
                 team_id=team_id,
                 user_id=user_id,
                 request_id=request_id,
-                approve=False,
+                approve=approve,
                 reason=reason,
                 now=deps.clock(),
             )
             requester = decided.request.requester_id
     except SeatbotError as error:
-        ack(response_action="update", view=info_view(explain(error, request_id, language), language))
-        return
-    ack()
-    logger.info("request declined team=%s request=%s by=%s", team_id, request_id, user_id)
+        return explain(error, request_id, deps.users.language(user_id))
+    if ack is not None:
+        ack()
+    logger.info("request decided team=%s request=%s by=%s approved=%s", team_id, request_id, user_id, approve)
     deps.deliver()
     _refresh_involved(deps, client, team_id, request_id, [user_id, requester])
+    return None
 
 
 def withdraw_clicked(
@@ -167,7 +166,7 @@ def _metadata_request_id(metadata: object) -> int:
     return request_id_of(data.get("request_id") if isinstance(data, dict) else None)
 
 
-def _refresh_involved(deps: Any, client: WebClient, team_id: str, request_id: int, users: list[str]) -> None:
+def _refresh_involved(deps: Deps, client: WebClient, team_id: str, request_id: int, users: list[str]) -> None:
     """App Home of the people involved: the decider, the requester, the other approvers."""
     with unit_of_work(deps.engine) as session:
         request = session.get(ChangeRequest, request_id)

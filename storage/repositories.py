@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import CursorResult, Result, func
 from sqlmodel import Session, col, select
 
 from storage.models import Account, AuditEvent, Product, Role, RoleGrant, SeatAssignment
@@ -17,6 +17,11 @@ from storage.models import Account, AuditEvent, Product, Role, RoleGrant, SeatAs
 __all__ = ["Account"]  # re-exported for services that only need the type
 
 APPROVER_ROLES = (Role.OWNER, Role.BILLING_ADMIN)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE or DELETE: how conditional writes learn whether they won."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:

@@ -49,5 +49,5 @@ def account_file(**overrides: Any) -> AccountFile:
 
 
 def make_account(engine: Engine, *, now: datetime, team_id: str = TEAM, **overrides: Any) -> LoadReport:
-    with unit_of_work(engine) as session:
+    with unit_of_work(engine, write=True) as session:
         return load_account(session, data=account_file(**overrides), team_id=team_id, now=now)

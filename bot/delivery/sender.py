@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from bot.delivery.outbox import Kind, enqueue
 from bot.delivery.render import render
 from bot.slack.users import UserDirectory
+from storage import repositories as repo
 from storage.engine import unit_of_work
 from storage.models import ChangeRequest, OutboxMessage, OutboxStatus, RequestStatus, SlackMessage
 
@@ -71,16 +72,20 @@ class Sender:
 
     def _claim(self, row_id: int, now: datetime) -> bool:
         with unit_of_work(self._engine, write=True) as session:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id) == row_id,
-                    col(OutboxMessage.status) == OutboxStatus.PENDING.value,
-                    or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+            claimed = repo.rowcount(
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        col(OutboxMessage.id) == row_id,
+                        col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+                        or_(
+                            col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now
+                        ),
+                    )
+                    .values(claimed_until=now + LEASE)
+                    .execution_options(synchronize_session=False)
                 )
-                .values(claimed_until=now + LEASE)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
         return bool(claimed == 1)
 
     def _deliver(self, row_id: int, now: datetime) -> bool:

@@ -66,7 +66,7 @@ def change_modal(draft: Draft, language: str, *, initial: Mapping[str, int] | No
                     dispatch_action_config=DispatchActionConfig(trigger_actions_on=["on_character_entered"]),
                 ),
                 dispatch_action=True,
-                optional=True,
+                # Required: Slack keeps a cleared field from being submitted; a count is always set.
             )
         )
     blocks.append(

@@ -40,8 +40,9 @@ def error_reply(error: SeatbotError, language: str) -> Reply:
         text = t("not_set_up")
     elif isinstance(error, InvalidInput) and t.has(f"invalid_{error.code}"):
         facts = dict(error.facts)
-        if isinstance(facts.get("products"), list):
-            facts["products"] = Mrkdwn(", ".join(f"`{escape_mrkdwn(str(p))}`" for p in facts["products"]))
+        products = facts.get("products")
+        if isinstance(products, list):
+            facts["products"] = Mrkdwn(", ".join(f"`{escape_mrkdwn(str(p))}`" for p in products))
         text = t(f"invalid_{error.code}", **facts)
     elif isinstance(error, RequestsDisabled):
         text = t("requests_disabled", owner=error.owner)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -143,7 +143,7 @@ def environment(language: str) -> Environment:
     env.filters.update(
         money=lambda amount, currency: format_currency(Decimal(amount), currency, locale=babel_locale),
         number=lambda n: format_decimal(n, locale=babel_locale),
-        when=lambda at, tz="UTC": format_datetime(at, "medium", tzinfo=tz, locale=babel_locale),
+        when=lambda at, tz="UTC": format_datetime(at, "medium", tzinfo=get_timezone(tz), locale=babel_locale),
     )
     return env
 
@@ -186,7 +186,9 @@ def block_names(name: str) -> Mapping[str, object]:
 def slack_date(at: datetime, language: str) -> Mrkdwn:
     """A date Slack shows in each reader's own time zone ("Today at 09:14"),
     with a UTC fallback where it can't (notifications, old clients)."""
-    fallback = format_datetime(at, "medium", tzinfo="UTC", locale=_BABEL_LOCALES[language]) + " UTC"
+    fallback = (
+        format_datetime(at, "medium", tzinfo=get_timezone("UTC"), locale=_BABEL_LOCALES[language]) + " UTC"
+    )
     word = _translations(language).gettext("at")
     return Mrkdwn(
         f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {word} {{time}}|{escape_mrkdwn(fallback)}>"

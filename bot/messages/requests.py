@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.errors import AlreadyDecided, Problem
 from bot.messages.blocks import actions, button, confirm_dialog
@@ -54,6 +54,27 @@ def _body(t: Texts, view: RequestView, language: str) -> list[Block]:
     return blocks
 
 
+def decision_buttons(t: Texts, view: RequestView) -> ActionsBlock:
+    """Approve (behind a confirmation that restates the change) and Decline."""
+    summary = unescape_mrkdwn("; ".join(t("line", line=line) for line in view.lines))
+    return actions(
+        button(
+            t.plain("approve"),
+            action_id=APPROVE,
+            value=str(view.id),
+            style="primary",
+            confirm=confirm_dialog(
+                title=t.plain("confirm_title"),
+                text=unescape_mrkdwn(t("confirm_text", lines=summary)),
+                yes=t.plain("confirm_yes"),
+                no=t.plain("confirm_no"),
+            ),
+        ),
+        button(t.plain("decline"), action_id=DECLINE, value=str(view.id), style="danger"),
+        block_id=f"decide:{view.id}",
+    )
+
+
 def approval_message(view: RequestView, language: str, *, requester_name: str) -> Reply:
     """The DM an approver gets; buttons only while the request is pending."""
     t = texts("requests", language)
@@ -63,25 +84,7 @@ def approval_message(view: RequestView, language: str, *, requester_name: str) -
     ]
     blocks.append(context(t("sent_at", id=view.id, when=slack_date(view.created_at, language))))
     if view.status is RequestStatus.PENDING:
-        summary = unescape_mrkdwn("; ".join(t("line", line=line) for line in view.lines))
-        blocks.append(
-            actions(
-                button(
-                    t.plain("approve"),
-                    action_id=APPROVE,
-                    value=str(view.id),
-                    style="primary",
-                    confirm=confirm_dialog(
-                        title=t.plain("confirm_title"),
-                        text=unescape_mrkdwn(t("confirm_text", lines=summary)),
-                        yes=t.plain("confirm_yes"),
-                        no=t.plain("confirm_no"),
-                    ),
-                ),
-                button(t.plain("decline"), action_id=DECLINE, value=str(view.id), style="danger"),
-                block_id=f"decide:{view.id}",
-            )
-        )
+        blocks.append(decision_buttons(t, view))
     else:
         blocks.append(context(_status(t, view, language)))
         if view.decline_reason:
@@ -180,21 +183,5 @@ def requests_list(mine: Sequence[RequestView], queue: Sequence[RequestView] | No
         for view in queue:
             lines = Mrkdwn(", ".join(t("line", line=line) for line in view.lines))
             blocks.append(section(t("list_item_by", id=view.id, requester=view.requester_id, lines=lines)))
-            blocks.append(
-                actions(
-                    button(
-                        t.plain("approve"),
-                        action_id=APPROVE,
-                        value=str(view.id),
-                        style="primary",
-                        confirm=confirm_dialog(
-                            title=t.plain("confirm_title"),
-                            text=unescape_mrkdwn(t("confirm_text", lines=lines)),
-                            yes=t.plain("confirm_yes"),
-                            no=t.plain("confirm_no"),
-                        ),
-                    ),
-                    button(t.plain("decline"), action_id=DECLINE, value=str(view.id), style="danger"),
-                )
-            )
+            blocks.append(decision_buttons(t, view))
     return Reply(text=t("list_fallback"), blocks=blocks[:50])

@@ -38,12 +38,14 @@ def apply_lines(
     for line in lines:
         product = products[line.product_id]
         current = product.seats
-        changed = session.execute(
-            update(Product)
-            .where(col(Product.id) == line.product_id, col(Product.seats) == line.from_seats)
-            .values(seats=line.to_seats, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        changed = repo.rowcount(
+            session.execute(
+                update(Product)
+                .where(col(Product.id) == line.product_id, col(Product.seats) == line.from_seats)
+                .values(seats=line.to_seats, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if changed != 1:
             problems.append(
                 Problem(
@@ -99,11 +101,15 @@ def _release(
     """Unassign exactly `user_ids`; refuse if they no longer hold the seat or if others
     were assigned since, so that nobody unexpected loses (or keeps) a seat."""
     if user_ids:
-        removed = session.execute(
-            delete(SeatAssignment)
-            .where(col(SeatAssignment.product_id) == product.id, col(SeatAssignment.user_id).in_(user_ids))
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        removed = repo.rowcount(
+            session.execute(
+                delete(SeatAssignment)
+                .where(
+                    col(SeatAssignment.product_id) == product.id, col(SeatAssignment.user_id).in_(user_ids)
+                )
+                .execution_options(synchronize_session=False)
+            )
+        )
         if removed != len(user_ids):
             problems.append(Problem("usage_moved", product.key, {"product": product.name}))
             return []

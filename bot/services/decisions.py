@@ -153,12 +153,16 @@ def _close(
     now: datetime,
     reason: str | None,
 ) -> None:
-    changed = session.execute(
-        update(ChangeRequest)
-        .where(col(ChangeRequest.id) == request.id, col(ChangeRequest.status) == RequestStatus.PENDING.value)
-        .values(status=status.value, decided_by=by, decided_at=now, updated_at=now, decline_reason=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = repo.rowcount(
+        session.execute(
+            update(ChangeRequest)
+            .where(
+                col(ChangeRequest.id) == request.id, col(ChangeRequest.status) == RequestStatus.PENDING.value
+            )
+            .values(status=status.value, decided_by=by, decided_at=now, updated_at=now, decline_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(request)
     if changed != 1:
         raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)

@@ -146,7 +146,7 @@ def _suite_problems(products: list[Product], after: Mapping[str, int]) -> list[P
     for product in products:
         if product.suite:
             suites.setdefault(product.suite, []).append(product)
-    problems = []
+    problems: list[Problem] = []
     for suite, members in suites.items():
         if len({after[p.key] for p in members}) > 1:
             counts = {p.name: after[p.key] for p in members}

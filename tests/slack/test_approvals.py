@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.standin.models import Message
-from storage.models import AuditEvent, ChangeRequest, Product, SlackMessage
+from storage.models import AuditEvent, ChangeRequest, OutboxMessage, Product, SlackMessage
 from tests.conftest import NOW, PG_URL
 from tests.factories import account_data, make_account
 from tests.slack.conftest import RunningBot, blocks_text, forged_submission, open_modal, submit
@@ -290,6 +290,16 @@ def test_slack_outage_loses_nothing_and_a_restart_delivers(
     _send_request(bot)
     request = _request(engine)
     assert request.status == "pending"  # stored before any Slack call
+
+    def delivery_gave_up_for_now() -> bool | None:
+        with Session(engine) as session:
+            rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "approval")).all()
+        return (
+            len(rows) == 2
+            and all(r.attempts >= 1 and r.claimed_until is None and r.status == "pending" for r in rows)
+        ) or None
+
+    bot.slack.wait_for(delivery_gave_up_for_now, timeout=20)  # the client's own retries are spent
     # A new process (restart) finds the undelivered DMs and sends them.
     from datetime import UTC, datetime, timedelta
 
