@@ -74,3 +74,21 @@ def test_load_reports_a_bad_file(env: str, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "line 2, roles.owner: 'nobody' is not a Slack user id" in result.output
     assert "nothing was written" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_audit_export(env: str, tmp_path: Path, fmt: str) -> None:
+    import csv
+    import json
+
+    CliRunner().invoke(main, ["load", str(ROOT / "examples" / "account.yml")])
+    out = tmp_path / f"audit.{fmt}"
+    result = CliRunner().invoke(main, ["audit", "export", "--format", fmt, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    rows = json.loads(text) if fmt == "json" else list(csv.DictReader(text.splitlines()))
+    assert rows[0]["action"] == "account.created" and rows[0]["team_id"] == "T0SEATBOT"
+    assert {r["action"] for r in rows} >= {"product.created", "role.changed", "seat.assigned"}
+    seat = next(r for r in rows if r["action"] == "seat.assigned")
+    after = seat["after"] if fmt == "json" else json.loads(seat["after"])
+    assert after["product"] == "support"
