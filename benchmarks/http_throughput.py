@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import socket
 import statistics
@@ -49,13 +50,13 @@ def _account_file(path: Path) -> None:
     )
 
 
-def _signed(body: bytes) -> dict[str, str]:
+def _signed(body: bytes, content_type: str) -> dict[str, str]:
     ts = str(int(time.time()))
     sig = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
     return {
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": f"v0={sig}",
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
     }
 
 
@@ -64,6 +65,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=16, help="seatbot serve --threads")
+    parser.add_argument("--workers", type=int, default=32, help="seatbot serve --workers")
+    parser.add_argument(
+        "--ping",
+        action="store_true",
+        help="send Slack's url_verification instead of /seats: the serving stack alone "
+        "(signature check, Bolt dispatch), without seatbot's own work",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="seatbot-bench-"))
@@ -99,21 +107,29 @@ def main() -> None:
         )
         try:
             _wait_healthy(port)
-            bodies = [
-                urllib.parse.urlencode(
-                    {
-                        "token": "x",
-                        "team_id": "T0SEATBOT",
-                        "user_id": ADMINS[i % len(ADMINS)],
-                        "command": "/seats",
-                        "text": "",
-                        "channel_id": "C0GENERAL",
-                        "response_url": slack.new_response_url(ADMINS[i % len(ADMINS)], "C0GENERAL"),
-                        "trigger_id": slack.new_trigger_id(),
-                    }
-                ).encode()
-                for i in range(args.requests)
-            ]
+            if args.ping:
+                bodies = [
+                    json.dumps({"type": "url_verification", "token": "x", "challenge": f"c{i}"}).encode()
+                    for i in range(args.requests)
+                ]
+                content_type = "application/json"
+            else:
+                bodies = [
+                    urllib.parse.urlencode(
+                        {
+                            "token": "x",
+                            "team_id": "T0SEATBOT",
+                            "user_id": ADMINS[i % len(ADMINS)],
+                            "command": "/seats",
+                            "text": "",
+                            "channel_id": "C0GENERAL",
+                            "response_url": slack.new_response_url(ADMINS[i % len(ADMINS)], "C0GENERAL"),
+                            "trigger_id": slack.new_trigger_id(),
+                        }
+                    ).encode()
+                    for i in range(args.requests)
+                ]
+                content_type = "application/x-www-form-urlencoded"
             latencies: list[float] = []
             errors = 0
             lock = threading.Lock()
@@ -128,7 +144,7 @@ def main() -> None:
                     if body is None:
                         break
                     start = time.perf_counter()
-                    conn.request("POST", "/slack/events", body=body, headers=_signed(body))
+                    conn.request("POST", "/slack/events", body=body, headers=_signed(body, content_type))
                     response = conn.getresponse()
                     response.read()
                     elapsed = time.perf_counter() - start
@@ -137,6 +153,7 @@ def main() -> None:
                         errors += response.status != 200
                 conn.close()
 
+            cpu_before = _cpu_seconds(server.pid)
             started = time.perf_counter()
             threads = [threading.Thread(target=client) for _ in range(args.clients)]
             for t in threads:
@@ -144,19 +161,21 @@ def main() -> None:
             for t in threads:
                 t.join()
             acked = time.perf_counter() - started
+            expected = 0 if args.ping else args.requests
             answered = sum(len(slack.ephemerals(u)) for u in ADMINS)
             deadline = time.monotonic() + 120
-            while answered < args.requests and time.monotonic() < deadline:
+            while answered < expected and time.monotonic() < deadline:
                 time.sleep(0.05)
                 answered = sum(len(slack.ephemerals(u)) for u in ADMINS)
             done = time.perf_counter() - started
+            cpu = _cpu_seconds(server.pid) - cpu_before
         finally:
             server.terminate()
             server.wait(timeout=10)
 
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
-    print(f"clients={args.clients} requests={args.requests} server_threads={args.threads}")
+    print(f"clients={args.clients} requests={args.requests} threads={args.threads} workers={args.workers}")
     print(
         f"acks:     {args.requests / acked:8.0f} req/s   p50 {p(0.5):6.1f} ms   p99 {p(0.99):6.1f} ms"
         f"   mean {statistics.mean(latencies) * 1000:6.1f} ms   non-200: {errors}"
@@ -165,6 +184,13 @@ def main() -> None:
         f"answers:  {answered}/{args.requests} ephemeral answers delivered in {done:.1f} s "
         f"({answered / done:.0f}/s end to end)"
     )
+    print(f"seatbot:  {cpu / args.requests * 1000:.1f} ms of CPU per command (server process, all threads)")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_healthy(port: int) -> None:

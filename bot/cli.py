@@ -48,7 +48,14 @@ def main(log_level: str | None) -> None:
 @click.option(
     "--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests served at once."
 )
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--workers",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1, 512),
+    help="Listeners finishing their work after the ack, at once.",
+)
+def serve(host: str, port: int, threads: int, workers: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
     from bot.app import create_app
     from bot.jobs import start_jobs
@@ -59,7 +66,7 @@ def serve(host: str, port: int, threads: int) -> None:
     _check_token(settings)
     engine = _engine(settings)
     _load_configured_account(settings, engine)
-    app = create_app(settings, engine=engine)
+    app = create_app(settings, engine=engine, workers=workers)
     start_jobs(app)
     click.echo(f"seatbot listening on http://{host}:{port}/slack/events", err=True)
     run_server(SeatbotWSGI(app, engine), host=host, port=port, threads=threads)

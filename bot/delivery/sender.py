@@ -53,8 +53,21 @@ class Sender:
         self._client = client
         self._users = users
 
-    def deliver_due(self, *, now: datetime, limit: int = 100) -> int:
-        """Send what is due; returns how many rows were sent."""
+    def deliver_due(self, *, now: datetime, limit: int = 100, rounds: int = 5) -> int:
+        """Send what is due; returns how many rows were sent.
+
+        Sending can queue more (a copy posted just as the request was decided
+        needs a refresh), so it goes round again until nothing new is due.
+        """
+        sent = 0
+        for _ in range(rounds):
+            ids = self._due(now, limit)
+            if not ids:
+                break
+            sent += sum(self._deliver(row_id, now) for row_id in ids if self._claim(row_id, now))
+        return sent
+
+    def _due(self, now: datetime, limit: int) -> list[int]:
         with unit_of_work(self._engine) as session:
             ids = session.exec(
                 select(OutboxMessage.id)
@@ -66,9 +79,7 @@ class Sender:
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
             ).all()
-        return sum(
-            self._deliver(row_id, now) for row_id in ids if row_id is not None and self._claim(row_id, now)
-        )
+        return [row_id for row_id in ids if row_id is not None]
 
     def _claim(self, row_id: int, now: datetime) -> bool:
         with unit_of_work(self._engine, write=True) as session:
@@ -138,7 +149,11 @@ class Sender:
                 )
                 session.add(message)
                 session.flush()
-                request = session.get(ChangeRequest, row.request_id)
+                # Lock the request: a decision committing right now either sees this copy
+                # (and refreshes it) or is seen here; never neither.
+                request = session.exec(
+                    select(ChangeRequest).where(ChangeRequest.id == row.request_id).with_for_update()
+                ).first()
                 if request is not None and request.status != RequestStatus.PENDING.value:
                     # Decided while this copy was on its way: show the outcome on it too.
                     enqueue(

@@ -129,6 +129,7 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         autoescape=False,  # HTML escaping is wrong for Slack; `finalize` escapes for mrkdwn
+        auto_reload=False,  # templates ship with the code; no stat() on every message
     )
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     translations = _translations(language)

@@ -18,16 +18,10 @@ class Actor:
     user_id: str
     role: Role
 
-    owner: str | None = None
-
     @property
     def account_id(self) -> int:
         assert self.account.id is not None
         return self.account.id
-
-    @property
-    def account_owner(self) -> str | None:
-        return self.owner
 
 
 def load_actor(session: Session, *, team_id: str, user_id: str) -> Actor:
@@ -35,13 +29,7 @@ def load_actor(session: Session, *, team_id: str, user_id: str) -> Actor:
     if account is None:
         raise AccountNotSetUp(team_id)
     assert account.id is not None
-    owners = repo.holders_of(session, account_id=account.id, roles=[Role.OWNER])
-    return Actor(
-        account,
-        user_id,
-        repo.role_of(session, account_id=account.id, user_id=user_id),
-        owners[0] if owners else None,
-    )
+    return Actor(account, user_id, repo.role_of(session, account_id=account.id, user_id=user_id))
 
 
 def require(session: Session, actor: Actor, action: Action) -> None:

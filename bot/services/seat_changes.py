@@ -78,15 +78,16 @@ class Submitted:
     released: list[Released]
 
 
-def mode_for(actor: Actor) -> Mode:
-    """How `actor` may change seats, or the error saying why not."""
+def mode_for(session: Session, actor: Actor) -> Mode:
+    """How `actor` may change seats, or the error saying why not (and whom to ask)."""
     if actor.role in APPROVERS:
         return Mode.ORDER if actor.account.plan == Plan.SALES_ASSISTED.value else Mode.UPDATE
+    owner = repo.holders_of(session, account_id=actor.account_id, roles=[Role.OWNER])
     if actor.role is Role.ADMIN:
         if not actor.account.change_requests:
-            raise RequestsDisabled(actor.account_owner)
+            raise RequestsDisabled(owner[0] if owner else None)
         return Mode.REQUEST
-    raise PermissionDenied(Action.SEND_REQUEST.value, [actor.account_owner] if actor.account_owner else [])
+    raise PermissionDenied(Action.SEND_REQUEST.value, owner)
 
 
 def draft(
@@ -94,7 +95,7 @@ def draft(
 ) -> Draft:
     """Preview a change (for the modal); with `check`, also list what blocks submitting it."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
-    mode = mode_for(actor)
+    mode = mode_for(session, actor)
     products = repo.products(session, account_id=actor.account_id)
     counts, problems = drafts.parse_counts(submission.counts, {p.key for p in products})
     change = drafts.preview(
