@@ -87,7 +87,8 @@ def test_audit_export(env: str, tmp_path: Path, fmt: str) -> None:
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     rows = json.loads(text) if fmt == "json" else list(csv.DictReader(text.splitlines()))
-    assert rows[0]["action"] == "account.created" and rows[0]["team_id"] == "T0SEATBOT"
+    assert rows[0]["action"] == "account.created"
+    assert rows[0]["team_id"] == "T0SEATBOT"
     assert {r["action"] for r in rows} >= {"product.created", "role.changed", "seat.assigned"}
     seat = next(r for r in rows if r["action"] == "seat.assigned")
     after = seat["after"] if fmt == "json" else json.loads(seat["after"])
