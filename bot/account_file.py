@@ -30,7 +30,7 @@ from pydantic import (
 from bot.durations import parse_duration
 from storage.models import MAX_SEATS, Plan
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 _TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,30}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -56,7 +56,7 @@ def _display_text(value: str) -> str:
     return value
 
 
-UserId = Annotated[str, _pattern(_USER_ID, "user")]
+UserId = Annotated[str, _pattern(USER_ID, "user")]
 ChannelId = Annotated[str, _pattern(_CHANNEL_ID, "channel")]
 Name = Annotated[str, AfterValidator(_display_text)]
 
@@ -84,7 +84,7 @@ class AccountSection(_Strict):
 
 
 def _user_or_channel(value: str) -> str:
-    if not (_USER_ID.match(value) or _CHANNEL_ID.match(value)):
+    if not (USER_ID.match(value) or _CHANNEL_ID.match(value)):
         raise ValueError(f"{value!r} is neither a Slack user id nor a channel id")
     return value
 

@@ -52,7 +52,18 @@ class Withdraw:
     pass
 
 
-SeatsCommand = ShowSummary | ShowHelp | OpenChange | ListRequests | Withdraw
+@dataclass(frozen=True)
+class Assign:
+    """`/seats assign @user product` (`unassign` when `remove`)."""
+
+    user: str | None
+    """A user id from a mention, or a name to look up (without the @)."""
+    user_is_id: bool
+    product: str | None
+    remove: bool = False
+
+
+SeatsCommand = ShowSummary | ShowHelp | OpenChange | ListRequests | Withdraw | Assign
 
 _SIMPLE: dict[str, SeatsCommand] = {
     "": ShowSummary(),
@@ -71,6 +82,8 @@ _SIMPLE: dict[str, SeatsCommand] = {
 }
 _REQUEST = {"request", "demander", "demande"}
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})$")
+_ASSIGN = {"assign": False, "attribuer": False, "unassign": True, "désattribuer": True}
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
 
 
 def parse(text: str) -> SeatsCommand:
@@ -82,6 +95,8 @@ def parse(text: str) -> SeatsCommand:
     verb = words[0].lower() if words else ""
     if verb in _REQUEST:
         return _request(words[1:])
+    if verb in _ASSIGN:
+        return _assign(words[1:], remove=_ASSIGN[verb])
     command = _SIMPLE.get(verb)
     if command is None or len(words) > 1:
         return ShowHelp(unknown=cleaned)
@@ -101,3 +116,21 @@ def _request(words: list[str]) -> OpenChange:
         else:
             return OpenChange(product=product, bad_amount=word[:40])
     return OpenChange(product=product, amount=amount)
+
+
+def _assign(words: list[str], *, remove: bool) -> Assign:
+    """The person is a mention (`<@U123|ana>`) or an @name; the rest names the product."""
+    user: str | None = None
+    is_id = False
+    rest: list[str] = []
+    for word in words:
+        mention = _MENTION.match(word)
+        if user is None and mention:
+            user, is_id = mention[1], True
+        elif user is None and word.startswith("@") and len(word) > 1:
+            user = word[1:]
+        else:
+            rest.append(word)
+    if user is None and len(rest) >= 2:
+        user, rest = rest[0], rest[1:]  # `assign ana support`
+    return Assign(user=user, user_is_id=is_id, product=" ".join(rest) or None, remove=remove)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import approvals, change_modal, commands, errors, home
+from handlers import approvals, assignments, change_modal, commands, errors, home
 
 
 def register_listeners(app: App) -> None:
     commands.register(app)
     change_modal.register(app)
     approvals.register(app)
+    assignments.register(app)
     home.register(app)
     errors.register(app)

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import OpenChange
+from bot.commands import Amount, OpenChange
 from bot.deps import Deps, deps_of
 from bot.errors import AlreadyPending, DraftRejected, NoLongerApplicable, SeatbotError
 from bot.messages.change_modal import (
@@ -34,7 +34,7 @@ from bot.permissions import APPROVERS
 from bot.services.request_views import load_request_view, request_view
 from bot.services.seat_changes import Mode, Submission, draft, pending_request_of, prefill, submit
 from handlers.home import refresh_homes
-from handlers.replies import tell
+from handlers.replies import action_value, tell
 from storage import repositories as repo
 from storage.engine import unit_of_work
 
@@ -100,9 +100,23 @@ def open_from_button(
         team_id=context.team_id or "",
         user_id=user_id,
         language=language,
+        command=_prefill_of(action_value(body)),
     )
     if refusal is not None:
         tell(refusal, user_id=user_id, respond=respond, client=client)
+
+
+def _prefill_of(value: str) -> OpenChange | None:
+    """`prefill:support:+2` (alerts, "Request more seats") → the form opens with 2 more Support seats.
+
+    Untrusted like any payload: a malformed value just opens the form unfilled.
+    """
+    kind, _, rest = value.partition(":")
+    product, _, amount = rest.partition(":")
+    if kind != "prefill" or not product or not amount.startswith("+") or not amount[1:].isdigit():
+        return None
+    more = min(int(amount[1:]), 1000)
+    return OpenChange(product=product[:40], amount=Amount(relative=True, value=max(more, 1)))
 
 
 def submission_from(values: Mapping[str, Any], *, with_text: bool = True) -> Submission:

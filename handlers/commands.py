@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.commands import ListRequests, OpenChange, ShowHelp, ShowSummary, Withdraw, parse
+from bot.commands import Assign, ListRequests, OpenChange, ShowHelp, ShowSummary, Withdraw, parse
 from bot.deps import deps_of
 from bot.errors import InvalidInput, SeatbotError
 from bot.messages.errors import error_reply
@@ -22,6 +22,7 @@ from bot.services.request_lists import overview
 from bot.services.summary import subscription_summary
 from handlers.answer import answer
 from handlers.approvals import explain
+from handlers.assignments import run_assign
 from handlers.change_modal import open_modal
 from handlers.home import refresh_homes
 from storage.engine import unit_of_work
@@ -68,6 +69,10 @@ def seats(
             if refusal is None:
                 return  # the modal is open; nothing to say in the channel
             reply = refusal
+        case Assign() as wanted:
+            reply = run_assign(
+                deps, client, team_id=team_id, user_id=user_id, command=wanted, language=language
+            )
         case ListRequests():
             reply = answer(deps, language, lambda session: _requests(session, team_id, user_id, language))
         case Withdraw():

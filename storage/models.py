@@ -237,6 +237,7 @@ class SlackMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     request_id: int | None = Field(default=None, foreign_key="change_request.id", index=True)
+    alert_id: int | None = Field(default=None, foreign_key="seat_alert.id", index=True)
     purpose: str = Field(max_length=30)
     recipient_id: str | None = Field(default=None, max_length=SLACK_ID)
     channel: str = Field(max_length=SLACK_ID)
@@ -265,18 +266,22 @@ class AuditEvent(SQLModel, table=True):
 __all__ = [
     "MAX_SEATS",
     "Account",
+    "AlertLevel",
     "AuditEvent",
     "ChangeRequest",
     "ChangeRequestLine",
     "OutboxMessage",
     "OutboxStatus",
+    "PendingAssignment",
     "Plan",
     "Product",
     "RequestStatus",
     "Role",
     "RoleGrant",
+    "SeatAlert",
     "SeatAssignment",
     "SlackMessage",
+    "WaitingStatus",
 ]
 
 
@@ -314,6 +319,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     request_id: int | None = Field(default=None, foreign_key="change_request.id", index=True)
+    alert_id: int | None = Field(default=None, foreign_key="seat_alert.id")
     kind: str = Field(max_length=40)
     action: str = Field(default="post", max_length=10)
     recipient: str = Field(max_length=SLACK_ID)
@@ -329,3 +335,70 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(default=None)
+
+
+class WaitingStatus(StrEnum):
+    WAITING = "waiting"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class PendingAssignment(SQLModel, table=True):
+    """Someone to be given a seat as soon as one is free ("on the fly")."""
+
+    __tablename__ = "pending_assignment"
+    __table_args__ = (
+        CheckConstraint(_in("status", [s.value for s in WaitingStatus]), name="ck_pending_assignment_status"),
+        Index(
+            "uq_pending_assignment_waiting",
+            "product_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    user_id: str = Field(max_length=SLACK_ID)
+    requested_by: str = Field(max_length=SLACK_ID)
+    status: str = Field(default=WaitingStatus.WAITING.value, max_length=10)
+    created_at: datetime = _utc()
+    closed_at: datetime | None = _utc(default=None)
+
+
+class AlertLevel(StrEnum):
+    WARNING = "warning"
+    """At or above the account's early-warning threshold."""
+    FULL = "full"
+    """Every seat in use."""
+
+
+class SeatAlert(SQLModel, table=True):
+    """One out-of-licences episode of a product: opened when it fills up, closed
+    when a seat frees up. At most one open episode per product, so one alert."""
+
+    __tablename__ = "seat_alert"
+    __table_args__ = (
+        CheckConstraint(_in("level", [lvl.value for lvl in AlertLevel]), name="ck_seat_alert_level"),
+        Index(
+            "uq_seat_alert_open",
+            "product_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    level: str = Field(max_length=10)
+    channel: str = Field(max_length=SLACK_ID)
+    opened_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    closed_at: datetime | None = _utc(default=None)
+    revision: int = 0
+    """Bumped on every change, so each state of the alert message is sent once."""

@@ -22,6 +22,16 @@ class Kind(StrEnum):
     """DM to an agent whose seat a reduction removed."""
     ORDER = "order"
     """Sales-assisted plans: the applied change, as an order, to the sales contact."""
+    SEAT_GRANTED = "seat_granted"
+    """DM to someone who now has a seat (assigned, or their turn came)."""
+    WAITING_DONE = "waiting_done"
+    """DM to whoever asked for a seat on the fly: it has been given."""
+    ALERT = "alert"
+    """Out-of-licences (or early-warning) alert in the alerts channel."""
+    ALERT_REFRESH = "alert_refresh"
+    """Rewrite the posted alert: new figures, escalated, or closed."""
+    UNDELIVERABLE = "undeliverable"
+    """DM to the owner: a channel message could not be posted (channel gone, bot not in it)."""
 
 
 def enqueue(
@@ -33,6 +43,7 @@ def enqueue(
     dedupe_key: str,
     now: datetime,
     request_id: int | None = None,
+    alert_id: int | None = None,
     params: dict[str, Any] | None = None,
     slack_message_id: int | None = None,
 ) -> None:
@@ -44,6 +55,7 @@ def enqueue(
         OutboxMessage(
             account_id=account_id,
             request_id=request_id,
+            alert_id=alert_id,
             kind=kind.value,
             action="update" if slack_message_id else "post",
             recipient=recipient,

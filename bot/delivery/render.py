@@ -2,32 +2,63 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.delivery.outbox import Kind
 from bot.messages.reply import Reply
 from bot.messages.requests import approval_message, order_message, outcome_message, released_message
+from bot.messages.seats import alert_message, granted_message, undeliverable_message, waiting_done_message
+from bot.services.alerts import alert_view
 from bot.services.request_views import load_request_view
-from storage.models import Account, OutboxMessage
+from storage.models import Account, ChangeRequest, OutboxMessage, SeatAlert
+
+REFRESH_OF = {Kind.APPROVAL: Kind.APPROVAL_REFRESH, Kind.ALERT: Kind.ALERT_REFRESH}
+"""Messages kept up to date after they are posted, and the kind that rewrites them."""
+
+
+def state_token(session: Session, row: OutboxMessage, *, lock: bool = False) -> str | None:
+    """What a kept-up-to-date message shows, in a word: if it differs after posting, refresh."""
+    if row.request_id and Kind(row.kind) in (Kind.APPROVAL, Kind.APPROVAL_REFRESH):
+        query = select(ChangeRequest.status).where(ChangeRequest.id == row.request_id)
+        return session.exec(query.with_for_update() if lock else query).first()
+    if row.alert_id and Kind(row.kind) in (Kind.ALERT, Kind.ALERT_REFRESH):
+        alert = select(SeatAlert.revision).where(SeatAlert.id == row.alert_id)
+        revision = session.exec(alert.with_for_update() if lock else alert).first()
+        return None if revision is None else str(revision)
+    return None
 
 
 def render(session: Session, row: OutboxMessage, *, language: str, name_of: dict[str, str]) -> Reply:
     kind = Kind(row.kind)
+    params = row.params or {}
+    if kind in (Kind.ALERT, Kind.ALERT_REFRESH):
+        assert row.alert_id is not None
+        return alert_message(alert_view(session, alert_id=row.alert_id), language)
+    if kind is Kind.SEAT_GRANTED:
+        return granted_message(product=str(params["product"]), by=params.get("by"), language=language)
+    if kind is Kind.WAITING_DONE:
+        return waiting_done_message(
+            product=str(params["product"]), user=str(params["user"]), language=language
+        )
+    if kind is Kind.UNDELIVERABLE:
+        return undeliverable_message(
+            channel=str(params["channel"]), error=str(params["error"]), language=language
+        )
+    if kind is Kind.SEAT_RELEASED and not row.request_id:
+        return released_message(
+            product=str(params["product"]), by=str(params.get("by") or ""), language=language, direct=True
+        )
     view = load_request_view(session, request_id=row.request_id) if row.request_id else None
+    assert view is not None, f"outbox {row.id} ({row.kind}) has no request"
     if kind in (Kind.APPROVAL, Kind.APPROVAL_REFRESH):
-        assert view is not None
         return approval_message(view, language, requester_name=name_of.get(view.requester_id, ""))
     if kind is Kind.OUTCOME:
-        assert view is not None
         return outcome_message(view, language)
     if kind is Kind.SEAT_RELEASED:
-        assert view is not None
-        params = row.params or {}
         return released_message(
             product=str(params.get("product", "")), by=view.decided_by or "", language=language
         )
     if kind is Kind.ORDER:
-        assert view is not None
         account = session.get(Account, row.account_id)
         assert account is not None
         return order_message(view, account=account.name, language=language)

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, or_, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import Kind, enqueue
-from bot.delivery.render import render
+from bot.delivery.render import REFRESH_OF, render, state_token
 from bot.slack.users import UserDirectory
 from storage import repositories as repo
 from storage.engine import unit_of_work
-from storage.models import ChangeRequest, OutboxMessage, OutboxStatus, RequestStatus, SlackMessage
+from storage.models import ChangeRequest, OutboxMessage, OutboxStatus, Role, SlackMessage
 
 logger = logging.getLogger(__name__)
 
@@ -105,13 +105,13 @@ class Sender:
             assert row is not None
             target = session.get(SlackMessage, row.slack_message_id) if row.slack_message_id else None
             reader = target.recipient_id if target and target.recipient_id else row.recipient
+            if not reader.startswith(("U", "W")):  # a channel reads in its owner's language
+                owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
+                reader = owners[0] if owners else reader
             language = self._users.language(reader) if reader.startswith(("U", "W")) else "en"
-            profile = None
-            if row.request_id:
-                request = session.get(ChangeRequest, row.request_id)
-                profile = self._users.profile(request.requester_id) if request else None
-            names = {profile.user_id: profile.name} if profile else {}
+            names = self._names(session, row)
             reply = render(session, row, language=language, name_of=names)
+            rendered = state_token(session, row)
         try:
             if target is not None:
                 self._client.chat_update(channel=target.channel, ts=target.ts, **reply.payload())
@@ -124,24 +124,34 @@ class Sender:
         except OSError as exc:  # timeouts and dropped connections, after the client's own retries
             self._failed(row_id, now, f"network: {exc}", {})
             return False
-        self._sent(row_id, now, response)
+        self._sent(row_id, now, response, rendered)
         return True
 
-    def _sent(self, row_id: int, now: datetime, response: object) -> None:
+    def _names(self, session: Session, row: OutboxMessage) -> dict[str, str]:
+        """Display names for plain-text fallbacks (notifications can't show mentions)."""
+        if not row.request_id:
+            return {}
+        request = session.get(ChangeRequest, row.request_id)
+        profile = self._users.profile(request.requester_id) if request else None
+        return {profile.user_id: profile.name} if profile else {}
+
+    def _sent(self, row_id: int, now: datetime, response: object, rendered: str | None) -> None:
         with unit_of_work(self._engine, write=True) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             row.status, row.sent_at, row.claimed_until = OutboxStatus.SENT.value, now, None
             row.attempts += 1
             session.add(row)
-            if response is not None and row.kind == Kind.APPROVAL.value:
+            refresh = REFRESH_OF.get(Kind(row.kind))
+            if response is not None and refresh is not None:
                 data = response.data if hasattr(response, "data") else {}
                 assert isinstance(data, dict)
                 message = SlackMessage(
                     account_id=row.account_id,
                     request_id=row.request_id,
+                    alert_id=row.alert_id,
                     purpose=row.kind,
-                    recipient_id=row.recipient,
+                    recipient_id=row.recipient if row.recipient.startswith(("U", "W")) else None,
                     channel=str(data["channel"]),
                     ts=str(data["ts"]),
                     created_at=now,
@@ -149,21 +159,20 @@ class Sender:
                 )
                 session.add(message)
                 session.flush()
-                # Lock the request: a decision committing right now either sees this copy
-                # (and refreshes it) or is seen here; never neither.
-                request = session.exec(
-                    select(ChangeRequest).where(ChangeRequest.id == row.request_id).with_for_update()
-                ).first()
-                if request is not None and request.status != RequestStatus.PENDING.value:
-                    # Decided while this copy was on its way: show the outcome on it too.
+                # Locked read: a change committing right now either sees this copy (and
+                # refreshes it) or is seen here; never neither.
+                current = state_token(session, row, lock=True)
+                if current != rendered:
+                    # It changed while this message was on its way: bring it up to date.
                     enqueue(
                         session,
                         account_id=row.account_id,
-                        kind=Kind.APPROVAL_REFRESH,
+                        kind=refresh,
                         recipient=message.channel,
                         now=now,
                         request_id=row.request_id,
-                        dedupe_key=f"refresh:{row.request_id}:{message.id}:{request.status}",
+                        alert_id=row.alert_id,
+                        dedupe_key=f"refresh:{row.kind}:{message.id}:{current}",
                         slack_message_id=message.id,
                     )
         logger.info("delivered outbox=%s", row_id)
@@ -177,6 +186,8 @@ class Sender:
             row.last_error = error[:500]
             if error in PERMANENT:
                 row.status = OutboxStatus.FAILED.value
+                if not row.recipient.startswith(("U", "W")) and row.action == "post":
+                    _report_to_owner(session, row, error, now)
                 logger.error(
                     "undeliverable outbox=%s kind=%s recipient=%s error=%s",
                     row_id,
@@ -195,6 +206,21 @@ class Sender:
                     int(delay.total_seconds()),
                 )
             session.add(row)
+
+
+def _report_to_owner(session: Session, row: OutboxMessage, error: str, now: datetime) -> None:
+    """A channel message that can never be posted is not swallowed: the owner hears of it."""
+    owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
+    if owners:
+        enqueue(
+            session,
+            account_id=row.account_id,
+            kind=Kind.UNDELIVERABLE,
+            recipient=owners[0],
+            dedupe_key=f"undeliverable:{row.recipient}:{error}:{row.id}",
+            now=now,
+            params={"channel": row.recipient, "error": error},
+        )
 
 
 def _retry_after(headers: object) -> timedelta | None:

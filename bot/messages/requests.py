@@ -105,11 +105,14 @@ def outcome_message(view: RequestView, language: str) -> Reply:
     return Reply(text=t(f"outcome_fallback_{key}", id=view.id), blocks=blocks)
 
 
-def released_message(*, product: str, by: str, language: str) -> Reply:
+def released_message(*, product: str, by: str, language: str, direct: bool = False) -> Reply:
+    """An agent lost their seat: by a reduction of the subscription, or unassigned directly."""
     t = texts("requests", language)
-    return Reply(
-        text=t("released_fallback", product=product), blocks=[section(t("released", product=product, by=by))]
-    )
+    if direct:
+        text = texts("seats", language)("removed", product=product, by=by)
+    else:
+        text = t("released", product=product, by=by)
+    return Reply(text=t("released_fallback", product=product), blocks=[section(text)])
 
 
 def order_message(view: RequestView, *, account: str, language: str) -> Reply:

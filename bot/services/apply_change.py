@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import Kind, enqueue
 from bot.errors import NoLongerApplicable, Problem
+from bot.services import alerts, assignments
 from storage import repositories as repo
-from storage.models import ChangeRequestLine, Product, SeatAssignment
+from storage.models import Account, ChangeRequestLine, Product, SeatAssignment
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,23 @@ def apply_lines(
             request_id=request_id,
             params={"product": item.product_name},
         )
+    _after_seat_changes(session, account_id, lines, now)
     return released
+
+
+def _after_seat_changes(
+    session: Session, account_id: int, lines: Sequence[ChangeRequestLine], now: datetime
+) -> None:
+    """More seats serve whoever waits for one; fewer may fill a product up: tell the channel."""
+    account = session.get(Account, account_id)
+    assert account is not None
+    for line in lines:
+        product = session.get(Product, line.product_id)
+        assert product is not None
+        rising = line.to_seats < line.from_seats
+        alerts.evaluate(session, account=account, product_ids=[line.product_id], rising=rising, now=now)
+        if not rising:
+            assignments.fill_waiting(session, account=account, product=product, now=now)
 
 
 def _release(

@@ -183,7 +183,7 @@ def refresh_copies(session: Session, *, account_id: int, request_id: int, now: d
             account_id=account_id,
             kind=Kind.APPROVAL_REFRESH,
             recipient=copy.channel,
-            dedupe_key=f"refresh:{request_id}:{copy.id}:{request.status}",
+            dedupe_key=f"refresh:{Kind.APPROVAL.value}:{copy.id}:{request.status}",
             now=now,
             request_id=request_id,
             slack_message_id=copy.id,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from cachetools import TTLCache
 from slack_sdk import WebClient
@@ -29,15 +31,38 @@ class Profile:
     is_bot: bool
     deleted: bool
 
+    names: frozenset[str] = frozenset()
+    """Folded handle, display name and real name, for lookups by name."""
+
     @property
     def language(self) -> str:
         return language_for(self.locale)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lstrip("@").casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _profile(user: dict[str, Any]) -> Profile:
+    profile = user.get("profile") or {}
+    names = {user.get("name"), user.get("real_name"), profile.get("display_name"), profile.get("real_name")}
+    return Profile(
+        user_id=str(user["id"]),
+        name=user.get("real_name") or profile.get("real_name") or user.get("name") or str(user["id"]),
+        locale=user.get("locale"),
+        tz=user.get("tz") or "UTC",
+        is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+        names=frozenset(_fold(n) for n in names if n),
+    )
 
 
 class UserDirectory:
     def __init__(self, client: WebClient, *, ttl_seconds: int = 3600, size: int = 10_000) -> None:
         self._client = client
         self._cache: TTLCache[str, Profile] = TTLCache(maxsize=size, ttl=ttl_seconds)
+        self._directory: TTLCache[str, list[Profile]] = TTLCache(maxsize=1, ttl=300)
         self._lock = threading.Lock()
 
     def profile(self, user_id: str) -> Profile | None:
@@ -51,18 +76,32 @@ class UserDirectory:
         except SlackApiError as exc:
             logger.warning("users.info failed", extra={"user": user_id, "error": exc.response.get("error")})
             return None
-        user = response["user"]
-        profile = Profile(
-            user_id=user_id,
-            name=user.get("real_name") or user.get("name") or user_id,
-            locale=user.get("locale"),
-            tz=user.get("tz") or "UTC",
-            is_bot=bool(user.get("is_bot")),
-            deleted=bool(user.get("deleted")),
-        )
+        profile = _profile(response["user"])
         with self._lock:
             self._cache[user_id] = profile
         return profile
+
+    def find(self, name: str) -> list[Profile]:
+        """People whose handle, display name or real name is `name` (case and accents ignored).
+
+        users.list is paged and rate-limited (Tier 2), so the directory is read
+        once and kept for a few minutes.
+        """
+        wanted = _fold(name)
+        return [p for p in self._everyone() if wanted in p.names]
+
+    def _everyone(self) -> list[Profile]:
+        with self._lock:
+            cached = self._directory.get("all")
+        if cached is not None:
+            return cached
+        people: list[Profile] = []
+        for page in self._client.users_list(limit=200):
+            for user in page["members"]:
+                people.append(_profile(user))
+        with self._lock:
+            self._directory["all"] = people
+        return people
 
     def language(self, user_id: str) -> str:
         profile = self.profile(user_id)

@@ -1,0 +1,183 @@
+"""Out-of-licences alerts: one message per episode, updated as the situation changes.
+
+An episode opens when a product fills up (or crosses the early-warning
+threshold) and closes when a seat frees up; only then can a new alert be
+posted. Episodes only open or worsen on *rising* usage (an assignment, fewer
+seats) and only close on *falling* usage (a seat freed, more seats), so a
+product hovering at its limit does not flood the channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.delivery.outbox import Kind, enqueue
+from storage import repositories as repo
+from storage.models import Account, AlertLevel, Product, SeatAlert, SeatAssignment, SlackMessage
+
+
+def level_of(used: int, seats: int, threshold_pct: int | None) -> AlertLevel | None:
+    if used >= seats:
+        return AlertLevel.FULL
+    if threshold_pct is not None and seats > 0 and used * 100 >= threshold_pct * seats:
+        return AlertLevel.WARNING
+    return None
+
+
+def evaluate(
+    session: Session, *, account: Account, product_ids: Iterable[int], rising: bool, now: datetime
+) -> None:
+    """Open, update or close the alert of each product after its usage changed."""
+    if not account.alerts_channel:
+        return
+    for product_id in dict.fromkeys(product_ids):
+        product = session.get(Product, product_id)
+        assert product is not None
+        used = session.exec(
+            select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product_id)
+        ).one()
+        level = level_of(used, product.seats, account.alert_threshold_pct)
+        alert = session.exec(
+            select(SeatAlert).where(SeatAlert.product_id == product_id, SeatAlert.closed_at.is_(None))  # type: ignore[union-attr]
+        ).first()
+        if alert is None:
+            if rising and level is not None:
+                _open(session, account, product, level, now)
+            continue
+        if rising and level is AlertLevel.FULL and alert.level != AlertLevel.FULL.value:
+            _change(session, account, alert, now, level=AlertLevel.FULL)
+        elif not rising and level != AlertLevel(alert.level):
+            # A seat freed up: the episode is over (re-armed), even if still above the threshold.
+            _change(session, account, alert, now, close=True)
+        else:
+            _change(session, account, alert, now)  # same level, new figures (who waits, counts)
+
+
+def refresh_open(session: Session, *, account: Account, product_id: int, now: datetime) -> None:
+    """Redraw an open alert whose details changed (someone started waiting)."""
+    alert = session.exec(
+        select(SeatAlert).where(SeatAlert.product_id == product_id, SeatAlert.closed_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+    if alert is not None:
+        _change(session, account, alert, now)
+
+
+def _open(session: Session, account: Account, product: Product, level: AlertLevel, now: datetime) -> None:
+    assert account.id is not None
+    assert account.alerts_channel is not None
+    alert = SeatAlert(
+        account_id=account.id,
+        product_id=product.id or 0,
+        level=level.value,
+        channel=account.alerts_channel,
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(alert)
+    session.flush()
+    repo.add_audit(
+        session,
+        account_id=account.id,
+        at=now,
+        actor_id=None,
+        action="alert.opened",
+        subject_type="product",
+        subject_id=product.key,
+        after={"level": level.value},
+    )
+    enqueue(
+        session,
+        account_id=account.id,
+        kind=Kind.ALERT,
+        recipient=alert.channel,
+        dedupe_key=f"alert:{alert.id}",
+        now=now,
+        alert_id=alert.id,
+    )
+
+
+def _change(
+    session: Session,
+    account: Account,
+    alert: SeatAlert,
+    now: datetime,
+    *,
+    level: AlertLevel | None = None,
+    close: bool = False,
+) -> None:
+    assert account.id is not None
+    if level is not None:
+        alert.level = level.value
+    if close:
+        alert.closed_at = now
+        repo.add_audit(
+            session,
+            account_id=account.id,
+            at=now,
+            actor_id=None,
+            action="alert.closed",
+            subject_type="seat_alert",
+            subject_id=str(alert.id),
+        )
+    alert.updated_at = now
+    alert.revision += 1
+    session.add(alert)
+    session.flush()
+    posted = session.exec(select(SlackMessage).where(SlackMessage.alert_id == alert.id)).first()
+    if posted is None:
+        return  # not posted yet: the pending post renders the state at delivery time
+    enqueue(
+        session,
+        account_id=account.id,
+        kind=Kind.ALERT_REFRESH,
+        recipient=posted.channel,
+        dedupe_key=f"refresh:{Kind.ALERT.value}:{posted.id}:{alert.revision}",
+        now=now,
+        alert_id=alert.id,
+        slack_message_id=posted.id,
+    )
+
+
+@dataclass(frozen=True)
+class AlertView:
+    product_key: str
+    product_name: str
+    edition: str
+    seats: int
+    used: int
+    level: AlertLevel
+    closed: bool
+    opened_at: datetime
+    waiting: list[str]
+    currency: str
+
+
+def alert_view(session: Session, *, alert_id: int) -> AlertView:
+    from bot.services.assignments import waiting_users
+
+    alert = session.get(SeatAlert, alert_id)
+    assert alert is not None
+    product = session.get(Product, alert.product_id)
+    account = session.get(Account, alert.account_id)
+    assert product is not None
+    assert account is not None
+    used = session.exec(
+        select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product.id)
+    ).one()
+    return AlertView(
+        product_key=product.key,
+        product_name=product.name,
+        edition=product.edition,
+        seats=product.seats,
+        used=used,
+        level=AlertLevel(alert.level),
+        closed=alert.closed_at is not None,
+        opened_at=alert.opened_at,
+        waiting=waiting_users(session, product_id=product.id or 0),
+        currency=account.currency,
+    )
