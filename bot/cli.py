@@ -10,10 +10,12 @@ import click
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.config import MissingCredentials, Settings
 from storage import migrate
 from storage.engine import make_engine
+from storage.models import Account
 
 logger = logging.getLogger("seatbot")
 
@@ -169,6 +171,102 @@ def audit_export(fmt: str, team_id: str | None, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"{len(rows)} audit event(s) written to {output}", err=True)
+
+
+@main.group()
+def agents() -> None:
+    """Who holds a seat: bulk import and export (CSV: user, product, assigned_at)."""
+
+
+@agents.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", "team_id", default=None, help="Workspace (T…); default: the only account.")
+def agents_import(file: Path, team_id: str | None) -> None:
+    """Add the agents listed in FILE; rows already there are skipped (idempotent)."""
+    import csv
+
+    from bot.deps import utcnow
+    from bot.services.assignments import import_rows
+    from storage.engine import unit_of_work
+
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"user", "product"} - set(reader.fieldnames or [])
+            if missing:
+                raise click.ClickException(f"{file}: the header needs user, product (and assigned_at)")
+            rows = [(reader.line_num, row) for row in reader]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise click.ClickException(f"{file}: not a readable CSV file ({exc})") from exc
+    with unit_of_work(engine, write=True) as session:
+        account = _account(session, team_id)
+        report = import_rows(session, account=account, rows=rows, now=utcnow())
+    click.echo(
+        f"{file}: {report.added} seat(s) added, {report.already} already there, "
+        f"{len(report.refused)} row(s) not taken"
+    )
+    for line in report.refused:
+        click.echo(f"  {line}", err=True)
+    _deliver_now(settings, engine)
+    if report.refused:
+        sys.exit(1)
+
+
+@agents.command("export")
+@click.option("--team", "team_id", default=None, help="Workspace (T…); default: the only account.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def agents_export(team_id: str | None, output: Path | None) -> None:
+    """Write who holds which seat, as CSV (re-importable)."""
+    import csv
+    import io
+
+    from bot.services.assignments import export_rows
+    from storage.engine import unit_of_work
+
+    engine = _engine(_settings())
+    with unit_of_work(engine) as session:
+        account = _account(session, team_id)
+        rows = export_rows(session, account_id=account.id or 0)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["user", "product", "assigned_at", "assigned_by"])
+    writer.writeheader()
+    writer.writerows(rows)
+    if output is None:
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        output.write_text(buffer.getvalue(), encoding="utf-8")
+        click.echo(f"{len(rows)} seat(s) written to {output}", err=True)
+
+
+def _account(session: Session, team_id: str | None) -> Account:
+    from sqlmodel import select
+
+    query = select(Account) if team_id is None else select(Account).where(Account.team_id == team_id)
+    accounts = session.exec(query).all()
+    if len(accounts) != 1:
+        raise click.ClickException(
+            "no such account: load one with `seatbot load`"
+            if not accounts
+            else "several workspaces: say which with --team T…"
+        )
+    return accounts[0]
+
+
+def _deliver_now(settings: Settings, engine: Engine) -> None:
+    """Send the alerts an import caused; without a token they wait for the running bot's job."""
+    if settings.slack_bot_token is None:
+        return
+    from bot.delivery.sender import Sender
+    from bot.deps import utcnow
+    from bot.slack.client import make_web_client
+    from bot.slack.users import UserDirectory
+
+    client = make_web_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    Sender(engine=engine, client=client, users=UserDirectory(client)).deliver_due(now=utcnow())
 
 
 def _ready(settings: Settings, mode: str) -> Settings:

@@ -16,6 +16,7 @@ from bot.messages.i18n import texts
 from bot.messages.reply import Reply, section
 from bot.messages.seats import BUY_SEATS, assignment_reply, bought_reply, unassigned_reply
 from bot.services.assignments import assign, buy_seats, unassign
+from bot.slack.users import Profile
 from handlers.home import refresh_homes
 from handlers.replies import action_value, tell
 from storage import repositories as repo
@@ -34,7 +35,7 @@ def _say(block: str, language: str, **facts: object) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def resolve_person(deps: Deps, command: Assign, language: str) -> str | Reply:
+def resolve_person(deps: Deps, command: Assign, language: str) -> Profile | Reply:
     """The Slack user the command names, or what to say if it names nobody who can hold a seat."""
     assert command.user is not None
     if command.user_is_id:
@@ -52,7 +53,7 @@ def resolve_person(deps: Deps, command: Assign, language: str) -> str | Reply:
             return _say("is_bot", language, user=person.user_id)
         if person.deleted:
             return _say("deactivated", language, user=person.user_id)
-    return person.user_id
+    return person
 
 
 def run_assign(
@@ -60,20 +61,31 @@ def run_assign(
 ) -> Reply:
     if command.user is None or command.product is None:
         return _say("assign_usage", language)
-    person = resolve_person(deps, command, language)
-    if isinstance(person, Reply):
-        return person
-    use_case = unassign if command.remove else assign
+    found = resolve_person(deps, command, language)
+    if isinstance(found, Reply):
+        return found
+    person = found.user_id
     try:
         with unit_of_work(deps.engine, write=True) as session:
-            result = use_case(
-                session,
-                team_id=team_id,
-                user_id=user_id,
-                target=person,
-                product_text=command.product,
-                now=deps.clock(),
-            )
+            if command.remove:  # a deactivated account can't read a DM: don't send one
+                result = unassign(
+                    session,
+                    team_id=team_id,
+                    user_id=user_id,
+                    target=person,
+                    product_text=command.product,
+                    now=deps.clock(),
+                    notify=not found.deleted,
+                )
+            else:
+                result = assign(
+                    session,
+                    team_id=team_id,
+                    user_id=user_id,
+                    target=person,
+                    product_text=command.product,
+                    now=deps.clock(),
+                )
             account = repo.account_by_team(session, team_id=team_id)
             currency = account.currency if account else "EUR"
     except SeatbotError as error:

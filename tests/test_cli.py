@@ -93,3 +93,46 @@ def test_audit_export(env: str, tmp_path: Path, fmt: str) -> None:
     seat = next(r for r in rows if r["action"] == "seat.assigned")
     after = seat["after"] if fmt == "json" else json.loads(seat["after"])
     assert after["product"] == "support"
+
+
+def test_agents_import_is_idempotent_and_reports_what_it_refused(env: str, tmp_path: Path) -> None:
+    CliRunner().invoke(main, ["load", str(ROOT / "examples" / "account.yml")])
+    csv_file = tmp_path / "agents.csv"
+    csv_file.write_text(
+        "user,product,assigned_at\n"
+        "U0AG9,talk,2026-05-01T09:00:00Z\n"  # talk: 3 seats, 2 in use → the last one
+        "U0AG8,talk,2026-05-02T09:00:00Z\n"  # no seat left
+        "U0AG3,support,\n"  # already there
+        "bob,support,\n"  # not a Slack id
+        "U0AG7,chat,\n",  # unknown product
+        encoding="utf-8",
+    )
+    first = CliRunner().invoke(main, ["agents", "import", str(csv_file)])
+    assert first.exit_code == 1  # some rows were not taken
+    assert "1 seat(s) added, 1 already there, 3 row(s) not taken" in first.output
+    assert "line 3: U0AG8: no free Talk seat (3 of 3 in use)" in first.output
+    assert "line 5: 'bob' is not a Slack user id" in first.output
+    assert "line 6: unknown product 'chat'" in first.output
+    second = CliRunner().invoke(main, ["agents", "import", str(csv_file)])
+    assert "0 seat(s) added, 2 already there" in second.output
+    exported = CliRunner().invoke(main, ["agents", "export"])
+    assert exported.exit_code == 0
+    lines = exported.output.splitlines()
+    assert lines[0] == "user,product,assigned_at,assigned_by"
+    assert "U0AG9,talk,2026-05-01T09:00:00Z," in lines
+    assert len(lines) == 1 + 7
+    engine = make_engine(env)
+    with Session(engine) as session:
+        from storage.models import SeatAlert
+
+        assert len(session.exec(select(SeatAlert)).all()) == 1  # talk filled up: one alert episode
+    engine.dispose()
+
+
+def test_agents_import_refuses_a_file_without_the_columns(env: str, tmp_path: Path) -> None:
+    CliRunner().invoke(main, ["load", str(ROOT / "examples" / "account.yml")])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,seat\nana,support\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["agents", "import", str(bad)])
+    assert result.exit_code == 1
+    assert "the header needs user, product" in result.output

@@ -116,17 +116,17 @@ def alert_message(view: AlertView, language: str) -> Reply:
     """The channel alert: what is full, who waits, and a button to ask for more (buttons gone once over)."""
     t = texts("seats", language)
     facts = {"product": view.product_name, "edition": view.edition, "used": view.used, "seats": view.seats}
-    if view.closed:
-        text = t("alert_closed", **facts)
+    if view.closed_at is not None:
+        text = t("alert_closed", product=view.product_name, when=slack_date(view.closed_at, language))
     elif view.level is AlertLevel.FULL:
         text = t("alert_full", **facts)
     else:
         text = t("alert_warning", **facts, pct=view.used * 100 // max(view.seats, 1))
     blocks: list[Block] = [section(text)]
-    if view.waiting and not view.closed:
+    if view.waiting and view.closed_at is None:
         blocks.append(section(t("alert_waiting", people=people(view.waiting, language))))
     blocks.append(context(t("alert_since", when=slack_date(view.opened_at, language))))
-    if not view.closed:
+    if view.closed_at is None:
         more = max(len(view.waiting), 1)
         blocks.append(
             actions(

@@ -151,7 +151,7 @@ class AlertView:
     seats: int
     used: int
     level: AlertLevel
-    closed: bool
+    closed_at: datetime | None
     opened_at: datetime
     waiting: list[str]
     currency: str
@@ -176,7 +176,7 @@ def alert_view(session: Session, *, alert_id: int) -> AlertView:
         seats=product.seats,
         used=used,
         level=AlertLevel(alert.level),
-        closed=alert.closed_at is not None,
+        closed_at=alert.closed_at,
         opened_at=alert.opened_at,
         waiting=waiting_users(session, product_id=product.id or 0),
         currency=account.currency,

@@ -145,7 +145,14 @@ def assign(
 
 
 def unassign(
-    session: Session, *, team_id: str, user_id: str, target: str, product_text: str, now: datetime
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    target: str,
+    product_text: str,
+    now: datetime,
+    notify: bool = True,
 ) -> Assignment:
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     require(session, actor, Action.ASSIGN_SEATS)
@@ -174,7 +181,7 @@ def unassign(
             subject_id=target,
             before={"product": product.key, "assigned_at": seat.assigned_at.isoformat()},
         )
-        if target != user_id:
+        if notify and target != user_id:
             enqueue(
                 session,
                 account_id=actor.account_id,
