@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,29 @@ class Stage:
         self.out(f"\n{self.who(user_id)}: their copy of the request now reads:")
         self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
 
+    def channel(self, channel_id: str, *, after: int = 0) -> list[Message]:
+        """Print the channel's messages from index `after` on, as the team sees them."""
+        name = self.slack.channel_name(channel_id) or channel_id
+        posted = self.slack.wait_for(
+            lambda: [m for m in self.slack.messages(channel_id) if m.ephemeral_for is None][after:] or None,
+            timeout=10,
+        )
+        for message in posted:
+            self.out(f"\n#{name}, seatbot posts:")
+            self.out(_indent(render_message(message.blocks, message.text, names=self.name)))
+        return posted
+
+    def last_reply(self, user_id: str) -> Message:
+        return self.slack.ephemerals(user_id)[-1]
+
+    def clicks_for_form(self, user_id: str, message: Message, action_id: str) -> dict[str, Any]:
+        seen = len(self.slack.open_views(user_id))
+        self.clicks(user_id, message, action_id)
+        view = self.slack.wait_for(lambda: self.slack.open_views(user_id)[seen:] or None, timeout=10)[-1]
+        self.out("  a form opens, already filled in:")
+        self.out(_indent(render_view(view, names=self.name)))
+        return view
+
     def opens_home(self, user_id: str) -> None:
         self.out(f"\n{self.who(user_id)} opens seatbot's Home tab")
         self.driver.app_home_opened(user_id)
@@ -180,7 +204,9 @@ def _running_bot(workdir: Path) -> Iterator[Stage]:
         engine = make_engine(settings.database_url)
         migrate.upgrade(engine)
         report = load_file(engine, example_account_file(), team_id=TEAM, settings=settings)
-        app = create_app(settings, engine=engine)
+        # Our own listener pool, so the demo can let seatbot finish before Slack "goes away".
+        executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")
+        app = create_app(settings, engine=engine, executor=executor)
         server = start_in_background(SeatbotWSGI(app, engine))
         try:
             driver = SlackDriver(
@@ -193,6 +219,7 @@ def _running_bot(workdir: Path) -> Iterator[Stage]:
             yield stage
         finally:
             server.stop()
+            executor.shutdown(wait=True)
             engine.dispose()
 
 
@@ -224,9 +251,22 @@ def run_demo() -> int:
             _scene("5. The subscription now")
             stage.types("U0ADMIN", "")
             stage.types("U0OWNER", "requests")
+            _scene("6. Talk runs out of seats")
+            stage.types("U0ADMIN", "assign <@U0AG1|ana> talk")
+            alert = stage.channel("C0ALERTS")[-1]
+            stage.types("U0ADMIN", "assign @mel talk")
+            stage.channel("C0ALERTS")  # the same alert, now saying who waits
+            _scene("7. The owner adds seats from the alert; Mel gets hers")
+            view = stage.clicks_for_form("U0OWNER", alert, "open_change_modal")
+            view = stage.edits("U0OWNER", view, "talk", 5)
+            stage.submits("U0OWNER", view, "Talk for the new phone line")
+            stage.gets_dm("U0MEL")
+            stage.gets_dm("U0ADMIN", contains="got the")
+            stage.channel("C0ALERTS")
             stage.types("U0OWNER", "frobnicate")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("\nThat was seatbot: summary, a request with its live summary, one-click approval,")
-    print("every copy updated, the requester told; in English and French.")
+    print("\nThat was seatbot: the summary, a request with its live summary, a one-click")
+    print("approval with every copy updated, seats assigned on the fly, and the channel told")
+    print("when a product runs out; in English and French.")
     return 0

@@ -57,3 +57,5 @@ def refresh_homes(deps: Deps, client: WebClient, *, team_id: str, user_ids: Iter
             publish_home(deps, client, team_id=team_id, user_id=user_id)
         except SlackApiError as exc:
             logger.warning("home refresh failed user=%s error=%s", user_id, exc.response.get("error"))
+        except OSError as exc:  # Slack unreachable, after the client's retries
+            logger.warning("home refresh failed user=%s error=%s", user_id, exc)
