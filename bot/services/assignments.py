@@ -262,11 +262,18 @@ def _give(
     by: str | None,
     now: datetime,
     tell: bool,
+    assigned_at: datetime | None = None,
+    source: str | None = None,
 ) -> None:
+    """Record the seat and its audit event; `tell` the person by DM."""
     assert account.id is not None
     session.add(
         SeatAssignment(
-            account_id=account.id, product_id=product.id or 0, user_id=target, assigned_at=now, assigned_by=by
+            account_id=account.id,
+            product_id=product.id or 0,
+            user_id=target,
+            assigned_at=assigned_at or now,
+            assigned_by=by,
         )
     )
     session.flush()
@@ -278,7 +285,7 @@ def _give(
         action="seat.assigned",
         subject_type="user",
         subject_id=target,
-        after={"product": product.key},
+        after={"product": product.key, **({"source": source} if source else {})},
     )
     if tell:
         enqueue(
@@ -358,25 +365,16 @@ def import_rows(
                 f"line {line}: {user}: no free {product.name} seat ({used} of {product.seats} in use)"
             )
             continue
-        session.add(
-            SeatAssignment(
-                account_id=account.id,
-                product_id=product.id or 0,
-                user_id=user,
-                assigned_at=assigned_at,
-                assigned_by=None,
-            )
-        )
-        session.flush()
-        repo.add_audit(
+        _give(
             session,
-            account_id=account.id,
-            at=now,
-            actor_id=None,
-            action="seat.assigned",
-            subject_type="user",
-            subject_id=user,
-            after={"product": product.key, "source": "import"},
+            account,
+            product,
+            user,
+            by=None,
+            now=now,
+            tell=False,
+            assigned_at=assigned_at,
+            source="import",
         )
         added += 1
         touched.add(product.id or 0)

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from slack_sdk.models.blocks import Block
 
 from bot.errors import AccountNotSetUp, PermissionDenied
-from bot.messages import i18n
+from bot.messages import i18n, seats
 from bot.messages.errors import error_reply
 from bot.messages.help import help_reply
 from bot.messages.summary import summary_reply
@@ -135,3 +135,60 @@ def test_language_from_slack_locale(slack_locale: str | None, language: str) -> 
 def test_templates_ship_inside_the_package() -> None:
     assert Path(i18n.TEMPLATES_DIR, "summary.j2").exists()
     assert Path(i18n.LOCALE_DIR, "fr", "LC_MESSAGES", "messages.po").exists()
+
+
+def _alert(level: str, closed: bool, waiting: list[str]) -> object:
+    from datetime import UTC, datetime
+
+    from bot.services.alerts import AlertView
+    from storage.models import AlertLevel
+
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    return AlertView(
+        "talk", HOSTILE, "Team", 3, 3, AlertLevel(level), at if closed else None, at, waiting, "EUR"
+    )
+
+
+def _assignment(outcome: str, can_buy: bool) -> object:
+    from bot.services.assignments import Assignment, Outcome
+    from storage.models import Product
+
+    product = Product(
+        id=1, account_id=1, key="talk", name="Talk", edition="Team", seats=3, price_per_seat=Decimal("19")
+    )
+    return Assignment(Outcome(outcome), product, 3, 2, can_buy)
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+@pytest.mark.parametrize(
+    "reply",
+    [
+        lambda lang: seats.alert_message(_alert("full", False, ["U0A"]), lang),
+        lambda lang: seats.alert_message(_alert("warning", False, []), lang),
+        lambda lang: seats.alert_message(_alert("full", True, ["U0A"]), lang),
+        lambda lang: seats.assignment_reply(
+            _assignment("waiting", True), target="U0A", language=lang, currency="EUR"
+        ),
+        lambda lang: seats.assignment_reply(
+            _assignment("waiting", False), target="U0A", language=lang, currency="EUR"
+        ),
+        lambda lang: seats.assignment_reply(
+            _assignment("assigned", False), target="U0A", language=lang, currency="EUR"
+        ),
+        lambda lang: seats.undeliverable_message(channel="C0ALERTS", error="not_in_channel", language=lang),
+    ],
+)
+def test_seat_messages_render_valid_block_kit(language: str, reply: object) -> None:
+    rendered = reply(language)  # type: ignore[operator]
+    assert "<!channel>" not in rendered.text
+    for block in rendered.payload()["blocks"]:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+        assert "<!channel>" not in json.dumps(block)
+
+
+def test_closed_alerts_have_no_button() -> None:
+    from bot.messages.seats import alert_message
+
+    closed = alert_message(_alert("full", True, ["U0A"]), "en").payload()  # type: ignore[arg-type]
+    assert "open_change_modal" not in json.dumps(closed)
+    assert "this alert is over" in json.dumps(closed)
