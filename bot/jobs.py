@@ -1,4 +1,5 @@
-"""Scheduled jobs (APScheduler): today, retrying undelivered messages.
+"""Scheduled jobs (APScheduler): retrying undelivered messages; nudging,
+escalating and expiring requests nobody answers.
 
 Each run reads the clock once and passes it down; a failing run is logged
 with its traceback and the next run tries again. Jobs are safe to run in
@@ -18,6 +19,7 @@ from bot.deps import Deps
 logger = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL_SECONDS = 30
+NUDGE_INTERVAL_SECONDS = 60
 
 
 def run_logged(name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -41,6 +43,12 @@ def start_jobs(app: App, *, deps: Deps | None = None) -> BackgroundScheduler:
         id="deliver",
         next_run_time=deps.clock(),  # right away: a restart resumes deliveries at once
     )
+    scheduler.add_job(
+        run_logged("nudges", lambda: run_nudge_job(deps)),
+        "interval",
+        seconds=NUDGE_INTERVAL_SECONDS,
+        id="nudges",
+    )
     scheduler.start()
     return scheduler
 
@@ -49,3 +57,16 @@ def app_deps(app: App) -> Deps:
     deps = getattr(app, "_seatbot_deps", None)
     assert isinstance(deps, Deps), "create_app() attaches the dependencies"
     return deps
+
+
+def run_nudge_job(deps: Deps) -> None:
+    """One pass: nudge, escalate or expire what is due, then send it."""
+    from bot.services.nudges import run_nudges
+    from storage.engine import unit_of_work
+
+    now = deps.clock()
+    with unit_of_work(deps.engine, write=True) as session:
+        run = run_nudges(session, now=now)
+    if run.nudged or run.escalated or run.expired:
+        logger.info("nudges nudged=%s escalated=%s expired=%s", run.nudged, run.escalated, run.expired)
+    deps.sender.deliver_due(now=now)

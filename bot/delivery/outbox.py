@@ -30,6 +30,10 @@ class Kind(StrEnum):
     """Out-of-licences (or early-warning) alert in the alerts channel."""
     ALERT_REFRESH = "alert_refresh"
     """Rewrite the posted alert: new figures, escalated, or closed."""
+    NUDGE = "nudge"
+    """DM to an approver: a reminder of a request waiting for them, with its buttons."""
+    ESCALATION = "escalation"
+    """In the alerts channel: a request nobody decided after every reminder."""
     UNDELIVERABLE = "undeliverable"
     """DM to the owner: a channel message could not be posted (channel gone, bot not in it)."""
 

@@ -8,17 +8,29 @@ from bot.delivery.outbox import Kind
 from bot.messages.reply import Reply
 from bot.messages.requests import approval_message, order_message, outcome_message, released_message
 from bot.messages.seats import alert_message, granted_message, undeliverable_message, waiting_done_message
+from bot.permissions import APPROVERS
 from bot.services.alerts import alert_view
 from bot.services.request_views import load_request_view
+from storage import repositories as repo
 from storage.models import Account, ChangeRequest, OutboxMessage, SeatAlert
 
-REFRESH_OF = {Kind.APPROVAL: Kind.APPROVAL_REFRESH, Kind.ALERT: Kind.ALERT_REFRESH}
+REFRESH_OF = {
+    Kind.APPROVAL: Kind.APPROVAL_REFRESH,
+    Kind.NUDGE: Kind.APPROVAL_REFRESH,
+    Kind.ESCALATION: Kind.APPROVAL_REFRESH,
+    Kind.ALERT: Kind.ALERT_REFRESH,
+}
 """Messages kept up to date after they are posted, and the kind that rewrites them."""
+
+PURPOSE_OF = {Kind.NUDGE: Kind.APPROVAL, Kind.ESCALATION: Kind.APPROVAL}
+"""Reminders and escalations are copies of the approval message: decided, they are all rewritten."""
+
+APPROVAL_COPIES = (Kind.APPROVAL, Kind.APPROVAL_REFRESH, Kind.NUDGE, Kind.ESCALATION)
 
 
 def state_token(session: Session, row: OutboxMessage, *, lock: bool = False) -> str | None:
     """What a kept-up-to-date message shows, in a word: if it differs after posting, refresh."""
-    if row.request_id and Kind(row.kind) in (Kind.APPROVAL, Kind.APPROVAL_REFRESH):
+    if row.request_id and Kind(row.kind) in APPROVAL_COPIES:
         query = select(ChangeRequest.status).where(ChangeRequest.id == row.request_id)
         return session.exec(query.with_for_update() if lock else query).first()
     if row.alert_id and Kind(row.kind) in (Kind.ALERT, Kind.ALERT_REFRESH):
@@ -26,6 +38,10 @@ def state_token(session: Session, row: OutboxMessage, *, lock: bool = False) -> 
         revision = session.exec(alert.with_for_update() if lock else alert).first()
         return None if revision is None else str(revision)
     return None
+
+
+def _approvers(session: Session, row: OutboxMessage) -> list[str]:
+    return repo.holders_of(session, account_id=row.account_id, roles=APPROVERS)
 
 
 def render(session: Session, row: OutboxMessage, *, language: str, name_of: dict[str, str]) -> Reply:
@@ -50,8 +66,15 @@ def render(session: Session, row: OutboxMessage, *, language: str, name_of: dict
         )
     view = load_request_view(session, request_id=row.request_id) if row.request_id else None
     assert view is not None, f"outbox {row.id} ({row.kind}) has no request"
-    if kind in (Kind.APPROVAL, Kind.APPROVAL_REFRESH):
-        return approval_message(view, language, requester_name=name_of.get(view.requester_id, ""))
+    if kind in APPROVAL_COPIES:
+        return approval_message(
+            view,
+            language,
+            requester_name=name_of.get(view.requester_id, ""),
+            reminder=kind is Kind.NUDGE,
+            escalated=kind is Kind.ESCALATION,
+            approvers=_approvers(session, row) if kind is Kind.ESCALATION else [],
+        )
     if kind is Kind.OUTCOME:
         return outcome_message(view, language)
     if kind is Kind.SEAT_RELEASED:

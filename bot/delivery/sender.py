@@ -18,15 +18,17 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import Kind, enqueue
-from bot.delivery.render import REFRESH_OF, render, state_token
-from bot.slack.users import UserDirectory
+from bot.delivery.render import PURPOSE_OF, REFRESH_OF, render, state_token
+from bot.services.working_hours import next_working_time
+from bot.slack.users import Profile, UserDirectory
 from storage import repositories as repo
 from storage.engine import unit_of_work
-from storage.models import ChangeRequest, OutboxMessage, OutboxStatus, Role, SlackMessage
+from storage.models import Account, ChangeRequest, OutboxMessage, OutboxStatus, Role, SlackMessage
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+_NO_PROFILE = Profile(user_id="", name="", locale=None, tz="UTC", is_bot=False, deleted=False)
 MAX_BACKOFF = timedelta(hours=1)
 PERMANENT = frozenset(
     {
@@ -103,6 +105,19 @@ class Sender:
         with unit_of_work(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
+            if row.kind == Kind.NUDGE.value:
+                account = session.get(Account, row.account_id)
+                assert account is not None
+                tz = (self._users.profile(row.recipient) or _NO_PROFILE).tz
+                opens = next_working_time(now, tz=tz, start=account.work_start, end=account.work_end)
+            else:
+                opens = now
+        if opens > now:
+            self._hold(row_id, until=opens)
+            return False
+        with unit_of_work(self._engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
             target = session.get(SlackMessage, row.slack_message_id) if row.slack_message_id else None
             reader = target.recipient_id if target and target.recipient_id else row.recipient
             if not reader.startswith(("U", "W")):  # a channel reads in its owner's language
@@ -127,6 +142,15 @@ class Sender:
         self._sent(row_id, now, response, rendered)
         return True
 
+    def _hold(self, row_id: int, *, until: datetime) -> None:
+        """Not now (outside the reader's working hours): try again when they start."""
+        with unit_of_work(self._engine, write=True) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.next_attempt_at, row.claimed_until = until, None
+            session.add(row)
+        logger.info("delivery held outbox=%s until=%s", row_id, until.isoformat())
+
     def _names(self, session: Session, row: OutboxMessage) -> dict[str, str]:
         """Display names for plain-text fallbacks (notifications can't show mentions)."""
         if not row.request_id:
@@ -150,7 +174,7 @@ class Sender:
                     account_id=row.account_id,
                     request_id=row.request_id,
                     alert_id=row.alert_id,
-                    purpose=row.kind,
+                    purpose=PURPOSE_OF.get(Kind(row.kind), Kind(row.kind)).value,
                     recipient_id=row.recipient if row.recipient.startswith(("U", "W")) else None,
                     channel=str(data["channel"]),
                     ts=str(data["ts"]),

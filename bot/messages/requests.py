@@ -75,9 +75,35 @@ def decision_buttons(t: Texts, view: RequestView) -> ActionsBlock:
     )
 
 
-def approval_message(view: RequestView, language: str, *, requester_name: str) -> Reply:
-    """The DM an approver gets; buttons only while the request is pending."""
+def approval_message(
+    view: RequestView,
+    language: str,
+    *,
+    requester_name: str,
+    reminder: bool = False,
+    escalated: bool = False,
+    approvers: Sequence[str] = (),
+) -> Reply:
+    """The DM an approver gets (also as a reminder, or escalated to the channel);
+    buttons only while the request is pending."""
     t = texts("requests", language)
+    reply = _approval(t, view, language, requester_name)
+    since = slack_date(view.created_at, language)
+    if view.status is RequestStatus.PENDING and reminder:
+        return Reply(text=reply.text, blocks=[section(t("reminder", when=since)), *reply.blocks])
+    if view.status is RequestStatus.PENDING and escalated:
+        header = t(
+            "escalated",
+            id=view.id,
+            requester=view.requester_id,
+            when=since,
+            approvers=people(list(approvers), language),
+        )
+        return Reply(text=reply.text, blocks=[section(header), *reply.blocks])
+    return reply
+
+
+def _approval(t: Texts, view: RequestView, language: str, requester_name: str) -> Reply:
     blocks: list[Block] = [
         section(t("approval_intro", requester=view.requester_id)),
         *_body(t, view, language),
@@ -94,8 +120,7 @@ def approval_message(view: RequestView, language: str, *, requester_name: str) -
 
 def outcome_message(view: RequestView, language: str) -> Reply:
     t = texts("requests", language)
-    applied = view.status is RequestStatus.APPLIED
-    key = "applied" if applied else "declined"
+    key = {RequestStatus.APPLIED: "applied", RequestStatus.EXPIRED: "expired"}.get(view.status, "declined")
     blocks: list[Block] = [
         section(t(f"outcome_{key}", id=view.id, by=view.decided_by or "")),
         section(_lines(t, view)),

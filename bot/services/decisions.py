@@ -49,7 +49,7 @@ def decide(
         raise OwnRequest()
     reason = (reason or "").strip()[:MAX_REASON] or None
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
-    _close(session, request, status, by=user_id, now=now, reason=None if approve else reason)
+    close_request(session, request, status, by=user_id, now=now, reason=None if approve else reason)
     released: list[Released] = []
     if approve:
         # Raises NoLongerApplicable if counts moved: the whole transaction, status
@@ -119,7 +119,7 @@ def withdraw(
         request = _request_of_account(session, actor, request_id)
         if request.requester_id != user_id:
             raise RequestNotFound(request_id)  # other people's requests are not theirs to see
-    _close(session, request, RequestStatus.WITHDRAWN, by=user_id, now=now, reason=None)
+    close_request(session, request, RequestStatus.WITHDRAWN, by=user_id, now=now, reason=None)
     repo.add_audit(
         session,
         account_id=actor.account_id,
@@ -144,15 +144,16 @@ def _request_of_account(session: Session, actor: Actor, request_id: int) -> Chan
     return request
 
 
-def _close(
+def close_request(
     session: Session,
     request: ChangeRequest,
     status: RequestStatus,
     *,
-    by: str,
+    by: str | None,
     now: datetime,
     reason: str | None,
 ) -> None:
+    """Move a pending request to `status`, once; AlreadyDecided if it was no longer pending."""
     changed = repo.rowcount(
         session.execute(
             update(ChangeRequest)

@@ -3,9 +3,10 @@ driven by signed Slack requests, talking to the Slack stand-in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.deps import Deps, utcnow
 from bot.server import SeatbotWSGI, start_in_background
 from bot.standin import SlackDriver, SlackStandIn, SlackUser
 from bot.standin.models import Message
@@ -52,6 +54,7 @@ class RunningBot:
     url: str
     driver: SlackDriver
     slack: SlackStandIn
+    deps: Deps
 
     def command(self, user_id: str, text: str = "") -> Message:
         """Type `/seats text` as `user_id`; return the ephemeral answer once it arrives."""
@@ -65,7 +68,15 @@ class RunningBot:
 
 
 @pytest.fixture
-def bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[RunningBot]:
+def clock() -> Callable[[], datetime]:
+    """seatbot's clock; a test module overrides this fixture to fix the time."""
+    return utcnow
+
+
+@pytest.fixture
+def bot(
+    engine: Engine, slack: SlackStandIn, db_url: str, clock: Callable[[], datetime]
+) -> Iterator[RunningBot]:
     settings = Settings(
         _env_file=None,
         slack_bot_token=slack.bot_token,
@@ -75,13 +86,13 @@ def bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[RunningBot
     )
     # Our own pool, so teardown can wait for work still running after the acks.
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
-    app = create_app(settings, engine=engine, executor=executor)
+    app = create_app(settings, engine=engine, executor=executor, clock=clock)
     server = start_in_background(SeatbotWSGI(app, engine))
     try:
         driver = SlackDriver(
             bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET, standin=slack
         )
-        yield RunningBot(server.url, driver, slack)
+        yield RunningBot(server.url, driver, slack, app._seatbot_deps)  # type: ignore[attr-defined]
     finally:
         server.stop()
         executor.shutdown(wait=True)
