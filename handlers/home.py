@@ -18,6 +18,7 @@ from bot.deps import Deps, deps_of
 from bot.errors import SeatbotError
 from bot.messages.errors import error_reply
 from bot.messages.home import home_view
+from bot.messages.reply import divider
 from bot.messages.requests import requests_list
 from bot.messages.summary import summary_reply
 from bot.services.request_lists import overview
@@ -44,7 +45,7 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
             summary = summary_reply(subscription_summary(session, team_id=team_id, user_id=user_id), language)
             listed = overview(session, team_id=team_id, user_id=user_id, limit=8)
         requests = requests_list(listed.mine, listed.queue, language)
-        blocks = [*summary.blocks, *requests.blocks]
+        blocks = [*summary.blocks, divider(), *requests.blocks]
     except SeatbotError as error:
         blocks = error_reply(error, language).blocks
     client.views_publish(user_id=user_id, view=home_view(blocks))

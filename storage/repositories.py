@@ -14,8 +14,6 @@ from sqlmodel import Session, col, select
 
 from storage.models import Account, AuditEvent, Product, Role, RoleGrant, SeatAssignment
 
-__all__ = ["Account"]  # re-exported for services that only need the type
-
 APPROVER_ROLES = (Role.OWNER, Role.BILLING_ADMIN)
 
 

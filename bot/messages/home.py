@@ -8,16 +8,12 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.messages.reply import divider
-
 MAX_HOME_BLOCKS = 100
 
 
 def home_view(blocks: Sequence[Block]) -> dict[str, Any]:
-    """Summary, then requests, separated; cut to Slack's 100-block limit."""
+    """The tab's blocks, cut to Slack's 100-block limit."""
     content = list(blocks)
     view = View(type="home", blocks=content[:MAX_HOME_BLOCKS])
     return view.to_dict()
 
-
-__all__ = ["divider", "home_view"]

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from storage import repositories as repo
-from storage.models import ChangeRequest, ChangeRequestLine, Product, RequestStatus
+from storage.models import Account, ChangeRequest, ChangeRequestLine, Product, RequestStatus
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,6 @@ def load_request_view(session: Session, *, request_id: int) -> RequestView | Non
     request = session.get(ChangeRequest, request_id)
     if request is None:
         return None
-    account = session.get(repo.Account, request.account_id)
+    account = session.get(Account, request.account_id)
     assert account is not None
     return request_view(session, request, account.currency)
