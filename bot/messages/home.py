@@ -16,4 +16,3 @@ def home_view(blocks: Sequence[Block]) -> dict[str, Any]:
     content = list(blocks)
     view = View(type="home", blocks=content[:MAX_HOME_BLOCKS])
     return view.to_dict()
-

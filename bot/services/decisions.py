@@ -20,6 +20,7 @@ from bot.services.actors import Actor, load_actor, require
 from bot.services.apply_change import Released, apply_lines
 from bot.services.request_views import RequestView, request_view
 from bot.services.seat_changes import pending_request_of
+from bot.services.text import clean_text
 from storage import repositories as repo
 from storage.models import ChangeRequest, Plan, RequestStatus, SlackMessage
 
@@ -47,7 +48,7 @@ def decide(
     request = _request_of_account(session, actor, request_id)
     if request.requester_id == user_id:
         raise OwnRequest()
-    reason = (reason or "").strip()[:MAX_REASON] or None
+    reason = clean_text(reason or "", limit=MAX_REASON) or None
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     close_request(session, request, status, by=user_id, now=now, reason=None if approve else reason)
     released: list[Released] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -30,6 +30,7 @@ from bot.permissions import APPROVERS, Action
 from bot.services import drafts
 from bot.services.actors import Actor, load_actor
 from bot.services.apply_change import Released, apply_lines
+from bot.services.text import clean_text
 from storage import repositories as repo
 from storage.models import (
     MAX_SEATS,
@@ -127,6 +128,7 @@ def submit(
     session: Session, *, team_id: str, user_id: str, submission: Submission, now: datetime
 ) -> Submitted:
     """Apply the change at once (approvers) or send it for approval (admins)."""
+    submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
     current = draft(session, team_id=team_id, user_id=user_id, submission=submission, check=True)
     actor = current.actor
     if current.mode is Mode.REQUEST:
@@ -237,6 +239,8 @@ def prefill(products: list[Product], *, product: str | None, amount: Amount | No
         chosen = products[0]
     else:
         wanted = _fold(product)
+        if wanted in BILLING_WORDS:
+            raise InvalidInput("billing_not_requestable")
         chosen = next((p for p in products if wanted in (_fold(p.key), _fold(p.name))), None)  # type: ignore[assignment]
         if chosen is None:
             raise InvalidInput("unknown_product", text=product, products=[p.key for p in products])
@@ -248,6 +252,24 @@ def prefill(products: list[Product], *, product: str | None, amount: Amount | No
     if target > MAX_SEATS:
         raise InvalidInput("too_many", max=MAX_SEATS)
     return {chosen.key: target}
+
+
+BILLING_WORDS = frozenset(
+    {
+        "invoice",
+        "invoices",
+        "payment",
+        "payments",
+        "billing",
+        "card",
+        "facture",
+        "factures",
+        "paiement",
+        "facturation",
+        "carte",
+    }
+)
+"""Ref: payment method and invoice changes cannot be requested; say so rather than "unknown product"."""
 
 
 def _fold(text: str) -> str:

@@ -344,3 +344,39 @@ def test_many_simultaneous_approvals_decide_once(
     with Session(engine) as session:
         assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "request.applied")).all()) == 1
         assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "seats.changed")).all()) == 1
+
+
+def test_odd_text_is_cleaned_not_crashed_on(bot: RunningBot, engine: Engine, account: None) -> None:
+    view = open_modal(bot, "U0ADMIN", "request support +1")
+    odd = "Need\x00 seats\u202e now\u200b <!here> 🙂 e\u0301"
+    answer = forged_submission(
+        bot,
+        "U0ADMIN",
+        view,
+        {
+            "seats:support": {"seats": {"type": "number_input", "value": "11"}},
+            "justification": {"text": {"type": "plain_text_input", "value": odd}},
+        },
+    )
+    assert answer["response_action"] == "update"
+    assert _request(engine).justification == "Need seats now <!here> 🙂 é"
+    dm = _approval_dm(bot, "U0OWNER")
+    assert "&lt;!here&gt;" in blocks_text(dm.blocks)
+
+
+def test_a_justification_too_long_is_refused_in_the_modal(
+    bot: RunningBot, engine: Engine, account: None
+) -> None:
+    view = open_modal(bot, "U0ADMIN", "request support +1")
+    answer = forged_submission(
+        bot,
+        "U0ADMIN",
+        view,
+        {
+            "seats:support": {"seats": {"type": "number_input", "value": "11"}},
+            "justification": {"text": {"type": "plain_text_input", "value": "x" * 5000}},
+        },
+    )
+    assert answer == {"response_action": "errors", "errors": {"justification": "At most 3,000 characters."}}
+    with Session(engine) as session:
+        assert session.exec(select(ChangeRequest)).all() == []

@@ -79,6 +79,8 @@ def test_request_is_prefilled(bot: RunningBot, account: None, text: str, expecte
         ("request support five", "“five” is not a seat count"),
         ("request support -50", "can't go below zero"),
         ("request +5", "Which product?"),
+        ("request invoice", "Payment method and invoice changes can't be requested here"),
+        ("request paiement +1", "Payment method and invoice changes can't be requested here"),
     ],
 )
 def test_bad_prefill_is_explained_and_opens_nothing(
