@@ -161,9 +161,6 @@ class Stage:
             self.out(_indent(render_message(message.blocks, message.text, names=self.name)))
         return posted
 
-    def last_reply(self, user_id: str) -> Message:
-        return self.slack.ephemerals(user_id)[-1]
-
     def clicks_for_form(self, user_id: str, message: Message, action_id: str) -> dict[str, Any]:
         seen = len(self.slack.open_views(user_id))
         self.clicks(user_id, message, action_id)

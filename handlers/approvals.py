@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -22,6 +23,7 @@ from bot.messages.change_modal import DECLINE_CALLBACK, REASON_BLOCK, TEXT_ACTIO
 from bot.messages.errors import error_reply
 from bot.messages.reply import Reply
 from bot.messages.requests import APPROVE, DECLINE, WITHDRAW, already_decided, not_applicable, simple
+from bot.permissions import APPROVERS
 from bot.services.decisions import decide, decision_preflight, withdraw
 from handlers.home import refresh_homes
 from handlers.replies import action_value, request_id_of, tell
@@ -143,19 +145,39 @@ def withdraw_clicked(
     deps = deps_of(context)
     user_id = body["user"]["id"]
     team_id = context.team_id or ""
+    run_withdraw(
+        deps,
+        client,
+        team_id=team_id,
+        user_id=user_id,
+        request_id=request_id_of(action_value(body)),
+        say=lambda reply: tell(reply, user_id=user_id, respond=respond, client=client),
+    )
+
+
+def run_withdraw(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    request_id: int | None,
+    say: Callable[[Reply], object],
+) -> None:
+    """Withdraw the person's pending request (`/seats withdraw`) or the one clicked; tell them
+    first, then rewrite the approvers' copies."""
     language = deps.users.language(user_id)
-    request_id = request_id_of(action_value(body))
     try:
         with unit_of_work(deps.engine, write=True) as session:
             withdrawn = withdraw(
                 session, team_id=team_id, user_id=user_id, now=deps.clock(), request_id=request_id
             )
     except SeatbotError as error:
-        tell(explain(error, request_id, language), user_id=user_id, respond=respond, client=client)
+        say(explain(error, request_id or 0, language))
         return
-    tell(simple("withdrawn", language, id=withdrawn.id), user_id=user_id, respond=respond, client=client)
+    say(simple("withdrawn", language, id=withdrawn.id))
     deps.deliver()
-    _refresh_involved(deps, client, team_id, request_id, [user_id])
+    _refresh_involved(deps, client, team_id, withdrawn.id or 0, [user_id])
 
 
 def _metadata_request_id(metadata: object) -> int:
@@ -171,8 +193,6 @@ def _refresh_involved(deps: Deps, client: WebClient, team_id: str, request_id: i
     with unit_of_work(deps.engine) as session:
         request = session.get(ChangeRequest, request_id)
         approvers = (
-            repo.holders_of(session, account_id=request.account_id, roles=repo.APPROVER_ROLES)
-            if request
-            else []
+            repo.holders_of(session, account_id=request.account_id, roles=APPROVERS) if request else []
         )
     refresh_homes(deps, client, team_id=team_id, user_ids=[*users, *approvers])

@@ -130,9 +130,14 @@ def buy_clicked(
         tell(error_reply(error, language), user_id=user_id, respond=respond, client=client)
         return
     deps.deliver()
-    line = f"{bought.product.name}: {bought.before} → {bought.after} (+{bought.after - bought.before})"
     tell(
-        bought_reply(line=line, given=bought.given, language=language),
+        bought_reply(
+            product=bought.product.name,
+            before=bought.before,
+            after=bought.after,
+            given=bought.given,
+            language=language,
+        ),
         user_id=user_id,
         respond=respond,
         client=client,

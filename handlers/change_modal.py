@@ -175,12 +175,11 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
             result = submit(
                 session, team_id=team_id, user_id=user_id, submission=submission, now=deps.clock()
             )
-            account = repo.account_by_team(session, team_id=team_id)
-            assert account is not None
-            assert account.id is not None
-            shown = request_view(session, result.request, account.currency)
+            shown = request_view(session, result.request, result.actor.account.currency)
             approvers = [
-                u for u in repo.holders_of(session, account_id=account.id, roles=APPROVERS) if u != user_id
+                u
+                for u in repo.holders_of(session, account_id=result.actor.account_id, roles=APPROVERS)
+                if u != user_id
             ]
     except DraftRejected as rejected:
         ack(

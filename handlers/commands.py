@@ -11,21 +11,18 @@ from sqlmodel import Session
 
 from bot.commands import Assign, ListRequests, OpenChange, ShowHelp, ShowSummary, Withdraw, parse
 from bot.deps import deps_of
-from bot.errors import InvalidInput, SeatbotError
+from bot.errors import InvalidInput
 from bot.messages.errors import error_reply
 from bot.messages.help import help_reply
 from bot.messages.reply import Reply
-from bot.messages.requests import requests_list, simple
+from bot.messages.requests import requests_list
 from bot.messages.summary import summary_reply
-from bot.services.decisions import withdraw
 from bot.services.request_lists import overview
 from bot.services.summary import subscription_summary
 from handlers.answer import answer
-from handlers.approvals import explain
+from handlers.approvals import run_withdraw
 from handlers.assignments import run_assign
 from handlers.change_modal import open_modal
-from handlers.home import refresh_homes
-from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +73,15 @@ def seats(
         case ListRequests():
             reply = answer(deps, language, lambda session: _requests(session, team_id, user_id, language))
         case Withdraw():
-            try:
-                with unit_of_work(deps.engine, write=True) as session:
-                    request = withdraw(session, team_id=team_id, user_id=user_id, now=deps.clock())
-            except SeatbotError as error:
-                reply = explain(error, 0, language)
-            else:
-                reply = simple("withdrawn", language, id=request.id)
-                deps.deliver()
-                refresh_homes(deps, client, team_id=team_id, user_ids=[user_id])
+            run_withdraw(
+                deps,
+                client,
+                team_id=team_id,
+                user_id=user_id,
+                request_id=None,
+                say=lambda said: respond(**said.payload(), response_type="ephemeral"),
+            )
+            return
     respond(**reply.payload(), response_type="ephemeral")
 
 

@@ -5,21 +5,47 @@ The service that calls them owns the transaction (STYLE, practice 4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, func
+from sqlalchemy import CursorResult, Result, func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Account, AuditEvent, Product, Role, RoleGrant, SeatAssignment
-
-APPROVER_ROLES = (Role.OWNER, Role.BILLING_ADMIN)
+from storage.models import (
+    Account,
+    AuditEvent,
+    ChangeRequest,
+    Product,
+    RequestStatus,
+    Role,
+    RoleGrant,
+    SeatAssignment,
+)
 
 
 def rowcount(result: Result[Any]) -> int:
     """Rows matched by an UPDATE or DELETE: how conditional writes learn whether they won."""
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def update_if_pending(session: Session, request_id: int, *conditions: Any, **values: Any) -> bool:
+    """`UPDATE change_request SET … WHERE id = … AND status = 'pending' AND <conditions>`.
+
+    The one way a pending request changes: of several writers racing (two
+    approvers, a double click, replicas of a job), exactly one sees True.
+    """
+    statement = (
+        update(ChangeRequest)
+        .where(
+            col(ChangeRequest.id) == request_id,
+            col(ChangeRequest.status) == RequestStatus.PENDING.value,
+            *conditions,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(session.execute(statement)) == 1
 
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
@@ -39,6 +65,11 @@ def used_seats(session: Session, *, account_id: int) -> dict[int, int]:
         .group_by(col(SeatAssignment.product_id))
     )
     return {product_id: count for product_id, count in session.exec(query)}
+
+
+def seats_in_use(session: Session, *, product_id: int) -> int:
+    query = select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product_id)
+    return int(session.exec(query).one())
 
 
 def assignments(session: Session, *, account_id: int) -> list[SeatAssignment]:
@@ -89,8 +120,3 @@ def add_audit(
     )
     session.add(event)
     return event
-
-
-def audit_events(session: Session, *, account_id: int) -> Sequence[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.account_id == account_id)
-    return session.exec(query.order_by(col(AuditEvent.id))).all()

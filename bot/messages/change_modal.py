@@ -22,6 +22,7 @@ from bot.errors import Problem
 from bot.messages.errors import people
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, context, divider, section
+from bot.messages.requests import change_lines
 from bot.services.drafts import ChangePreview
 from bot.services.request_views import RequestView
 from bot.services.seat_changes import Draft, Mode
@@ -99,7 +100,8 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
     lines = [t("summary_title")]
     if not change.lines:
         lines.append(t("summary_empty"))
-    lines += [t("summary_line", line=line) for line in change.lines]
+    if change.lines:
+        lines.append(change_lines(change.lines, language))
     if change.cost_delta is not None and change.lines:
         lines.append(t("summary_cost", amount=change.cost_delta, currency=change.currency))
     for suite in sorted({str(p.facts["suite"]) for p in change.suite_problems}):
@@ -157,12 +159,11 @@ def modal_errors(
 
 def done_view(mode: Mode, request: RequestView, approvers: list[str], language: str) -> dict[str, Any]:
     t = texts("change_modal", language)
-    r = texts("requests", language)
     if mode is Mode.REQUEST:
         first = t("done_request", id=request.id, people=people(approvers, language))
     else:
         first = t(f"done_{mode.value}")
-    lines = "\n".join(r("line", line=line) for line in request.lines)
+    lines = change_lines(request.lines, language)
     view = View(
         type="modal",
         title=_plain(t.plain("done_title")[:24]),
@@ -186,7 +187,6 @@ def info_view(content: Reply, language: str) -> dict[str, Any]:
 
 def decline_modal(request: RequestView, language: str) -> dict[str, Any]:
     t = texts("change_modal", language)
-    r = texts("requests", language)
     view = View(
         type="modal",
         callback_id=DECLINE_CALLBACK,
@@ -196,7 +196,7 @@ def decline_modal(request: RequestView, language: str) -> dict[str, Any]:
         private_metadata=json.dumps({"request_id": request.id}),
         blocks=[
             section(t("decline_intro", id=request.id, requester=request.requester_id)),
-            section("\n".join(r("line", line=line) for line in request.lines)),
+            section(change_lines(request.lines, language)),
             InputBlock(
                 block_id=REASON_BLOCK,
                 label=_plain(t.plain("decline_label")),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -144,7 +144,6 @@ def environment(language: str) -> Environment:
     env.filters.update(
         money=lambda amount, currency: format_currency(Decimal(amount), currency, locale=babel_locale),
         number=lambda n: format_decimal(n, locale=babel_locale),
-        when=lambda at, tz="UTC": format_datetime(at, "medium", tzinfo=get_timezone(tz), locale=babel_locale),
     )
     return env
 
@@ -173,15 +172,6 @@ class Texts:
 
 def texts(name: str, language: str) -> Texts:
     return Texts(name, language)
-
-
-def format_when(at: datetime, language: str, tz: str = "UTC") -> str:
-    return str(environment(language).filters["when"](at, tz))
-
-
-def block_names(name: str) -> Mapping[str, object]:
-    """Every block of a template (for tests that render all of them)."""
-    return environment(DEFAULT_LANGUAGE).get_template(f"{name}.j2").blocks
 
 
 def slack_date(at: datetime, language: str) -> Mrkdwn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
@@ -11,7 +11,7 @@ from bot.messages.blocks import actions, button, confirm_dialog
 from bot.messages.errors import people
 from bot.messages.i18n import Mrkdwn, Texts, mention, slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
-from bot.services.request_views import RequestView
+from bot.services.request_views import ChangeLine, LineView, RequestView
 from storage.models import RequestStatus
 
 APPROVE = "approve_request"
@@ -19,8 +19,18 @@ DECLINE = "decline_request"
 WITHDRAW = "withdraw_request"
 
 
+def change_lines(lines: Iterable[ChangeLine], language: str, *, sep: str = "\n") -> Mrkdwn:
+    """`Support: 10 → 15 (+5)` per product: the one way every message shows a change."""
+    t = texts("requests", language)
+    return Mrkdwn(sep.join(t("line", line=line) for line in lines))
+
+
+def one_line(name: str, before: int, after: int, language: str) -> Mrkdwn:
+    return change_lines([LineView(name, before, after, None, ())], language)
+
+
 def _lines(t: Texts, view: RequestView) -> str:
-    return "\n".join(t("line", line=line) for line in view.lines)
+    return change_lines(view.lines, t.language)
 
 
 def _status(t: Texts, view: RequestView, language: str) -> str:
@@ -56,7 +66,7 @@ def _body(t: Texts, view: RequestView, language: str) -> list[Block]:
 
 def decision_buttons(t: Texts, view: RequestView) -> ActionsBlock:
     """Approve (behind a confirmation that restates the change) and Decline."""
-    summary = unescape_mrkdwn("; ".join(t("line", line=line) for line in view.lines))
+    summary = unescape_mrkdwn(change_lines(view.lines, t.language, sep="; "))
     return actions(
         button(
             t.plain("approve"),
@@ -192,7 +202,7 @@ def requests_list(mine: Sequence[RequestView], queue: Sequence[RequestView] | No
         blocks.append(context(t("list_none")))
     for view in mine:
         status = Mrkdwn(t("direct_change") if view.direct else t(f"word_{view.status.value}"))
-        lines = Mrkdwn(", ".join(t("line", line=line) for line in view.lines))
+        lines = change_lines(view.lines, language, sep=", ")
         item = section(t("list_item", id=view.id, status=status, lines=lines))
         blocks.append(item)
         blocks.append(
@@ -209,7 +219,7 @@ def requests_list(mine: Sequence[RequestView], queue: Sequence[RequestView] | No
         if not queue:
             blocks.append(context(t("list_queue_empty")))
         for view in queue:
-            lines = Mrkdwn(", ".join(t("line", line=line) for line in view.lines))
+            lines = change_lines(view.lines, language, sep=", ")
             blocks.append(section(t("list_item_by", id=view.id, requester=view.requester_id, lines=lines)))
             blocks.append(decision_buttons(t, view))
     return Reply(text=t("list_fallback"), blocks=blocks[:50])

@@ -10,6 +10,7 @@ from bot.messages.blocks import actions, button, confirm_dialog
 from bot.messages.errors import people
 from bot.messages.i18n import slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
+from bot.messages.requests import one_line
 from bot.services.alerts import AlertView
 from bot.services.assignments import Assignment, Outcome
 from storage.models import AlertLevel
@@ -35,7 +36,7 @@ def assignment_reply(result: Assignment, *, target: str, language: str, currency
     if result.waiting > 1:
         blocks.append(context(t("waiting_others", count=result.waiting)))
     if result.can_buy:
-        line = f"{product.name}: {product.seats} → {product.seats + more} (+{more})"
+        line = one_line(product.name, product.seats, product.seats + more, language)
         confirm = unescape_mrkdwn(t("buy_confirm_text", line=line))
         if product.price_per_seat is not None:
             cost = t("buy_confirm_cost", amount=product.price_per_seat * Decimal(more), currency=currency)
@@ -85,9 +86,9 @@ def unassigned_reply(result: Assignment, *, target: str, language: str) -> Reply
     return Reply(text=text, blocks=[section(text)])
 
 
-def bought_reply(*, line: str, given: list[str], language: str) -> Reply:
+def bought_reply(*, product: str, before: int, after: int, given: list[str], language: str) -> Reply:
     t = texts("seats", language)
-    text = t("bought", line=line)
+    text = t("bought", line=one_line(product, before, after, language))
     blocks: list[Block] = [section(text)]
     if given:
         blocks.append(section(t("given", people=people(given, language))))

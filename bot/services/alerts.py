@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import Kind, enqueue
 from storage import repositories as repo
-from storage.models import Account, AlertLevel, Product, SeatAlert, SeatAssignment, SlackMessage
+from storage.models import Account, AlertLevel, Product, SeatAlert, SlackMessage
 
 
 def level_of(used: int, seats: int, threshold_pct: int | None) -> AlertLevel | None:
@@ -38,13 +37,9 @@ def evaluate(
     for product_id in dict.fromkeys(product_ids):
         product = session.get(Product, product_id)
         assert product is not None
-        used = session.exec(
-            select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product_id)
-        ).one()
+        used = repo.seats_in_use(session, product_id=product_id)
         level = level_of(used, product.seats, account.alert_threshold_pct)
-        alert = session.exec(
-            select(SeatAlert).where(SeatAlert.product_id == product_id, SeatAlert.closed_at.is_(None))  # type: ignore[union-attr]
-        ).first()
+        alert = _open_alert(session, product_id)
         if alert is None:
             if rising and level is not None:
                 _open(session, account, product, level, now)
@@ -58,11 +53,15 @@ def evaluate(
             _change(session, account, alert, now)  # same level, new figures (who waits, counts)
 
 
+def _open_alert(session: Session, product_id: int) -> SeatAlert | None:
+    """The product's current episode, if any (the database allows at most one)."""
+    query = select(SeatAlert).where(SeatAlert.product_id == product_id, col(SeatAlert.closed_at).is_(None))
+    return session.exec(query).first()
+
+
 def refresh_open(session: Session, *, account: Account, product_id: int, now: datetime) -> None:
     """Redraw an open alert whose details changed (someone started waiting)."""
-    alert = session.exec(
-        select(SeatAlert).where(SeatAlert.product_id == product_id, SeatAlert.closed_at.is_(None))  # type: ignore[union-attr]
-    ).first()
+    alert = _open_alert(session, product_id)
     if alert is not None:
         _change(session, account, alert, now)
 
@@ -166,9 +165,7 @@ def alert_view(session: Session, *, alert_id: int) -> AlertView:
     account = session.get(Account, alert.account_id)
     assert product is not None
     assert account is not None
-    used = session.exec(
-        select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product.id)
-    ).one()
+    used = repo.seats_in_use(session, product_id=product.id or 0)
     return AlertView(
         product_key=product.key,
         product_name=product.name,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import Kind, enqueue
@@ -130,9 +130,7 @@ def _release(
         if removed != len(user_ids):
             problems.append(Problem("usage_moved", product.key, {"product": product.name}))
             return []
-    used = session.exec(
-        select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product.id)
-    ).one()
+    used = repo.seats_in_use(session, product_id=product.id or 0)
     if used > to_seats:
         problems.append(Problem("usage_moved", product.key, {"product": product.name}))
         return []

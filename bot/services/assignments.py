@@ -8,12 +8,10 @@ get it. The loser waits in line and gets the next free seat.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.account_file import USER_ID
@@ -22,6 +20,7 @@ from bot.errors import InvalidInput
 from bot.permissions import APPROVERS, Action
 from bot.services import alerts
 from bot.services.actors import Actor, load_actor, require
+from bot.services.products import find_product
 from storage import repositories as repo
 from storage.models import (
     Account,
@@ -51,27 +50,14 @@ class Assignment:
     """The actor may add seats at once (owner, billing admin); otherwise they request them."""
 
 
-def find_product(session: Session, *, account_id: int, text: str) -> Product:
-    """A product by key or display name, ignoring case and accents."""
-    wanted = _fold(text)
-    products = repo.products(session, account_id=account_id)
-    for product in products:
-        if wanted in (_fold(product.key), _fold(product.name)):
-            return product
-    raise InvalidInput("unknown_product", text=text[:40], products=[p.key for p in products])
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+def product_named(session: Session, *, account_id: int, text: str) -> Product:
+    return find_product(repo.products(session, account_id=account_id), text)
 
 
 def _locked_usage(session: Session, product: Product) -> int:
     """Lock the product row for this transaction and count its seats in use."""
     session.exec(select(Product.id).where(Product.id == product.id).with_for_update()).one()
-    return session.exec(
-        select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product.id)
-    ).one()
+    return repo.seats_in_use(session, product_id=product.id or 0)
 
 
 def _holds(session: Session, product: Product, user_id: str) -> bool:
@@ -109,7 +95,7 @@ def assign(
 ) -> Assignment:
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     require(session, actor, Action.ASSIGN_SEATS)
-    product = find_product(session, account_id=actor.account_id, text=product_text)
+    product = product_named(session, account_id=actor.account_id, text=product_text)
     used = _locked_usage(session, product)
     if _holds(session, product, target):
         raise InvalidInput("already_assigned", user=target, product=product.name)
@@ -156,7 +142,7 @@ def unassign(
 ) -> Assignment:
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     require(session, actor, Action.ASSIGN_SEATS)
-    product = find_product(session, account_id=actor.account_id, text=product_text)
+    product = product_named(session, account_id=actor.account_id, text=product_text)
     _locked_usage(session, product)
     seat = session.exec(
         select(SeatAssignment).where(
@@ -193,9 +179,7 @@ def unassign(
             )
         alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=False, now=now)
         fill_waiting(session, account=actor.account, product=product, now=now)
-    used = session.exec(
-        select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product.id)
-    ).one()
+    used = repo.seats_in_use(session, product_id=product.id or 0)
     return Assignment(outcome, product, used, len(_waiting(session, product)), actor.role in APPROVERS)
 
 
@@ -216,7 +200,7 @@ def buy_seats(
 
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     require(session, actor, Action.CHANGE_SEATS)
-    product = find_product(session, account_id=actor.account_id, text=product_key)
+    product = product_named(session, account_id=actor.account_id, text=product_key)
     before = product.seats
     waiting_before = [w.user_id for w in _waiting(session, product)]
     submit(
@@ -351,7 +335,7 @@ def import_rows(
             refused.append(f"line {line}: {user[:40]!r} is not a Slack user id")
             continue
         try:
-            product = find_product(session, account_id=account.id, text=product_text)
+            product = product_named(session, account_id=account.id, text=product_text)
             assigned_at = _parse_time(row.get("assigned_at"), now)
         except (InvalidInput, ValueError) as exc:
             refused.append(f"line {line}: {_why(exc, product_text)}")

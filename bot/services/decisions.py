@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.delivery.outbox import Kind, enqueue
 from bot.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
@@ -155,18 +154,17 @@ def close_request(
     reason: str | None,
 ) -> None:
     """Move a pending request to `status`, once; AlreadyDecided if it was no longer pending."""
-    changed = repo.rowcount(
-        session.execute(
-            update(ChangeRequest)
-            .where(
-                col(ChangeRequest.id) == request.id, col(ChangeRequest.status) == RequestStatus.PENDING.value
-            )
-            .values(status=status.value, decided_by=by, decided_at=now, updated_at=now, decline_reason=reason)
-            .execution_options(synchronize_session=False)
-        )
+    changed = repo.update_if_pending(
+        session,
+        request.id or 0,
+        status=status.value,
+        decided_by=by,
+        decided_at=now,
+        updated_at=now,
+        decline_reason=reason,
     )
     session.refresh(request)
-    if changed != 1:
+    if not changed:
         raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import Kind, enqueue
@@ -61,19 +60,14 @@ def run_nudges(session: Session, *, now: datetime) -> NudgeRun:
 
 def _nudge(session: Session, account: Account, request: ChangeRequest, now: datetime) -> bool:
     seen = request.nudge_count
-    won = repo.rowcount(
-        session.execute(
-            update(ChangeRequest)
-            .where(
-                col(ChangeRequest.id) == request.id,
-                col(ChangeRequest.status) == RequestStatus.PENDING.value,
-                col(ChangeRequest.nudge_count) == seen,
-            )
-            .values(nudge_count=seen + 1, last_nudged_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if won != 1:
+    if not repo.update_if_pending(
+        session,
+        request.id or 0,
+        col(ChangeRequest.nudge_count) == seen,
+        nudge_count=seen + 1,
+        last_nudged_at=now,
+        updated_at=now,
+    ):
         return False  # another replica nudged it first
     for approver in repo.holders_of(session, account_id=account.id or 0, roles=APPROVERS):
         if approver == request.requester_id:
@@ -103,19 +97,9 @@ def _nudge(session: Session, account: Account, request: ChangeRequest, now: date
 
 
 def _escalate(session: Session, account: Account, request: ChangeRequest, now: datetime) -> bool:
-    won = repo.rowcount(
-        session.execute(
-            update(ChangeRequest)
-            .where(
-                col(ChangeRequest.id) == request.id,
-                col(ChangeRequest.status) == RequestStatus.PENDING.value,
-                col(ChangeRequest.escalated_at).is_(None),
-            )
-            .values(escalated_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if won != 1:
+    if not repo.update_if_pending(
+        session, request.id or 0, col(ChangeRequest.escalated_at).is_(None), escalated_at=now, updated_at=now
+    ):
         return False
     assert account.alerts_channel is not None
     enqueue(

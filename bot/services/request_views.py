@@ -5,10 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
 from storage.models import Account, ChangeRequest, ChangeRequestLine, Product, RequestStatus
+
+
+class ChangeLine(Protocol):
+    """What a message needs to show one product's change (request lines and live previews alike)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def before(self) -> int: ...
+    @property
+    def after(self) -> int: ...
+    @property
+    def delta(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ role in the database, never from what the modal says.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -30,7 +29,8 @@ from bot.permissions import APPROVERS, Action
 from bot.services import drafts
 from bot.services.actors import Actor, load_actor
 from bot.services.apply_change import Released, apply_lines
-from bot.services.text import clean_text
+from bot.services.products import find_product
+from bot.services.text import clean_text, fold
 from storage import repositories as repo
 from storage.models import (
     MAX_SEATS,
@@ -73,6 +73,7 @@ class Submission:
 
 @dataclass(frozen=True)
 class Submitted:
+    actor: Actor
     request: ChangeRequest
     mode: Mode
     change: drafts.ChangePreview
@@ -155,7 +156,7 @@ def submit(
                 now=now,
                 request_id=request.id,
             )
-    return Submitted(request, current.mode, current.change, released)
+    return Submitted(actor, request, current.mode, current.change, released)
 
 
 def _record(session: Session, current: Draft, justification: str, now: datetime) -> ChangeRequest:
@@ -238,12 +239,9 @@ def prefill(products: list[Product], *, product: str | None, amount: Amount | No
             raise InvalidInput("product_needed", products=[p.key for p in products])
         chosen = products[0]
     else:
-        wanted = _fold(product)
-        if wanted in BILLING_WORDS:
+        if fold(product) in BILLING_WORDS:
             raise InvalidInput("billing_not_requestable")
-        chosen = next((p for p in products if wanted in (_fold(p.key), _fold(p.name))), None)  # type: ignore[assignment]
-        if chosen is None:
-            raise InvalidInput("unknown_product", text=product, products=[p.key for p in products])
+        chosen = find_product(products, product)
     if amount is None:
         return {}
     target = amount.apply_to(chosen.seats)
@@ -270,8 +268,3 @@ BILLING_WORDS = frozenset(
     }
 )
 """Ref: payment method and invoice changes cannot be requested; say so rather than "unknown product"."""
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

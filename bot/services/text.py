@@ -17,3 +17,9 @@ def clean_text(text: str, *, limit: int) -> str:
         if ch in _KEEP or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )
     return kept.strip()[:limit]
+
+
+def fold(text: str) -> str:
+    """For matching names as people type them: case, accents and outer spaces ignored."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messages.i18n import DEFAULT_LANGUAGE, language_for
+from bot.services.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +39,6 @@ class Profile:
         return language_for(self.locale)
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.strip().lstrip("@").casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _profile(user: dict[str, Any]) -> Profile:
     profile = user.get("profile") or {}
     names = {user.get("name"), user.get("real_name"), profile.get("display_name"), profile.get("real_name")}
@@ -54,7 +49,7 @@ def _profile(user: dict[str, Any]) -> Profile:
         tz=user.get("tz") or "UTC",
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         deleted=bool(user.get("deleted")),
-        names=frozenset(_fold(n) for n in names if n),
+        names=frozenset(fold(n) for n in names if n),
     )
 
 
@@ -87,7 +82,7 @@ class UserDirectory:
         users.list is paged and rate-limited (Tier 2), so the directory is read
         once and kept for a few minutes.
         """
-        wanted = _fold(name)
+        wanted = fold(name.strip().lstrip("@"))
         return [p for p in self._everyone() if wanted in p.names]
 
     def _everyone(self) -> list[Profile]:
