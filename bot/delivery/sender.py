@@ -27,7 +27,9 @@ from storage.models import Account, ChangeRequest, OutboxMessage, OutboxStatus, 
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(minutes=10)
+"""Longer than the client's own retries can take (rate limits honour Retry-After), so a slow
+send is never taken for a dead one and sent twice; a crashed sender's rows wait this long."""
 _NO_PROFILE = Profile(user_id="", name="", locale=None, tz="UTC", is_bot=False, deleted=False)
 MAX_BACKOFF = timedelta(hours=1)
 PERMANENT = frozenset(

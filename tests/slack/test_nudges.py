@@ -24,6 +24,15 @@ def _send_request(bot: RunningBot) -> None:
     submit(bot, "U0ADMIN", view, {"justification": {"text": "busy season"}})
     bot.slack.wait_for(lambda: {len(bot.slack.dm(a)) for a in ("U0OWNER", "U0BILL")} == {1} or None)
 
+    def delivered() -> bool | None:
+        with Session(bot.deps.engine) as session:
+            rows = session.exec(select(OutboxMessage.status)).all()
+        return all(status == "sent" for status in rows) or None
+
+    # The DMs are on screen, but the sender may not have recorded them yet. Jumping the
+    # clock 25 hours ahead now would make its lease look expired to the job.
+    bot.slack.wait_for(delivered)
+
 
 def _job_at(bot: RunningBot, at: timedelta) -> None:
     """The scheduler's nudge job, run once with the clock at NOW + at (the request is sent at NOW)."""
