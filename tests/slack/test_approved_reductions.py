@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.standin.models import Message
+from storage.engine import unit_of_work
 from storage.models import ChangeRequest, Product, SeatAssignment
 from tests.conftest import NOW
 from tests.factories import account_data, make_account
@@ -63,10 +64,9 @@ def test_an_approved_reduction_whose_agents_changed_stays_pending(
         agents = [a for a in agents if not (a["user"] == "U0AG2" and a["product"] == "support")]
     else:  # a new agent would be the one to go now, not U0AG2
         agents = [*agents, {"user": "U0AG3", "product": "support", "assigned_at": "2026-06-01T09:00:00Z"}]
-    with Session(engine) as session:  # usage moves behind the request's back
+    with unit_of_work(engine, write=True) as session:  # usage moves behind the request's back
         for seat in session.exec(select(SeatAssignment)).all():
             session.delete(seat)
-        session.commit()
     make_account(engine, now=NOW, agents=agents)
     before = _holders(engine, "support")
     bot.driver.click("U0OWNER", message=approval, action_id="approve_request")
