@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -186,6 +187,16 @@ class ChangeRequest(SQLModel, table=True):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # A click or submission replayed (Slack retry, double click, two clicks on one
+        # offer) carries the same key, and the database takes it once.
+        UniqueConstraint("account_id", "idempotency_key", name="uq_request_idempotency"),
+        # The scheduler reads only what is due: the index grows with open requests, not history.
+        Index(
+            "ix_request_due",
+            "next_due_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -204,6 +215,11 @@ class ChangeRequest(SQLModel, table=True):
     nudge_count: int = 0
     last_nudged_at: datetime | None = _utc(default=None)
     escalated_at: datetime | None = _utc(default=None)
+    next_due_at: datetime | None = _utc(default=None)
+    """When the scheduler next has something to do for this pending request
+    (a reminder, the escalation or the expiry); None once it is closed."""
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    """What made this change (a modal's view id, a Buy offer): the same thing twice is one change."""
 
 
 class ChangeRequestLine(SQLModel, table=True):
@@ -290,6 +306,8 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     """Gave up: Slack said the message can never be delivered (e.g. channel_not_found)."""
+    CANCELLED = "cancelled"
+    """No longer worth sending: a reminder or escalation of a request closed meanwhile."""
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -332,6 +350,11 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _utc()
     claimed_until: datetime | None = _utc(default=None)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    """The sender holding the lease; only it may renew or release it."""
+    in_doubt: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """A post was attempted and its outcome is unknown (timeout, crash): before posting
+    again, the sender looks for the message by its metadata."""
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(default=None)
