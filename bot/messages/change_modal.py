@@ -19,8 +19,7 @@ from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.views import View
 
 from bot.errors import Problem
-from bot.messages.errors import people
-from bot.messages.i18n import texts
+from bot.messages.i18n import people, texts
 from bot.messages.reply import Reply, context, divider, section
 from bot.messages.requests import change_lines
 from bot.services.drafts import ChangePreview
@@ -30,6 +29,8 @@ from storage.models import MAX_SEATS
 
 CHANGE_CALLBACK = "change_seats"
 DECLINE_CALLBACK = "decline_reason"
+WORKING_CALLBACK = "working"
+"""The view a sent form shows until what it did is known."""
 SEATS_ACTION = "seats"
 PRODUCT_BLOCK = "seats:"
 JUSTIFICATION_BLOCK = "justification"
@@ -205,5 +206,18 @@ def decline_modal(request: RequestView, language: str) -> dict[str, Any]:
                 element=PlainTextInputElement(action_id=TEXT_ACTION, multiline=True, max_length=1000),
             ),
         ],
+    )
+    return view.to_dict()
+
+
+def working_view(language: str) -> dict[str, Any]:
+    """Shown the moment a form is sent, until what it did is known (a second or so)."""
+    t = texts("change_modal", language)
+    view = View(
+        type="modal",
+        callback_id=WORKING_CALLBACK,
+        title=_plain(t.plain("working_title")[:24]),
+        close=_plain(t.plain("done_close")[:24]),
+        blocks=[section(t("working"))],
     )
     return view.to_dict()

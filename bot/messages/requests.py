@@ -8,8 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.errors import AlreadyDecided, Problem
 from bot.messages.blocks import actions, button, confirm_dialog
-from bot.messages.errors import people
-from bot.messages.i18n import Mrkdwn, Texts, mention, slack_date, texts, unescape_mrkdwn
+from bot.messages.i18n import Mrkdwn, Texts, mention, people, slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
 from bot.services.request_views import ChangeLine, LineView, RequestView
 from storage.models import RequestStatus
