@@ -18,6 +18,7 @@ from bot.messages.change_modal import (
     CONFIRM_ACTION,
     CONFIRM_BLOCK,
     JUSTIFICATION_BLOCK,
+    PICKED_SEATS_ACTION,
     PRODUCT_BLOCK,
     SEATS_ACTION,
     TEXT_ACTION,
@@ -128,7 +129,8 @@ def submission_from(values: Mapping[str, Any], *, with_text: bool = True) -> Sub
         if not isinstance(actions, dict):
             continue
         if block_id.startswith(PRODUCT_BLOCK):
-            counts[block_id[len(PRODUCT_BLOCK) :]] = str((actions.get(SEATS_ACTION) or {}).get("value") or "")
+            typed = actions.get(SEATS_ACTION) or actions.get(PICKED_SEATS_ACTION) or {}
+            counts[block_id[len(PRODUCT_BLOCK) :]] = str(typed.get("value") or "")
         elif block_id.startswith(CONFIRM_BLOCK):
             selected = (actions.get(CONFIRM_ACTION) or {}).get("selected_options") or []
             confirmed = next((str(o.get("value")) for o in selected if isinstance(o, dict)), None)
