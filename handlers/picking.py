@@ -20,6 +20,7 @@ from bot.messages.change_modal import (
     PICK_ACTION,
     PICK_BLOCK,
     PICKED_SEATS_ACTION,
+    PRODUCT_BLOCK,
     change_modal,
     with_suites,
 )
@@ -33,8 +34,15 @@ def register(app: App) -> None:
     app.action(PICKED_SEATS_ACTION)(redraw)
 
 
-def picked_keys(values: Mapping[str, Any]) -> list[str]:
-    """The picker's selection; a malformed (forged) state picks nothing."""
+def picked_keys(view: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
+    """The picker's selection; until the person touches the picker, the products the form
+    shows. A malformed (forged) state picks nothing."""
+    if PICK_BLOCK not in values:
+        blocks = view.get("blocks") or []
+        ids = [
+            str(b.get("block_id") or "") for b in blocks if isinstance(b, dict) and b.get("type") == "input"
+        ]
+        return [i[len(PRODUCT_BLOCK) :] for i in ids if i.startswith(PRODUCT_BLOCK)]
     entry = values.get(PICK_BLOCK)
     chosen = (entry.get(PICK_ACTION) or {}) if isinstance(entry, dict) else {}
     options = chosen.get("selected_options") if isinstance(chosen, dict) else None
@@ -48,7 +56,7 @@ def redraw(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
     deps = deps_of(context)
     user_id = body["user"]["id"]
     language = deps.users.language(user_id)
-    picked = picked_keys(values)
+    picked = picked_keys(view, values)
     submission = submission_from(values)
     try:
         with unit_of_work(deps.engine) as session:
