@@ -251,3 +251,15 @@ def test_approval_dm_and_home_of_a_request_on_many_products(
     queue = bot.command("U0BILL", "requests")
     assert "et 75 autres produits" in blocks_text(queue.blocks)
     assert len(queue.blocks) <= 50
+
+
+def test_request_for_a_suite_product_opens_with_its_suite(bot: RunningBot, large: None) -> None:
+    view = open_modal(bot, "U0ADMIN", "request guide +2")
+    assert _inputs(view) == ["guide", "chat"]
+    values = {
+        b["block_id"]: b["element"]["initial_value"]
+        for b in view["blocks"]
+        if b["type"] == "input" and b["block_id"].startswith("seats:")
+    }
+    assert values == {"seats:guide": "12", "seats:chat": "10"}
+    assert "The products of Support Suite must keep the same seat count" in blocks_text(view["blocks"])
