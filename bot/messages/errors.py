@@ -12,6 +12,9 @@ from storage.models import Role
 
 _LOCALES = {"en": "en_US", "fr": "fr_FR"}
 
+NAMED_PRODUCTS = 20
+"""An error lists this many product keys; for more, it points to `/seats`, which shows all."""
+
 
 def people(user_ids: list[str], language: str) -> Mrkdwn:
     """`<@A>, <@B> and <@C>`, joined the way the language does it."""
@@ -42,7 +45,10 @@ def error_reply(error: SeatbotError, language: str) -> Reply:
         facts = dict(error.facts)
         products = facts.get("products")
         if isinstance(products, list):
-            facts["products"] = Mrkdwn(", ".join(f"`{escape_mrkdwn(str(p))}`" for p in products))
+            named = ", ".join(f"`{escape_mrkdwn(str(p))}`" for p in products[:NAMED_PRODUCTS])
+            if len(products) > NAMED_PRODUCTS:
+                named = f"{named} {t('more_products', count=len(products) - NAMED_PRODUCTS)}"
+            facts["products"] = Mrkdwn(named)
         text = t(f"invalid_{error.code}", **facts)
     elif isinstance(error, RequestsDisabled):
         text = t("requests_disabled", owner=error.owner)

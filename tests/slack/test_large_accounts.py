@@ -263,3 +263,10 @@ def test_request_for_a_suite_product_opens_with_its_suite(bot: RunningBot, large
     }
     assert values == {"seats:guide": "12", "seats:chat": "10"}
     assert "The products of Support Suite must keep the same seat count" in blocks_text(view["blocks"])
+
+
+def test_an_unknown_product_names_some_and_points_to_all(bot: RunningBot, large: None) -> None:
+    reply = bot.command("U0ADMIN", "request nosuch +1")
+    assert "There is no product “nosuch”" in reply.blocks[0]["text"]["text"]
+    assert "`support`, `guide`" in reply.blocks[0]["text"]["text"]
+    assert "and 80 more (type `/seats` to see them all)" in reply.blocks[0]["text"]["text"]
