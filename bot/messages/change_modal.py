@@ -23,6 +23,7 @@ from bot.errors import Problem
 from bot.messages.errors import people
 from bot.messages.i18n import texts
 from bot.messages.limits import (
+    ELLIPSIS,
     LABEL_TEXT,
     MODAL_ERROR,
     OPTION_TEXT,
@@ -54,6 +55,10 @@ PICK_ACTION = "pick_products"
 PICKED_SEATS_ACTION = "seats_picked"
 """Seat inputs of a form with a product picker: their keystrokes are redrawn by the
 picker's listener, which reads the picked products from the view's state."""
+
+SUMMARY_SECTIONS = 8
+"""The live summary's most sections (a reduction of every product to zero with thousands
+of agents would need hundreds); past it, the summary ends in "…"."""
 
 ROOMY_UP_TO = 20
 """Up to this many products the form shows one input per product (today's look); beyond,
@@ -194,8 +199,12 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
             lines.append(
                 t("summary_releases", product=line.name, count=len(holders), people=people(holders, language))
             )
-    # One section while it fits (today's look); a change to many products takes several.
+    # One section while it fits (today's look); a change to many products takes several,
+    # up to a bound that leaves the form room for its inputs whatever the change.
     parts = chunks(lines, SECTION_TEXT)
+    if len(parts) > SUMMARY_SECTIONS:
+        parts = parts[:SUMMARY_SECTIONS]
+        parts[-1] = shorten(f"{parts[-1]}\n{ELLIPSIS}", SECTION_TEXT)
     blocks: list[Block] = [
         section(part, block_id=SUMMARY_BLOCK if i == 0 else f"{SUMMARY_BLOCK}:{i + 1}")
         for i, part in enumerate(parts)

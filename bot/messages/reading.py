@@ -10,12 +10,13 @@ from slack_sdk.models.views import View
 
 from bot.messages.errors import people
 from bot.messages.i18n import escape_mrkdwn, slack_date, texts
-from bot.messages.limits import SECTION_TEXT, VIEW_BLOCKS, VIEW_TITLE, chunks, shorten
+from bot.messages.limits import ELLIPSIS, SECTION_TEXT, VIEW_BLOCKS, VIEW_TITLE, chunks, shorten
 from bot.messages.reply import context, divider, section
 from bot.messages.requests import line_sections, request_status
 from bot.services.request_views import RequestView
 
 READ_CALLBACK = "read_request"
+RELEASE_SECTIONS = 20
 
 
 def _plain(text: str, limit: int) -> PlainTextObject:
@@ -43,7 +44,14 @@ def request_modal(view: RequestView, language: str) -> dict[str, Any]:
     ]
     if view.releases:
         heading = t("read_releases", count=len(view.releases))
-        blocks += [section(part) for part in chunks([heading, people(list(view.releases), language)])]
+        parts = chunks([heading, people(list(view.releases), language)])
+        if len(parts) > RELEASE_SECTIONS:
+            # Thousands of agents: the first ones, and room left for the justification.
+            parts = [
+                *parts[: RELEASE_SECTIONS - 1],
+                shorten(f"{parts[RELEASE_SECTIONS - 1]} {ELLIPSIS}", SECTION_TEXT),
+            ]
+        blocks += [section(part) for part in parts]
     blocks.append(divider())
     if view.justification:
         blocks += _long_text(t("read_justification"), view.justification)

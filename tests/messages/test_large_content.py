@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.messages import i18n
+from bot.messages.change_modal import summary_blocks
 from bot.messages.limits import ELLIPSIS, chunks, shorten
 from bot.messages.reading import request_modal
 from bot.messages.requests import (
@@ -20,6 +21,7 @@ from bot.messages.requests import (
     requests_list,
 )
 from bot.messages.summary import summary_reply
+from bot.services.drafts import ChangePreview, Holder, LinePreview
 from bot.services.request_views import LineView, RequestView
 from bot.services.summary import ProductUsage, Summary
 from bot.standin.blockkit import validate_message_blocks, validate_view
@@ -128,3 +130,27 @@ def test_a_summary_of_100_products_fits_a_message(language: str) -> None:
     assert len(blocks) <= 50
     text = str(blocks)
     assert all(f"{NAME} {i:03d}" in text for i in range(100))
+
+
+def test_the_live_summary_of_a_huge_reduction_stays_bounded() -> None:
+    lines = tuple(
+        LinePreview(
+            key=f"p{i}",
+            name=f"{NAME} {i:03d}",
+            edition="Team",
+            before=1000,
+            after=0,
+            used=1000,
+            price_per_seat=Decimal("10"),
+            suite=None,
+            releases=tuple(Holder(f"U{i:03d}{j:05d}", AT) for j in range(1000)),
+        )
+        for i in range(100)
+    )
+    blocks = _payload(summary_blocks(ChangePreview(currency="EUR", lines=lines), "en"))
+    sections = [b for b in blocks if b["type"] == "section"]
+    assert len(sections) == 8
+    assert sections[-1]["text"]["text"].endswith(ELLIPSIS)
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Seats"}, "blocks": blocks}
+    view["submit"] = {"type": "plain_text", "text": "Send"}
+    assert validate_view(view) == []
