@@ -24,6 +24,7 @@ from bot.messages.change_modal import (
     CONFIRM_ACTION,
     CONFIRM_BLOCK,
     JUSTIFICATION_BLOCK,
+    PICKED_SEATS_ACTION,
     PRODUCT_BLOCK,
     SEATS_ACTION,
     TEXT_ACTION,
@@ -119,7 +120,8 @@ def submission_from(
     justification = ""
     for block_id, actions in values.items():
         if block_id.startswith(PRODUCT_BLOCK):
-            value = (actions.get(SEATS_ACTION) or {}).get("value")
+            typed = actions.get(SEATS_ACTION) or actions.get(PICKED_SEATS_ACTION) or {}
+            value = typed.get("value")
             counts[block_id[len(PRODUCT_BLOCK) :]] = value if isinstance(value, str) else ""
         elif block_id.startswith(CONFIRM_BLOCK):
             selected = (actions.get(CONFIRM_ACTION) or {}).get("selected_options")

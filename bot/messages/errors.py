@@ -31,6 +31,9 @@ from storage.models import Role
 
 logger = logging.getLogger(__name__)
 
+NAMED_PRODUCTS = 20
+"""An error lists this many product keys; for more, it points to `/seats`, which shows all."""
+
 
 def _said(text: str) -> Reply:
     return Reply(text=text, blocks=[section(text)])
@@ -47,7 +50,10 @@ def error_reply(error: SeatbotError, language: str) -> Reply:
             facts = dict(error.facts)
             products = facts.get("products")
             if isinstance(products, list):
-                facts["products"] = Mrkdwn(", ".join(f"`{escape_mrkdwn(str(p))}`" for p in products))
+                named = ", ".join(f"`{escape_mrkdwn(str(p))}`" for p in products[:NAMED_PRODUCTS])
+                if len(products) > NAMED_PRODUCTS:
+                    named = f"{named} {t('more_products', count=len(products) - NAMED_PRODUCTS)}"
+                facts["products"] = Mrkdwn(named)
             return _said(t(f"invalid_{error.code}", **facts))
         case RequestsDisabled():
             return _said(t("requests_disabled", owner=error.owner))
