@@ -55,7 +55,7 @@ def create_app(
         engine=engine,
         client=client,
         users=users,
-        sender=Sender(engine=engine, client=client, users=users),
+        sender=Sender(engine=engine, client=client),
         clock=clock,
     )
 

@@ -261,12 +261,11 @@ def _deliver_now(settings: Settings, engine: Engine) -> None:
     from bot.delivery.sender import Sender
     from bot.deps import utcnow
     from bot.slack.client import make_web_client
-    from bot.slack.users import UserDirectory
 
     client = make_web_client(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
-    Sender(engine=engine, client=client, users=UserDirectory(client)).deliver_due(now=utcnow())
+    Sender(engine=engine, client=client).deliver_due(now=utcnow())
 
 
 def _ready(settings: Settings, mode: str) -> Settings:

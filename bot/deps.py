@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from bot.delivery.sender import Sender
 from bot.slack.users import UserDirectory
 
 CONTEXT_KEY = "seatbot"
+logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -30,8 +32,16 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
 
     def deliver(self) -> None:
-        """Send what the last transaction queued (called after commit, after the ack)."""
-        self.sender.deliver_due(now=self.clock())
+        """Have what the last transaction queued sent (called after commit, after the ack).
+
+        Returns at once and never raises: the sender works on its own thread, so a Slack
+        or database failure while delivering can never reach the listener, whose change
+        is already committed.
+        """
+        try:
+            self.sender.wake(clock=self.clock)
+        except Exception:
+            logger.exception("could not wake the sender")
 
 
 def deps_of(context: Any) -> Deps:

@@ -30,6 +30,7 @@ from bot.services import drafts
 from bot.services.actors import Actor, load_actor
 from bot.services.apply_change import Released, apply_lines
 from bot.services.products import find_product
+from bot.services.schedule import next_due
 from bot.services.text import clean_text, fold
 from storage import repositories as repo
 from storage.models import (
@@ -174,6 +175,8 @@ def _record(session: Session, current: Draft, justification: str, now: datetime)
         decided_by=actor.user_id if direct else None,
         applied_at=now if direct else None,
     )
+    # When the scheduler first has work for it (its first reminder, or expiry).
+    request.next_due_at = next_due(actor.account, request)
     try:
         with session.begin_nested():
             session.add(request)

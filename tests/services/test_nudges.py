@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services.nudges import run_nudges
+from bot.jobs import run_nudge_pass
 from bot.services.seat_changes import Submission, submit
 from storage.engine import unit_of_work
 from storage.models import AuditEvent, ChangeRequest, OutboxMessage
@@ -33,8 +33,7 @@ def request_sent(engine: Engine) -> None:
 
 
 def _run(engine: Engine, at: timedelta) -> tuple[list[int], list[int], list[int]]:
-    with unit_of_work(engine, write=True) as session:
-        run = run_nudges(session, now=NOW + at)
+    run = run_nudge_pass(engine, now=NOW + at)
     return run.nudged, run.escalated, run.expired
 
 
