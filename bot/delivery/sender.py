@@ -430,8 +430,7 @@ class Sender:
             # Sent even if cancelled meanwhile: it is on screen, and is refreshed below.
             row.status, row.sent_at = OutboxStatus.SENT.value, now
             row.claimed_until, row.claimed_by, row.in_doubt = None, None, False
-            row.attempts += 1
-            row.last_error = None
+            row.attempts += 1  # last_error, if any, stays: how it went before it worked
             session.add(row)
             refresh = REFRESH_OF.get(Kind(row.kind))
             if posted is not None and refresh is not None:
