@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,6 +104,10 @@ PERMANENT = frozenset(
         "restricted_action",
     }
 )
+
+
+EXPECTED = PERMANENT | {"ratelimited"}
+"""Slack errors logged as one line (they are categorised); any other gets its traceback."""
 
 
 def _utcnow() -> datetime:
@@ -204,12 +209,16 @@ class Sender:
         needs a refresh), so it goes round again until nothing new is due.
         """
         sent = 0
+        # A pass may take a while (a slow Slack): each lease is counted from its claim, not
+        # from the start of the pass, or a late row's lease could already be over when taken.
+        started = time.monotonic()
         for _ in range(rounds):
             ids = self._due(now, limit)
             if not ids:
                 break
             for row_id in ids:
-                sent += self._deliver_one(row_id, now)
+                claimed_at = now + timedelta(seconds=time.monotonic() - started)
+                sent += self._deliver_one(row_id, now, claimed_at)
         return sent
 
     def _due(self, now: datetime, limit: int) -> list[int]:
@@ -226,10 +235,10 @@ class Sender:
             ).all()
         return [row_id for row_id in ids if row_id is not None]
 
-    def _deliver_one(self, row_id: int, now: datetime) -> int:
+    def _deliver_one(self, row_id: int, now: datetime, claimed_at: datetime) -> int:
         """Claim and deliver one row; whatever goes wrong is recorded on the row, never raised."""
         try:
-            was_in_doubt = self._claim(row_id, now)
+            was_in_doubt = self._claim(row_id, claimed_at)
         except Exception:
             logger.exception("delivery claim failed outbox=%s", row_id)
             return 0
@@ -246,6 +255,8 @@ class Sender:
             else:
                 error = str(response.get("error") or "unknown_error")
                 attempt.in_doubt = False  # Slack answered: nothing was posted
+            if error not in EXPECTED and not error.startswith("http_"):
+                logger.exception("unexpected Slack error outbox=%s error=%s", row_id, error)
             self._record_failure(row_id, now, error, getattr(response, "headers", {}), attempt)
         except Exception as exc:
             # Timeouts, dropped connections, database errors, bugs: all retried later.
