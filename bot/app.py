@@ -57,7 +57,7 @@ def create_app(
         engine=engine,
         client=client,
         users=users,
-        sender=Sender(engine=engine, client=client, users=users),
+        sender=Sender(engine=engine, client=client),
         work=WorkQueue(
             executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
             capacity=workers * 4,

@@ -43,6 +43,8 @@ def main(log_level: str | None) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Migration chatter is for `seatbot db upgrade --log-level DEBUG`, not every start.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # A pass every few seconds is routine: the scheduler's own lines are for DEBUG.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 @main.command()
@@ -264,12 +266,11 @@ def _deliver_now(settings: Settings, engine: Engine) -> None:
     from bot.delivery.sender import Sender
     from bot.deps import utcnow
     from bot.slack.client import make_web_client
-    from bot.slack.users import UserDirectory
 
     client = make_web_client(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
-    Sender(engine=engine, client=client, users=UserDirectory(client)).deliver_due(now=utcnow())
+    Sender(engine=engine, client=client).deliver_due(now=utcnow())
 
 
 def _ready(settings: Settings, mode: str) -> Settings:

@@ -228,6 +228,7 @@ def _running_bot(workdir: Path) -> Iterator[Stage]:
         finally:
             server.stop()
             executor.shutdown(wait=True)
+            app._seatbot_deps.sender.close()  # type: ignore[attr-defined]
             engine.dispose()
 
 

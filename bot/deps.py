@@ -19,6 +19,7 @@ from bot.work_queue import WorkQueue
 logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "seatbot"
+logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -50,8 +51,16 @@ class Deps:
         self._courtesy.submit(send)
 
     def deliver(self) -> None:
-        """Send what the last transaction queued (called after commit, after the ack)."""
-        self.sender.deliver_due(now=self.clock())
+        """Have what the last transaction queued sent (called after commit, after the ack).
+
+        Returns at once and never raises: the sender works on its own thread, so a Slack
+        or database failure while delivering can never reach the listener, whose change
+        is already committed.
+        """
+        try:
+            self.sender.wake(clock=self.clock)
+        except Exception:
+            logger.exception("could not wake the sender")
 
 
 def deps_of(context: Any) -> Deps:

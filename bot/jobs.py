@@ -1,72 +1,137 @@
-"""Scheduled jobs (APScheduler): retrying undelivered messages; nudging,
-escalating and expiring requests nobody answers.
+"""Scheduled work: reminders, escalations and expiry of requests nobody answers, and
+the delivery of what they (and everything else) queue.
 
-Each run reads the clock once and passes it down; a failing run is logged
-with its traceback and the next run tries again. Jobs are safe to run in
-several replicas at once: outbox rows are claimed with a conditional update.
+Nothing ticks on a fixed period. APScheduler runs a pass, and the pass sets
+the job's next run to the earliest `change_request.next_due_at` (at most
+MAX_WAIT away, so work another replica scheduled is found soon), so a step
+happens within seconds of being due whatever the policy. The sender has its own loop of the same kind
+(`bot.delivery.sender`).
+
+Each pass reads the clock once and passes it down. Each request is handled in
+its own short transaction: one failing request is logged with its traceback
+and skipped, the others go on. Replicas may run passes at once: every step is
+a conditional update, taken exactly once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
+from sqlalchemy import Engine
 
 from bot.deps import Deps
+from bot.services.nudges import NudgeRun, due_requests, next_wake, run_step
+from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
-DELIVERY_INTERVAL_SECONDS = 30
-NUDGE_INTERVAL_SECONDS = 60
+MAX_WAIT = 5.0
+"""Longest sleep between scheduler passes (seconds)."""
+MIN_WAIT = 0.2
+"""Shortest: a request still due after a pass (it failed) is not retried in a busy loop."""
+BATCH = 500
 
 
-def run_logged(name: str, job: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
+def run_nudge_pass(engine: Engine, *, now: datetime) -> NudgeRun:
+    """Take every step that is due at `now`, each request in its own transaction."""
+    run = NudgeRun()
+    with unit_of_work(engine) as session:
+        ids = due_requests(session, now=now, limit=BATCH)
+    for request_id in ids:
         try:
-            job()
+            with unit_of_work(engine, write=True) as session:
+                run.record(request_id, run_step(session, request_id=request_id, now=now))
         except Exception:
-            logger.exception("job failed job=%s", name)
-
+            logger.exception("scheduled step failed request=%s", request_id)
+            run.failed.append(request_id)
+    if run.nudged or run.escalated or run.expired:
+        logger.info("nudges nudged=%s escalated=%s expired=%s", run.nudged, run.escalated, run.expired)
     return run
 
 
-def start_jobs(app: App, *, deps: Deps | None = None) -> BackgroundScheduler:
-    """Start the scheduler beside the app; it stops with the process."""
-    deps = deps or app_deps(app)
-    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
-    scheduler.add_job(
-        run_logged("deliver", lambda: deps.sender.deliver_due(now=deps.clock())),
-        "interval",
-        seconds=DELIVERY_INTERVAL_SECONDS,
-        id="deliver",
-        next_run_time=deps.clock(),  # right away: a restart resumes deliveries at once
-    )
-    scheduler.add_job(
-        run_logged("nudges", lambda: run_nudge_job(deps)),
-        "interval",
-        seconds=NUDGE_INTERVAL_SECONDS,
-        id="nudges",
-    )
-    scheduler.start()
-    return scheduler
+def run_nudge_job(deps: Deps) -> NudgeRun:
+    """One pass at the deps' clock, then a synchronous delivery of what it queued (tests, CLI)."""
+    now = deps.clock()
+    run = run_nudge_pass(deps.engine, now=now)
+    deps.sender.deliver_due(now=now)
+    return run
+
+
+class Scheduler:
+    """Runs nudge passes on APScheduler, each pass choosing when the next one runs."""
+
+    JOB_ID = "reminders"
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._aps = BackgroundScheduler(
+            timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        )
+
+    def start(self) -> Scheduler:
+        self._aps.add_job(
+            self._pass,
+            "interval",
+            seconds=MAX_WAIT,  # the bound; each pass brings the next run forward to what is due
+            id=self.JOB_ID,
+            name=self.JOB_ID,
+            next_run_time=datetime.now(UTC),
+        )
+        self._aps.start()
+        return self
+
+    def _pass(self) -> None:
+        try:
+            now = self._deps.clock()
+            run = run_nudge_pass(self._deps.engine, now=now)
+            if run.nudged or run.escalated or run.expired:
+                self._deps.deliver()
+            wait = MAX_WAIT if run.failed else self._wait(now)
+        except Exception:
+            logger.exception("scheduler pass failed")
+            wait = MAX_WAIT
+        if self._aps.running:
+            self._aps.modify_job(self.JOB_ID, next_run_time=datetime.now(UTC) + timedelta(seconds=wait))
+
+    def _wait(self, now: datetime) -> float:
+        with unit_of_work(self._deps.engine) as session:
+            due = next_wake(session)
+        if due is None:
+            return MAX_WAIT
+        return max(MIN_WAIT, min(MAX_WAIT, (due - now).total_seconds()))
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop after the pass under way, if any (`timeout` 0: don't wait for it)."""
+        if self._aps.running:
+            self._aps.shutdown(wait=timeout > 0)
+
+
+class Jobs:
+    """What `start_jobs` started: the scheduler and the sender's loop."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self.scheduler = Scheduler(deps)
+
+    def start(self) -> Jobs:
+        self._deps.deliver()  # right away: a restart resumes deliveries at once
+        self.scheduler.start()
+        return self
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.scheduler.close(timeout=30.0 if wait else 0.0)
+        self._deps.sender.close(timeout=30.0 if wait else 0.0)
+
+
+def start_jobs(app: App, *, deps: Deps | None = None) -> Jobs:
+    """Start the scheduler and the sender beside the app (daemon threads: they stop with the process)."""
+    return Jobs(deps or app_deps(app)).start()
 
 
 def app_deps(app: App) -> Deps:
     deps = getattr(app, "_seatbot_deps", None)
     assert isinstance(deps, Deps), "create_app() attaches the dependencies"
     return deps
-
-
-def run_nudge_job(deps: Deps) -> None:
-    """One pass: nudge, escalate or expire what is due, then send it."""
-    from bot.services.nudges import run_nudges
-    from storage.engine import unit_of_work
-
-    now = deps.clock()
-    with unit_of_work(deps.engine, write=True) as session:
-        run = run_nudges(session, now=now)
-    if run.nudged or run.escalated or run.expired:
-        logger.info("nudges nudged=%s escalated=%s expired=%s", run.nudged, run.escalated, run.expired)
-    deps.sender.deliver_due(now=now)

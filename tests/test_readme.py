@@ -39,5 +39,8 @@ def test_manifest_declares_what_the_app_handles() -> None:
         "chat:write",
         "im:write",
         "users:read",
+        "im:history",
+        "channels:history",
+        "groups:history",
     }
     assert "socket_mode_enabled" in manifest["settings"]

@@ -6,9 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, OutboxStatus
 
 
 class Kind(StrEnum):
@@ -70,3 +71,26 @@ def enqueue(
             created_at=now,
         )
     )
+
+
+REMINDERS = (Kind.NUDGE, Kind.ESCALATION)
+"""Messages that only make sense while their request is pending."""
+
+
+def cancel_reminders(session: Session, *, request_id: int) -> int:
+    """Cancel the request's reminders and escalation not yet sent (it was just closed).
+
+    A row a sender holds right now is cancelled too: if its post lands anyway, the
+    sender records it as sent and queues a refresh, so its buttons do not stay live.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.request_id) == request_id,
+            col(OutboxMessage.kind).in_([k.value for k in REMINDERS]),
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+        )
+        .values(status=OutboxStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))

@@ -1,37 +1,93 @@
-"""Deliver due outbox rows to Slack, exactly one sender per row at a time.
+"""Deliver due outbox rows to Slack: one sender per row at a time, every failure recorded.
 
-A row is claimed with a conditional UPDATE (a lease in `claimed_until`), so
-several replicas sharing PostgreSQL, or several threads, never send the same
-row twice at once. Slack errors are sorted into retry-later (rate limits,
-5xx, timeouts) and never-deliverable (channel gone, user gone), which are
-marked failed and logged; nothing is dropped silently.
+Leases. A row is claimed with a conditional UPDATE that sets `claimed_until`
+(now + LEASE) and `claimed_by` (this sender's id); it is renewed or released
+only by the sender that holds it. A crashed sender's rows are taken over once
+the lease ends, about a minute later. The delivery client makes each Slack
+call end within SEND_TIMEOUT and never sleeps on a 429, so a row's whole
+attempt (a few profile look-ups, the in-doubt check, the post) stays well
+inside the lease and two senders never hold a row at once.
+
+Failures. Any exception while rendering or sending a row (Slack error,
+timeout, database blip, a bug) is caught for that row: attempts, last error
+and the next attempt (exponential backoff, or Slack's Retry-After) are
+recorded, the lease is released and the row is retried later. Errors that can
+never succeed (channel gone, user gone) mark the row failed instead.
+
+Unknown outcomes. Every post carries message metadata naming its outbox row.
+A post is marked `in_doubt` when claimed, and cleared on a definite answer.
+If an attempt ended without one (timeout, dropped connection, 5xx, crash
+while leased), the next attempt first reads the conversation back
+(`conversations.open`, `conversations.history` with `include_all_metadata`,
+from the row's creation time) and, if the message is there, records it as
+sent, with its ts, instead of posting again.
+
+Residual risk, accepted: if the history cannot be read (scope removed, bot
+removed from the channel, history call refused) the sender posts again, so
+delivery is at least once; a message posted in another conversation than
+the one looked at (never the case here) would not be found either.
+
+Reminders and escalations of a request that is no longer pending are
+cancelled here too, should one reach the sender (closing a request already
+cancels them).
+
+`deliver_due(now=...)` is one synchronous pass (tests, CLI). `wake()` starts,
+on first use, a daemon thread that runs passes and sleeps until the next row
+is due (at most IDLE_WAIT, so rows queued by other replicas are found) or
+until woken again; `close()` stops it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import REMINDERS, Kind, enqueue
 from bot.delivery.render import PURPOSE_OF, REFRESH_OF, render, state_token
+from bot.messages.i18n import DEFAULT_LANGUAGE
+from bot.messages.reply import Reply
 from bot.services.working_hours import next_working_time
+from bot.slack.client import make_delivery_client
 from bot.slack.users import Profile, UserDirectory
 from storage import repositories as repo
 from storage.engine import unit_of_work
-from storage.models import Account, ChangeRequest, OutboxMessage, OutboxStatus, Role, SlackMessage
+from storage.models import (
+    Account,
+    ChangeRequest,
+    OutboxMessage,
+    OutboxStatus,
+    RequestStatus,
+    Role,
+    SlackMessage,
+)
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)
-"""Longer than the client's own retries can take (rate limits honour Retry-After), so a slow
-send is never taken for a dead one and sent twice; a crashed sender's rows wait this long."""
-_NO_PROFILE = Profile(user_id="", name="", locale=None, tz="UTC", is_bot=False, deleted=False)
+LEASE = timedelta(seconds=60)
+"""How long a claimed row is held. A crashed sender's rows are taken over after this."""
+SEND_TIMEOUT = 5
+"""Seconds any one Slack call may take. A row makes at most about seven calls (profiles,
+conversations.open, conversations.history, the post): well inside LEASE."""
+IDLE_WAIT = 5.0
+"""Longest sleep between passes: rows queued by other replicas are found this soon."""
+HISTORY_PAGES = 3
+"""Pages of conversations.history read when looking for a post in doubt."""
+CLOCK_SKEW = timedelta(minutes=1)
+"""The history is read from a little before the row's creation: our clock and Slack's differ."""
+METADATA_TYPE = "seatbot_outbox"
 MAX_BACKOFF = timedelta(hours=1)
+_NO_PROFILE = Profile(user_id="", name="", locale=None, tz="UTC", is_bot=False, deleted=False)
 PERMANENT = frozenset(
     {
         "channel_not_found",
@@ -51,11 +107,101 @@ PERMANENT = frozenset(
 )
 
 
+EXPECTED = PERMANENT | {"ratelimited"}
+"""Slack errors logged as one line (they are categorised); any other gets its traceback."""
+
+
+def _utcnow() -> datetime:
+    from bot.deps import utcnow
+
+    return utcnow()
+
+
+@dataclass
+class _Attempt:
+    """What one attempt at a row learnt: whether a post may have landed without our knowing."""
+
+    in_doubt: bool
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    reply: Reply
+    state: str | None
+    target: SlackMessage | None
+    recipient: str
+    created_at: datetime
+
+
 class Sender:
-    def __init__(self, *, engine: Engine, client: WebClient, users: UserDirectory) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: WebClient,
+        sender_id: str | None = None,
+        timeout: int = SEND_TIMEOUT,
+    ) -> None:
         self._engine = engine
-        self._client = client
-        self._users = users
+        self._client = make_delivery_client(client, timeout=timeout)
+        self._users = UserDirectory(self._client)
+        self.id = sender_id or f"sender-{uuid.uuid4().hex[:12]}"
+        self._clock: Callable[[], datetime] = _utcnow
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    # -- the background loop -------------------------------------------------
+
+    def wake(self, *, clock: Callable[[], datetime] | None = None) -> None:
+        """Deliver what is due soon, on the sender's own thread; returns at once, never raises.
+
+        The first call starts the thread (with `clock`, read once per pass).
+        """
+        with self._lock:
+            if clock is not None and self._thread is None:
+                self._clock = clock
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name=f"outbox-{self.id}", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop the background thread (after the row in hand, if any)."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        self._wake.set()
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.clear()
+            try:
+                now = self._clock()
+                self.deliver_due(now=now)
+                wait = self._idle_wait(now)
+            except Exception:
+                logger.exception("delivery pass failed sender=%s", self.id)
+                wait = IDLE_WAIT
+            self._wake.wait(wait)
+
+    def _idle_wait(self, now: datetime) -> float:
+        """Seconds until the next unleased row is due, bounded by IDLE_WAIT."""
+        with unit_of_work(self._engine) as session:
+            due = session.exec(
+                select(func.min(OutboxMessage.next_attempt_at)).where(
+                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                    or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+                )
+            ).one()
+        if due is None:
+            return IDLE_WAIT
+        return max(0.0, min(IDLE_WAIT, (due - now).total_seconds()))
+
+    # -- one pass ----------------------------------------------------------------
 
     def deliver_due(self, *, now: datetime, limit: int = 100, rounds: int = 5) -> int:
         """Send what is due; returns how many rows were sent.
@@ -64,11 +210,16 @@ class Sender:
         needs a refresh), so it goes round again until nothing new is due.
         """
         sent = 0
+        # A pass may take a while (a slow Slack): each lease is counted from its claim, not
+        # from the start of the pass, or a late row's lease could already be over when taken.
+        started = time.monotonic()
         for _ in range(rounds):
             ids = self._due(now, limit)
             if not ids:
                 break
-            sent += sum(self._deliver(row_id, now) for row_id in ids if self._claim(row_id, now))
+            for row_id in ids:
+                claimed_at = now + timedelta(seconds=time.monotonic() - started)
+                sent += self._deliver_one(row_id, now, claimed_at)
         return sent
 
     def _due(self, now: datetime, limit: int) -> list[int]:
@@ -85,8 +236,48 @@ class Sender:
             ).all()
         return [row_id for row_id in ids if row_id is not None]
 
-    def _claim(self, row_id: int, now: datetime) -> bool:
+    def _deliver_one(self, row_id: int, now: datetime, claimed_at: datetime) -> int:
+        """Claim and deliver one row; whatever goes wrong is recorded on the row, never raised."""
+        try:
+            was_in_doubt = self._claim(row_id, claimed_at)
+        except Exception:
+            logger.exception("delivery claim failed outbox=%s", row_id)
+            return 0
+        if was_in_doubt is None:
+            return 0  # another sender has it
+        attempt = _Attempt(in_doubt=was_in_doubt)
+        try:
+            return int(self._deliver(row_id, now, attempt))
+        except SlackApiError as exc:
+            response = exc.response
+            status = int(getattr(response, "status_code", 200) or 200)
+            if status >= 500:
+                error = f"http_{status}"  # the answer of a load balancer: the post may have landed
+            else:
+                error = str(response.get("error") or "unknown_error")
+                attempt.in_doubt = False  # Slack answered: nothing was posted
+            if error not in EXPECTED and not error.startswith("http_"):
+                logger.exception("unexpected Slack error outbox=%s error=%s", row_id, error)
+            self._record_failure(row_id, now, error, getattr(response, "headers", {}), attempt)
+        except Exception as exc:
+            # Timeouts, dropped connections, database errors, bugs: all retried later.
+            logger.exception("delivery attempt failed outbox=%s", row_id)
+            self._record_failure(row_id, now, f"{type(exc).__name__}: {exc}", {}, attempt)
+        return 0
+
+    def _claim(self, row_id: int, now: datetime) -> bool | None:
+        """Take the row's lease; None if another sender holds it, else whether it was in doubt.
+
+        A post is marked in doubt from now on: if this sender dies mid-post, the next one
+        looks for the message before posting again.
+        """
         with unit_of_work(self._engine, write=True) as session:
+            seen = session.exec(
+                select(OutboxMessage.action, OutboxMessage.in_doubt).where(OutboxMessage.id == row_id)
+            ).first()
+            if seen is None:
+                return None
+            action, was_in_doubt = seen
             claimed = repo.rowcount(
                 session.execute(
                     update(OutboxMessage)
@@ -97,26 +288,64 @@ class Sender:
                             col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now
                         ),
                     )
-                    .values(claimed_until=now + LEASE)
+                    .values(
+                        claimed_until=now + LEASE,
+                        claimed_by=self.id,
+                        in_doubt=bool(was_in_doubt) or action == "post",
+                    )
                     .execution_options(synchronize_session=False)
                 )
             )
-        return bool(claimed == 1)
+        return bool(was_in_doubt) if claimed == 1 else None
 
-    def _deliver(self, row_id: int, now: datetime) -> bool:
+    def _deliver(self, row_id: int, now: datetime, attempt: _Attempt) -> bool:
         with unit_of_work(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            if row.kind == Kind.NUDGE.value:
-                account = session.get(Account, row.account_id)
-                assert account is not None
-                tz = (self._users.profile(row.recipient) or _NO_PROFILE).tz
-                opens = next_working_time(now, tz=tz, start=account.work_start, end=account.work_end)
-            else:
-                opens = now
-        if opens > now:
-            self._hold(row_id, until=opens)
+            closed = Kind(row.kind) in REMINDERS and not _request_pending(session, row)
+            opens = now if closed else self._opens(session, row, now)
+        if closed:
+            self._release(row_id, attempt, status=OutboxStatus.CANCELLED)
+            logger.info("reminder of a closed request cancelled outbox=%s", row_id)
             return False
+        if opens > now:
+            self._release(row_id, attempt, next_attempt_at=opens)
+            logger.info("delivery held outbox=%s until=%s", row_id, opens.isoformat())
+            return False
+        rendered = self._render(row_id)
+        if rendered.target is not None:
+            target = rendered.target
+            self._client.chat_update(channel=target.channel, ts=target.ts, **rendered.reply.payload())
+            self._sent(row_id, now, None, rendered.state, attempt)
+            return True
+        if attempt.in_doubt:
+            found = self._find_posted(row_id, rendered)
+            if found is not None:
+                logger.info("post in doubt had landed outbox=%s ts=%s", row_id, found["ts"])
+                self._sent(row_id, now, found, rendered.state, attempt)
+                return True
+        attempt.in_doubt = True
+        response = self._client.chat_postMessage(
+            channel=rendered.recipient,
+            metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row_id}},
+            **rendered.reply.payload(),
+        )
+        data = response.data
+        assert isinstance(data, dict)
+        posted = {"channel": str(data["channel"]), "ts": str(data["ts"])}
+        self._sent(row_id, now, posted, rendered.state, attempt)
+        return True
+
+    def _opens(self, session: Session, row: OutboxMessage, now: datetime) -> datetime:
+        """When the row may be sent: reminders wait for the approver's working hours."""
+        if row.kind != Kind.NUDGE.value:
+            return now
+        account = session.get(Account, row.account_id)
+        assert account is not None
+        tz = (self._users.lookup(row.recipient) or _NO_PROFILE).tz
+        return next_working_time(now, tz=tz, start=account.work_start, end=account.work_end)
+
+    def _render(self, row_id: int) -> _Rendered:
         with unit_of_work(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
@@ -125,61 +354,111 @@ class Sender:
             if not reader.startswith(("U", "W")):  # a channel reads in its owner's language
                 owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
                 reader = owners[0] if owners else reader
-            language = self._users.language(reader) if reader.startswith(("U", "W")) else "en"
-            names = self._names(session, row)
-            reply = render(session, row, language=language, name_of=names)
-            rendered = state_token(session, row)
-        try:
-            if target is not None:
-                self._client.chat_update(channel=target.channel, ts=target.ts, **reply.payload())
-                response = None
-            else:
-                response = self._client.chat_postMessage(channel=row.recipient, **reply.payload())
-        except SlackApiError as exc:
-            self._failed(row_id, now, str(exc.response.get("error")), exc.response.headers)
-            return False
-        except OSError as exc:  # timeouts and dropped connections, after the client's own retries
-            self._failed(row_id, now, f"network: {exc}", {})
-            return False
-        self._sent(row_id, now, response, rendered)
-        return True
+            language = self._language(reader) if reader.startswith(("U", "W")) else "en"
+            reply = render(session, row, language=language, name_of=self._names(session, row))
+            return _Rendered(reply, state_token(session, row), target, row.recipient, row.created_at)
 
-    def _hold(self, row_id: int, *, until: datetime) -> None:
-        """Not now (outside the reader's working hours): try again when they start."""
-        with unit_of_work(self._engine, write=True) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            row.next_attempt_at, row.claimed_until = until, None
-            session.add(row)
-        logger.info("delivery held outbox=%s until=%s", row_id, until.isoformat())
+    def _find_posted(self, row_id: int, rendered: _Rendered) -> dict[str, str] | None:
+        """The message an earlier attempt may have posted, found by its metadata; None if absent.
+
+        If the history cannot be read, None: the row is posted again (at least once).
+        """
+        try:
+            channel = rendered.recipient
+            if channel.startswith(("U", "W")):
+                opened = self._client.conversations_open(users=channel)
+                channel = str(opened["channel"]["id"])
+            oldest = f"{(rendered.created_at - CLOCK_SKEW).timestamp():.6f}"
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                page = self._client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                )
+                for message in page.get("messages") or []:
+                    if _carries(message, row_id):
+                        return {"channel": channel, "ts": str(message["ts"])}
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            logger.warning(
+                "cannot check whether a post landed; posting again outbox=%s error=%s",
+                row_id,
+                exc.response.get("error"),
+            )
+        return None
+
+    def _language(self, user_id: str) -> str:
+        """The reader's language; a lookup that times out fails the attempt (retried later)."""
+        profile = self._users.lookup(user_id)
+        return profile.language if profile else DEFAULT_LANGUAGE
 
     def _names(self, session: Session, row: OutboxMessage) -> dict[str, str]:
         """Display names for plain-text fallbacks (notifications can't show mentions)."""
         if not row.request_id:
             return {}
         request = session.get(ChangeRequest, row.request_id)
-        profile = self._users.profile(request.requester_id) if request else None
+        profile = self._users.lookup(request.requester_id) if request else None
         return {profile.user_id: profile.name} if profile else {}
 
-    def _sent(self, row_id: int, now: datetime, response: object, rendered: str | None) -> None:
+    # -- recording the outcome (only while this sender holds the lease) -----------
+
+    def _held(self, session: Session, row_id: int) -> OutboxMessage | None:
+        """The row, locked, if this sender still holds its lease."""
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.id == row_id).with_for_update()).first()
+        if row is None or row.claimed_by != self.id:
+            logger.warning("lease lost outbox=%s sender=%s", row_id, self.id)
+            return None
+        return row
+
+    def _release(
+        self,
+        row_id: int,
+        attempt: _Attempt,
+        *,
+        status: OutboxStatus | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        """Give the row back without sending (held for working hours, or cancelled)."""
         with unit_of_work(self._engine, write=True) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            row.status, row.sent_at, row.claimed_until = OutboxStatus.SENT.value, now, None
-            row.attempts += 1
+            row = self._held(session, row_id)
+            if row is None:
+                return
+            row.claimed_until, row.claimed_by, row.in_doubt = None, None, attempt.in_doubt
+            if status is not None and row.status == OutboxStatus.PENDING.value:
+                row.status = status.value
+            if next_attempt_at is not None:
+                row.next_attempt_at = next_attempt_at
+            session.add(row)
+
+    def _sent(
+        self,
+        row_id: int,
+        now: datetime,
+        posted: dict[str, str] | None,
+        rendered: str | None,
+        attempt: _Attempt,
+    ) -> None:
+        attempt.in_doubt = False
+        with unit_of_work(self._engine, write=True) as session:
+            row = self._held(session, row_id)
+            if row is None:
+                return  # the sender that took over finds the post by its metadata
+            # Sent even if cancelled meanwhile: it is on screen, and is refreshed below.
+            row.status, row.sent_at = OutboxStatus.SENT.value, now
+            row.claimed_until, row.claimed_by, row.in_doubt = None, None, False
+            row.attempts += 1  # last_error, if any, stays: how it went before it worked
             session.add(row)
             refresh = REFRESH_OF.get(Kind(row.kind))
-            if response is not None and refresh is not None:
-                data = response.data if hasattr(response, "data") else {}
-                assert isinstance(data, dict)
+            if posted is not None and refresh is not None:
                 message = SlackMessage(
                     account_id=row.account_id,
                     request_id=row.request_id,
                     alert_id=row.alert_id,
                     purpose=PURPOSE_OF.get(Kind(row.kind), Kind(row.kind)).value,
                     recipient_id=row.recipient if row.recipient.startswith(("U", "W")) else None,
-                    channel=str(data["channel"]),
-                    ts=str(data["ts"]),
+                    channel=posted["channel"],
+                    ts=posted["ts"],
                     created_at=now,
                     updated_at=now,
                 )
@@ -203,14 +482,26 @@ class Sender:
                     )
         logger.info("delivered outbox=%s", row_id)
 
-    def _failed(self, row_id: int, now: datetime, error: str, headers: object) -> None:
+    def _record_failure(
+        self, row_id: int, now: datetime, error: str, headers: object, attempt: _Attempt
+    ) -> None:
+        try:
+            self._failed(row_id, now, error, headers, attempt)
+        except Exception:
+            # The database is away too: the lease runs out and the row is tried again.
+            logger.exception("could not record a delivery failure outbox=%s error=%s", row_id, error)
+
+    def _failed(self, row_id: int, now: datetime, error: str, headers: object, attempt: _Attempt) -> None:
         with unit_of_work(self._engine, write=True) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
+            row = self._held(session, row_id)
+            if row is None:
+                return
             row.attempts += 1
-            row.claimed_until = None
+            row.claimed_until, row.claimed_by, row.in_doubt = None, None, attempt.in_doubt
             row.last_error = error[:500]
-            if error in PERMANENT:
+            if row.status != OutboxStatus.PENDING.value:
+                pass  # cancelled while in flight: nothing more to do
+            elif error in PERMANENT:
                 row.status = OutboxStatus.FAILED.value
                 if not row.recipient.startswith(("U", "W")) and row.action == "post":
                     _report_to_owner(session, row, error, now)
@@ -223,15 +514,28 @@ class Sender:
                 )
             else:
                 retry_after = _retry_after(headers)
-                delay = retry_after or min(timedelta(seconds=15 * 2 ** min(row.attempts, 10)), MAX_BACKOFF)
+                backoff = timedelta(seconds=5 * 2 ** min(row.attempts - 1, 12))
+                delay = retry_after or min(backoff, MAX_BACKOFF)
                 row.next_attempt_at = now + delay
                 logger.warning(
-                    "delivery will be retried outbox=%s error=%s in=%ss",
+                    "delivery will be retried outbox=%s error=%s attempts=%s in=%ss",
                     row_id,
                     error,
+                    row.attempts,
                     int(delay.total_seconds()),
                 )
             session.add(row)
+
+
+def _request_pending(session: Session, row: OutboxMessage) -> bool:
+    status = session.exec(select(ChangeRequest.status).where(ChangeRequest.id == row.request_id)).first()
+    return status == RequestStatus.PENDING.value
+
+
+def _carries(message: dict[str, Any], row_id: int) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(metadata.get("event_type") == METADATA_TYPE and payload.get("outbox_id") == row_id)
 
 
 def _report_to_owner(session: Session, row: OutboxMessage, error: str, now: datetime) -> None:

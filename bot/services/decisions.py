@@ -3,6 +3,19 @@
 The status change is a single conditional UPDATE (`WHERE status = 'pending'`):
 of two approvers clicking together, or a double click, or a click on an
 old copy, exactly one update matches; the other is told who decided and when.
+
+Approving and applying are one transaction, on purpose. If the seat counts
+moved since the request was drafted, apply raises NoLongerApplicable and the
+decision rolls back with it: the request stays pending and the approver is
+told why. A moved count is a conflict for a person to resolve (decline, or
+ask for a new request), not a transient fault a retry would cure, so there is
+no "approved but not applied" state to retry in the background. A transient
+fault (database blip) also rolls the click back whole: nothing was changed,
+and the click can simply be made again.
+
+Closing a request (decided, withdrawn, expired) clears its due time and
+cancels its reminders and escalation not yet sent, so nothing about a closed
+request is ever sent as if it were still waiting.
 """
 
 from __future__ import annotations
@@ -12,7 +25,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind, cancel_reminders, enqueue
 from bot.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
 from bot.permissions import Action
 from bot.services.actors import Actor, load_actor, require
@@ -162,10 +175,12 @@ def close_request(
         decided_at=now,
         updated_at=now,
         decline_reason=reason,
+        next_due_at=None,
     )
     session.refresh(request)
     if not changed:
         raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)
+    cancel_reminders(session, request_id=request.id or 0)
 
 
 def refresh_copies(session: Session, *, account_id: int, request_id: int, now: datetime) -> None:

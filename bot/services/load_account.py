@@ -12,13 +12,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.account_file import AccountFile
 from bot.durations import parse_duration
 from bot.errors import InvalidInput
+from bot.services.schedule import next_due
 from storage import repositories as repo
-from storage.models import Account, Product, Role, RoleGrant, SeatAssignment
+from storage.models import (
+    Account,
+    ChangeRequest,
+    Product,
+    RequestStatus,
+    Role,
+    RoleGrant,
+    SeatAssignment,
+)
 
 
 @dataclass
@@ -59,10 +68,30 @@ def load_account(session: Session, *, data: AccountFile, team_id: str, now: date
             after=_jsonable(changed),
         )
         report.changes.append("account created" if created else f"account: {', '.join(changed)}")
+    if POLICY_FIELDS & changed.keys():
+        _reschedule_pending(session, account)
     _sync_products(session, account.id, data, now, report)
     _sync_roles(session, account.id, data, now, report)
     _sync_agents(session, account.id, data, now, report)
     return report
+
+
+POLICY_FIELDS = frozenset(
+    {"nudge_after_s", "nudge_every_s", "max_nudges", "expire_after_s", "alerts_channel"}
+)
+"""What the scheduler's due times are computed from."""
+
+
+def _reschedule_pending(session: Session, account: Account) -> None:
+    """The policy changed: pending requests get due times from the new one (sooner or later)."""
+    pending = session.exec(
+        select(ChangeRequest).where(
+            ChangeRequest.account_id == account.id,
+            ChangeRequest.status == RequestStatus.PENDING.value,
+        )
+    ).all()
+    for request in pending:
+        repo.update_if_pending(session, request.id or 0, next_due_at=next_due(account, request))
 
 
 def _account_fields(data: AccountFile) -> dict[str, Any]:

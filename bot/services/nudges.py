@@ -1,5 +1,9 @@
 """Requests nobody answers: nudged, then escalated to the channel, then expired.
 
+Each request is handled in its own short transaction (`run_step`, driven by
+`bot.jobs`), so one failing request is logged and skipped while the others go
+on. A pass reads only pending requests whose `next_due_at` has come.
+
 Each step is a conditional UPDATE on the request (`WHERE nudge_count = :seen`,
 `WHERE escalated_at IS NULL`, `WHERE status = 'pending'`), so however many
 replicas run this job at the same moment, each step happens exactly once.
@@ -10,15 +14,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import Kind, enqueue
 from bot.errors import AlreadyDecided
 from bot.permissions import APPROVERS
 from bot.services.decisions import close_request, refresh_copies
+from bot.services.schedule import next_due
 from storage import repositories as repo
 from storage.models import Account, ChangeRequest, RequestStatus
+
+
+class Step(StrEnum):
+    NUDGED = "nudged"
+    ESCALATED = "escalated"
+    EXPIRED = "expired"
 
 
 @dataclass
@@ -26,36 +39,64 @@ class NudgeRun:
     nudged: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+    def record(self, request_id: int, step: Step | None) -> None:
+        if step is not None:
+            getattr(self, step.value).append(request_id)
 
 
-def run_nudges(session: Session, *, now: datetime) -> NudgeRun:
-    run = NudgeRun()
-    rows = session.exec(
-        select(ChangeRequest, Account)
+def due_requests(session: Session, *, now: datetime, limit: int = 500) -> list[int]:
+    """Pending requests whose next step is due: read through the partial index on due times,
+    so a pass costs what is due, not the whole history."""
+    ids = session.exec(
+        select(ChangeRequest.id)
         .where(
             ChangeRequest.status == RequestStatus.PENDING.value,
-            ChangeRequest.account_id == Account.id,
-            col(ChangeRequest.direct).is_(False),
+            col(ChangeRequest.next_due_at) <= now,
         )
-        .order_by(col(ChangeRequest.id))
+        .order_by(col(ChangeRequest.next_due_at), col(ChangeRequest.id))
+        .limit(limit)
     ).all()
-    for request, account in rows:
-        assert request.id is not None
-        if now - request.created_at >= timedelta(seconds=account.expire_after_s):
-            if _expire(session, account, request, now):
-                run.expired.append(request.id)
-        elif request.nudge_count < account.max_nudges:
-            wait = account.nudge_after_s if request.nudge_count == 0 else account.nudge_every_s
-            since = request.last_nudged_at or request.created_at
-            if since + timedelta(seconds=wait) <= now and _nudge(session, account, request, now):
-                run.nudged.append(request.id)
-        elif request.escalated_at is None and account.alerts_channel:
-            since = request.last_nudged_at or request.created_at
-            if since + timedelta(seconds=account.nudge_every_s) <= now and _escalate(
-                session, account, request, now
-            ):
-                run.escalated.append(request.id)
-    return run
+    return [request_id for request_id in ids if request_id is not None]
+
+
+def next_wake(session: Session) -> datetime | None:
+    """The earliest due time of any pending request: when the scheduler has work next."""
+    return session.exec(
+        select(func.min(ChangeRequest.next_due_at)).where(ChangeRequest.status == RequestStatus.PENDING.value)
+    ).one()
+
+
+def run_step(session: Session, *, request_id: int, now: datetime) -> Step | None:
+    """Take the one step due for a request (remind, escalate or expire), then set its next due time.
+
+    Run in its own transaction per request by the job. None when nothing was due, or another
+    replica took the step first (its conditional update matched, ours did not).
+    """
+    request = session.get(ChangeRequest, request_id)
+    if request is None or request.status != RequestStatus.PENDING.value:
+        return None
+    account = session.get(Account, request.account_id)
+    assert account is not None
+    if request.next_due_at is None or request.next_due_at > now:
+        return None  # handled by another replica since the pass read it
+    step: Step | None = None
+    since = request.last_nudged_at or request.created_at
+    if now - request.created_at >= timedelta(seconds=account.expire_after_s):
+        step = Step.EXPIRED if _expire(session, account, request, now) else None
+    elif request.nudge_count < account.max_nudges:
+        wait = account.nudge_after_s if request.nudge_count == 0 else account.nudge_every_s
+        if since + timedelta(seconds=wait) <= now and _nudge(session, account, request, now):
+            step = Step.NUDGED
+    elif request.escalated_at is None and account.alerts_channel:
+        escalate_at = since + timedelta(seconds=account.nudge_every_s)
+        step = Step.ESCALATED if escalate_at <= now and _escalate(session, account, request, now) else None
+    session.refresh(request)
+    # Also when nothing was done (policy changed, no alerts channel): the due time moves on,
+    # so the request is not read again until it really has work.
+    repo.update_if_pending(session, request_id, next_due_at=next_due(account, request))
+    return step
 
 
 def _nudge(session: Session, account: Account, request: ChangeRequest, now: datetime) -> bool:

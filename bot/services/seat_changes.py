@@ -31,6 +31,7 @@ from bot.services.actors import Actor, load_actor
 from bot.services.apply_change import Released, apply_lines
 from bot.services.products import find_product
 from bot.services.request_views import RequestView, request_view
+from bot.services.schedule import next_due
 from bot.services.text import clean_text, fold
 from storage import repositories as repo
 from storage.models import (
@@ -258,6 +259,8 @@ def _record(
         applied_at=now if direct else None,
         idempotency_key=idempotency_key,
     )
+    # When the scheduler first has work for it (its first reminder, or expiry).
+    request.next_due_at = next_due(actor.account, request)
     try:
         with session.begin_nested():
             session.add(request)

@@ -22,3 +22,13 @@ def make_web_client(*, token: str, base_url: str, timeout: int = 10) -> WebClien
             ServerErrorRetryHandler(max_retry_count=3),
         ],
     )
+
+
+def make_delivery_client(client: WebClient, *, timeout: int) -> WebClient:
+    """The same workspace, for the outbox sender: no retries and no sleeping inside a call.
+
+    Each call ends within `timeout` seconds, so a send can never outlast the sender's lease;
+    the sender itself retries a failed row later (honouring Retry-After) and checks first
+    whether a post whose answer was lost did land, which blind client retries cannot do.
+    """
+    return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])

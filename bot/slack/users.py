@@ -61,7 +61,16 @@ class UserDirectory:
         self._lock = threading.Lock()
 
     def profile(self, user_id: str) -> Profile | None:
-        """The user's profile, or None if Slack does not know them."""
+        """The user's profile, or None if Slack does not know them (or could not say)."""
+        try:
+            return self.lookup(user_id)
+        except OSError as exc:  # timeout or connection lost, after the client's own retries
+            logger.warning("users.info failed user=%s error=%s", user_id, type(exc).__name__)
+            return None
+
+    def lookup(self, user_id: str) -> Profile | None:
+        """Like `profile`, but a timeout or lost connection raises: for callers that retry
+        later rather than go on without the person's language and time zone (the sender)."""
         with self._lock:
             cached = self._cache.get(user_id)
         if cached is not None:
@@ -70,9 +79,6 @@ class UserDirectory:
             response = self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             logger.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
-            return None
-        except OSError as exc:  # timeout or connection lost, after the client's own retries
-            logger.warning("users.info failed user=%s error=%s", user_id, type(exc).__name__)
             return None
         profile = _profile(response["user"])
         with self._lock:

@@ -17,13 +17,13 @@ from urllib.parse import parse_qsl
 from bot.standin.errors import ApiError
 from bot.standin.faults import Fault
 from bot.standin.http_service import HttpReply, HttpRequest
-from bot.standin.methods import chat, people, views
+from bot.standin.methods import chat, conversations, people, views
 from bot.standin.methods.base import CallContext, Method
 from bot.standin.models import RecordedCall
 from bot.standin.params import Params
 from bot.standin.workspace import Workspace
 
-METHODS: dict[str, Method] = {**chat.METHODS, **people.METHODS, **views.METHODS}
+METHODS: dict[str, Method] = {**chat.METHODS, **conversations.METHODS, **people.METHODS, **views.METHODS}
 _ALWAYS_KNOWN = frozenset({"team_id"})
 
 
@@ -123,7 +123,7 @@ class WebApi:
             with self.ws.lock:
                 self._record(name, params, exc.body())
             return json_reply(exc.body())
-        if fault is not None:
+        if fault is not None and not fault.lands:
             return self.fail_with(name, params, fault)
         with self.ws.lock:
             ctx = CallContext(self.ws, Params(params), socket_url=self.socket_url)
@@ -135,6 +135,10 @@ class WebApi:
             except ApiError as exc:
                 body, injected = exc.body(), exc.injected
             self._record(name, params, body, warnings=tuple(ctx.warnings), injected=injected)
+        if fault is not None:
+            # The call took effect; only the answer is lost (held past the client's timeout).
+            self.stopping.wait(fault.hang_seconds)
+            return None
         return json_reply(body)
 
     def fail_with(self, name: str, params: dict[str, Any], fault: Fault) -> HttpReply | None:

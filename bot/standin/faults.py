@@ -17,6 +17,9 @@ class Fault:
     * status 200 (or other 4xx): a normal Slack error body with ``error``.
     * ``timeout``: hold the request ``hang_seconds`` then drop the connection
       without answering, so the client's own timeout fires first.
+    * ``lands`` (with ``timeout``): the call takes effect (the message is posted)
+      and only then is the answer held and dropped: the client cannot tell
+      whether it worked.
     """
 
     method: str
@@ -26,6 +29,7 @@ class Fault:
     remaining: int
     timeout: bool = False
     hang_seconds: float = 5.0
+    lands: bool = False
 
     def matches(self, method: str) -> bool:
         return self.remaining > 0 and self.method in (method, "*")

@@ -199,12 +199,22 @@ class SlackStandIn(Inspection):
         times: int = 1,
         timeout: bool = False,
         hang_seconds: float = 5.0,
+        lands: bool = False,
     ) -> None:
         """Make the next ``times`` calls to ``method`` fail (``"*"``: any method,
         ``"response_url"``: response_url posts).  See :class:`Fault`."""
         with self._ws.lock:
             self._api.faults.append(
-                Fault(method, error, status, retry_after, times, timeout=timeout, hang_seconds=hang_seconds)
+                Fault(
+                    method,
+                    error,
+                    status,
+                    retry_after,
+                    times,
+                    timeout=timeout or lands,
+                    hang_seconds=hang_seconds,
+                    lands=lands,
+                )
             )
 
     def hanging(self, method: str) -> int:

@@ -96,6 +96,7 @@ def bot(
     finally:
         server.stop()
         executor.shutdown(wait=True)
+        app._seatbot_deps.sender.close()  # type: ignore[attr-defined]
 
 
 def open_modal(bot: RunningBot, user_id: str, text: str) -> dict[str, Any]:

@@ -301,17 +301,17 @@ def test_slack_outage_loses_nothing_and_a_restart_delivers(
             and all(r.attempts >= 1 and r.claimed_until is None and r.status == "pending" for r in rows)
         ) or None
 
-    bot.slack.wait_for(delivery_gave_up_for_now, timeout=20)  # the client's own retries are spent
+    bot.slack.wait_for(delivery_gave_up_for_now, timeout=20)  # failed, recorded, waiting to retry
     # A new process (restart) finds the undelivered DMs and sends them.
     from datetime import UTC, datetime, timedelta
 
     from bot.delivery.sender import Sender
     from bot.slack.client import make_web_client
-    from bot.slack.users import UserDirectory
 
+    bot.deps.sender.close()  # the old process is gone
     bot.slack.clear_faults()
     client = make_web_client(token=bot.slack.bot_token, base_url=bot.slack.api_url)
-    sender = Sender(engine=engine, client=client, users=UserDirectory(client))
+    sender = Sender(engine=engine, client=client)
     sent = sender.deliver_due(now=datetime.now(UTC) + timedelta(hours=2))
     assert sent == 2
     _approval_dm(bot, "U0OWNER")

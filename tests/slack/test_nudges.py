@@ -113,3 +113,65 @@ def test_an_unanswered_request_expires_and_the_requester_is_told(bot: RunningBot
     copy = bot.slack.wait_for(lambda: next((m for m in bot.slack.dm("U0OWNER") if m.edits), None))
     assert "Expired" in blocks_text(copy.blocks)
     assert _buttons(copy) == []
+
+
+SECOND = timedelta(seconds=1)
+
+
+def _due(engine: Engine) -> datetime | None:
+    with Session(engine) as session:
+        return session.exec(select(ChangeRequest.next_due_at)).one()
+
+
+def _reminders(bot: RunningBot, user_id: str) -> list[object]:
+    return [m for m in bot.slack.dm(user_id) if ":alarm_clock:" in blocks_text(m.blocks)]
+
+
+def test_a_short_policy_reminds_twice_escalates_once_then_expires(bot: RunningBot, engine: Engine) -> None:
+    make_account(
+        engine,
+        now=NOW,
+        policy={"nudge_after": "3s", "nudge_every": "3s", "max_nudges": 2, "expire_after": "30s"},
+    )
+    _send_request(bot)
+    assert _due(engine) == NOW + 3 * SECOND
+    _job_at(bot, 3 * SECOND)
+    assert len(_reminders(bot, "U0OWNER")) == 1
+    assert len(_reminders(bot, "U0BILL")) == 1
+    assert _due(engine) == NOW + 6 * SECOND
+    _job_at(bot, 6 * SECOND)
+    assert len(_reminders(bot, "U0OWNER")) == 2
+    assert len(_reminders(bot, "U0BILL")) == 2
+    assert _due(engine) == NOW + 9 * SECOND
+    _job_at(bot, 9 * SECOND)
+    escalations = [m for m in bot.slack.messages("C0ALERTS") if m.ephemeral_for is None]
+    assert len(escalations) == 1
+    assert "please decide" in blocks_text(escalations[0].blocks)
+    assert _due(engine) == NOW + 30 * SECOND
+    _job_at(bot, 29 * SECOND)
+    assert len(_reminders(bot, "U0OWNER")) == 2  # nothing more until the expiry
+    _job_at(bot, 30 * SECOND)
+    with Session(engine) as session:
+        assert session.exec(select(ChangeRequest.status)).one() == "expired"
+    assert _due(engine) is None
+    assert any("expired without a decision" in blocks_text(m.blocks) for m in bot.slack.dm("U0ADMIN"))
+    # Nothing more was posted: the approval and two reminders, now all showing the expiry.
+    assert len(bot.slack.dm("U0OWNER")) == 3
+    assert len([m for m in bot.slack.messages("C0ALERTS") if m.ephemeral_for is None]) == 1
+
+
+def test_a_reminder_held_for_working_hours_is_never_sent_once_decided(
+    bot: RunningBot, engine: Engine
+) -> None:
+    make_account(engine, now=NOW)
+    _send_request(bot)
+    _job_at(bot, 124 * HOUR)  # Saturday: the reminders wait for Monday morning
+    approval = bot.slack.dm("U0OWNER")[0]
+    bot.driver.click("U0OWNER", message=approval, action_id="approve_request")
+    bot.slack.wait_for(lambda: not _buttons(bot.slack.message(approval.channel, approval.ts)) or None)
+    with Session(engine) as session:
+        nudges = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "nudge")).all()
+    assert {n.status for n in nudges} == {"cancelled"}
+    bot.deps.sender.deliver_due(now=NOW + timedelta(days=7))  # Monday 09:00 in Paris
+    assert _reminders(bot, "U0OWNER") == []
+    assert _reminders(bot, "U0BILL") == []

@@ -35,6 +35,7 @@ def over_socket(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[Sl
     finally:
         handler.close()  # type: ignore[no-untyped-call]
         executor.shutdown(wait=True)
+        handler.app._seatbot_deps.sender.close()  # type: ignore[attr-defined]
 
 
 def test_summary_and_a_request_over_socket_mode(

@@ -1,0 +1,67 @@
+"""conversations.history: what a bot reads back of a conversation it is in.
+
+Messages come newest first, top-level only (thread replies are not listed),
+and carry their metadata only with ``include_all_metadata``, as in Slack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.standin.errors import ApiError
+from bot.standin.methods.base import CallContext, Method
+
+_MAX_LIMIT = 999
+
+
+def _bound(value: str | None, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ApiError("invalid_ts_oldest") from exc
+
+
+def history(ctx: CallContext) -> dict[str, Any]:
+    ws, p = ctx.ws, ctx.params
+    channel = ws.resolve_channel(p.require("channel", error="channel_not_found"), allow_user=False)
+    oldest = _bound(p.string("oldest"), 0.0)
+    latest = _bound(p.string("latest"), float("inf"))
+    inclusive = p.flag("inclusive")
+    limit = max(1, min(p.integer("limit", 100), _MAX_LIMIT))
+    start = int(p.string("cursor") or 0)
+
+    def inside(ts: float) -> bool:
+        if inclusive:
+            return oldest <= ts <= latest
+        return oldest < ts < latest
+
+    listed = [
+        m
+        for m in ws.messages.get(channel.id, [])
+        if not m.deleted and m.ephemeral_for is None and m.thread_ts in (None, m.ts) and inside(float(m.ts))
+    ]
+    listed.sort(key=lambda m: float(m.ts), reverse=True)
+    page = listed[start : start + limit]
+    messages = []
+    for record in page:
+        payload = ws.message_payload(record)
+        if not p.flag("include_all_metadata"):
+            payload.pop("metadata", None)
+        messages.append(payload)
+    more = start + limit < len(listed)
+    return {
+        "ok": True,
+        "messages": messages,
+        "has_more": more,
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
+METHODS: dict[str, Method] = {
+    "conversations.history": Method(
+        history,
+        frozenset({"channel", "oldest", "latest", "inclusive", "limit", "cursor", "include_all_metadata"}),
+    ),
+}

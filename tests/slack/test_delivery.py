@@ -1,0 +1,223 @@
+"""Delivery as Slack sees it when Slack misbehaves: every failure is recorded on its
+outbox row and retried, and a post whose answer was lost is never blindly repeated.
+
+seatbot's clock stands still at NOW here, so the background sender only sends what is
+due at once; each test moves time on by calling `deliver_due` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender
+from bot.services.seat_changes import Submission, submit
+from bot.slack.client import make_web_client
+from bot.standin import SlackStandIn
+from storage.engine import unit_of_work
+from storage.models import OutboxMessage, SlackMessage
+from tests.conftest import NOW
+from tests.factories import TEAM, make_account
+from tests.slack.conftest import RunningBot, blocks_text, open_modal
+from tests.slack.conftest import submit as submit_modal
+
+HANG = SEND_TIMEOUT + 2
+"""Slack holds the answer longer than the delivery client waits."""
+
+
+@pytest.fixture
+def clock() -> Callable[[], datetime]:
+    return lambda: NOW
+
+
+@pytest.fixture
+def account(engine: Engine) -> None:
+    make_account(engine, now=NOW)
+
+
+def _approvals(engine: Engine) -> dict[str, OutboxMessage]:
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "approval")).all()
+    return {row.recipient: row for row in rows}
+
+
+def _approval_dms(slack: SlackStandIn, user_id: str) -> list[object]:
+    return [m for m in slack.dm(user_id) if "asks for a seat change" in m.text or "modification" in m.text]
+
+
+def _send_request(bot: RunningBot) -> dict[str, object]:
+    view = open_modal(bot, "U0ADMIN", "request support +5")
+    return submit_modal(bot, "U0ADMIN", view, {"justification": {"text": "New hires"}})
+
+
+def _store_request(engine: Engine) -> None:
+    """A request stored by a process that then stops before sending anything."""
+    with unit_of_work(engine, write=True) as session:
+        submit(
+            session,
+            team_id=TEAM,
+            user_id="U0ADMIN",
+            submission=Submission(counts={"support": "12"}, justification="x"),
+            now=NOW,
+        )
+
+
+def _failed_once(engine: Engine) -> OutboxMessage | None:
+    """The approval row whose first attempt failed, once that is recorded and the background
+    sender has sent the other one (so the test's own `deliver_due` races with nothing)."""
+    rows = list(_approvals(engine).values())
+    failed = [r for r in rows if r.attempts == 1 and r.status == "pending" and r.last_error]
+    others = [r for r in rows if r not in failed]
+    if len(failed) == 1 and [r.status for r in others] == ["sent"]:
+        return failed[0]
+    return None
+
+
+def test_a_profile_lookup_timing_out_is_recorded_and_retried_and_the_requester_is_not_misled(
+    bot: RunningBot, engine: Engine, account: None
+) -> None:
+    for person in ("U0ADMIN", "U0OWNER", "U0BILL"):
+        bot.deps.users.profile(person)  # the listeners' own look-ups are done: the fault is the sender's
+    bot.slack.fail_next("users.info", timeout=True, hang_seconds=HANG)
+    answer = _send_request(bot)
+    assert "Request #1 sent to" in blocks_text(answer["view"]["blocks"])  # type: ignore[index]
+    failed = bot.slack.wait_for(lambda: _failed_once(engine), timeout=HANG + 10)
+    assert failed.claimed_until is None
+    assert failed.claimed_by is None
+    assert failed.next_attempt_at == NOW + timedelta(seconds=5)
+    assert "timed out" in (failed.last_error or "").lower()
+    # The listener finished its work as if nothing happened: the Home tab was refreshed.
+    bot.slack.wait_for(lambda: bot.slack.home("U0ADMIN"), timeout=15)
+    assert bot.deps.sender.deliver_due(now=NOW + timedelta(seconds=5)) == 1
+    row = _approvals(engine)[failed.recipient]
+    assert (row.status, row.attempts) == ("sent", 2)
+    for approver in ("U0OWNER", "U0BILL"):
+        assert len(_approval_dms(bot.slack, approver)) == 1
+    told = [m.text for m in bot.slack.ephemerals("U0ADMIN") + bot.slack.dm("U0ADMIN")]
+    assert not any("nothing was changed" in text for text in told)
+
+
+def test_a_server_error_is_recorded_then_the_dm_is_sent_once(
+    bot: RunningBot, engine: Engine, account: None
+) -> None:
+    bot.slack.fail_next("chat.postMessage", error="internal_error", status=500)
+    _send_request(bot)
+    failed = bot.slack.wait_for(lambda: _failed_once(engine), timeout=15)
+    assert failed.last_error == "http_500"
+    assert failed.in_doubt  # a load balancer's 500 does not say whether Slack posted
+    assert failed.next_attempt_at == NOW + timedelta(seconds=5)
+    assert bot.deps.sender.deliver_due(now=NOW + timedelta(seconds=5)) == 1
+    assert bot.slack.calls_to("conversations.history")  # looked before posting again
+    for approver in ("U0OWNER", "U0BILL"):
+        assert len(_approval_dms(bot.slack, approver)) == 1
+    assert {r.status for r in _approvals(engine).values()} == {"sent"}
+
+
+def test_a_rate_limit_waits_for_retry_after(bot: RunningBot, engine: Engine, account: None) -> None:
+    bot.slack.fail_next("chat.postMessage", status=429, retry_after=42)
+    _send_request(bot)
+    failed = bot.slack.wait_for(lambda: _failed_once(engine), timeout=15)
+    assert (failed.last_error, failed.in_doubt) == ("ratelimited", False)
+    assert failed.next_attempt_at == NOW + timedelta(seconds=42)
+    assert bot.deps.sender.deliver_due(now=NOW + timedelta(seconds=41)) == 0
+    assert bot.deps.sender.deliver_due(now=NOW + timedelta(seconds=42)) == 1
+    for approver in ("U0OWNER", "U0BILL"):
+        assert len(_approval_dms(bot.slack, approver)) == 1
+
+
+def test_a_post_that_landed_after_the_client_gave_up_is_not_sent_twice(
+    bot: RunningBot, engine: Engine, account: None
+) -> None:
+    bot.slack.fail_next("chat.postMessage", lands=True, hang_seconds=HANG)
+    _send_request(bot)
+    failed = bot.slack.wait_for(lambda: _failed_once(engine), timeout=HANG + 10)
+    assert failed.in_doubt
+    landed = _approval_dms(bot.slack, failed.recipient)
+    assert len(landed) == 1  # Slack did post it
+    assert bot.deps.sender.deliver_due(now=NOW + timedelta(minutes=1)) == 1
+    assert _approval_dms(bot.slack, failed.recipient) == landed  # found, not posted again
+    row = _approvals(engine)[failed.recipient]
+    assert (row.status, row.in_doubt) == ("sent", False)
+    with Session(engine) as session:
+        copies = session.exec(
+            select(SlackMessage.ts).where(SlackMessage.recipient_id == failed.recipient)
+        ).all()
+    assert copies == [landed[0].ts]  # recorded with its ts, so the decision updates it
+    other = "U0BILL" if failed.recipient == "U0OWNER" else "U0OWNER"
+    bot.driver.click(other, message=_approval_dms(bot.slack, other)[0], action_id="approve_request")
+    refreshed = bot.slack.wait_for(
+        lambda: (m := bot.slack.message(landed[0].channel, landed[0].ts)).edits and m, timeout=15
+    )
+    assert "approve_request" not in blocks_text(refreshed.blocks)  # the decision reached this copy
+
+
+def test_deliver_returns_at_once_while_slack_hangs(bot: RunningBot, engine: Engine, account: None) -> None:
+    bot.slack.fail_next("chat.postMessage", timeout=True, hang_seconds=HANG)
+    _store_request(engine)
+    bot.deps.deliver()
+    # Had deliver() sent anything itself, it would have waited out the hang and recorded it.
+    assert {r.attempts for r in _approvals(engine).values()} == {0}
+    failed = bot.slack.wait_for(lambda: _failed_once(engine), timeout=HANG + 10)
+    assert failed.in_doubt  # and the other row went out once the hung one was recorded
+
+
+def _sender(slack: SlackStandIn, engine: Engine) -> Sender:
+    return Sender(engine=engine, client=make_web_client(token=slack.bot_token, base_url=slack.api_url))
+
+
+def _crashed_mid_post(engine: Engine, *, lease_left: timedelta) -> OutboxMessage:
+    """The owner's approval row as a sender that died while posting it left it."""
+    with unit_of_work(engine, write=True) as session:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "U0OWNER")).one()
+        row.claimed_by, row.claimed_until, row.in_doubt = "sender-dead", NOW + lease_left, True
+        session.add(row)
+    return row
+
+
+def test_a_crashed_senders_post_that_landed_is_recorded_not_repeated(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    _store_request(engine)
+    row = _crashed_mid_post(engine, lease_left=-timedelta(seconds=1))
+    # What the dead sender managed to post before dying.
+    dead = WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
+    posted = dead.chat_postMessage(
+        channel="U0OWNER",
+        text="A seat change request",
+        metadata={"event_type": "seatbot_outbox", "event_payload": {"outbox_id": row.id}},
+    )
+    assert _sender(slack, engine).deliver_due(now=NOW) == 2
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted["ts"]]
+    assert len(_approval_dms(slack, "U0BILL")) == 1
+    with Session(engine) as session:
+        assert (
+            session.exec(select(SlackMessage.ts).where(SlackMessage.recipient_id == "U0OWNER")).one()
+            == (posted["ts"])
+        )
+
+
+def test_a_crashed_senders_post_that_never_landed_is_sent(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    _store_request(engine)
+    _crashed_mid_post(engine, lease_left=-timedelta(seconds=1))
+    assert _sender(slack, engine).deliver_due(now=NOW) == 2
+    assert len(_approval_dms(slack, "U0OWNER")) == 1
+    assert slack.calls_to("conversations.history")
+
+
+def test_a_row_leased_by_a_live_sender_is_left_to_it(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    _store_request(engine)
+    _crashed_mid_post(engine, lease_left=LEASE - timedelta(seconds=1))
+    assert _sender(slack, engine).deliver_due(now=NOW) == 1  # the billing admin's only
+    assert slack.dm("U0OWNER") == []
+    # The lease runs out (the holder died): another sender takes the row over.
+    assert _sender(slack, engine).deliver_due(now=NOW + LEASE) == 1
+    assert len(_approval_dms(slack, "U0OWNER")) == 1

@@ -1,0 +1,64 @@
+"""conversations.history (with message metadata) and a post whose answer is lost."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.standin import SlackStandIn
+from tests.standin.conftest import ALICE, FakeClock
+
+METADATA = {"event_type": "seatbot_outbox", "event_payload": {"outbox_id": 7}}
+
+
+def test_history_lists_newest_first_with_metadata_only_when_asked(
+    client: WebClient, standin: SlackStandIn, clock: FakeClock
+) -> None:
+    first = client.chat_postMessage(channel="C0SEATS", text="first")
+    clock.advance(10)
+    second = client.chat_postMessage(channel="C0SEATS", text="second", metadata=METADATA)
+    history = client.conversations_history(channel="C0SEATS").data
+    assert [m["text"] for m in history["messages"]] == ["second", "first"]
+    assert "metadata" not in history["messages"][0]
+    with_metadata = client.conversations_history(channel="C0SEATS", include_all_metadata=True).data
+    assert with_metadata["messages"][0]["metadata"] == METADATA
+    since = client.conversations_history(channel="C0SEATS", oldest=first["ts"]).data  # exclusive
+    assert [m["ts"] for m in since["messages"]] == [second["ts"]]
+
+
+def test_history_of_a_dm_opened_by_user_id(client: WebClient, standin: SlackStandIn) -> None:
+    client.chat_postMessage(channel=ALICE.id, text="hello", metadata=METADATA)
+    channel = client.conversations_open(users=ALICE.id)["channel"]["id"]
+    messages = client.conversations_history(channel=channel, include_all_metadata=True)["messages"]
+    assert [(m["text"], m["metadata"]["event_payload"]) for m in messages] == [("hello", {"outbox_id": 7})]
+
+
+def test_history_pages_with_a_cursor(client: WebClient, standin: SlackStandIn, clock: FakeClock) -> None:
+    for n in range(3):
+        clock.advance(1)
+        client.chat_postMessage(channel="C0SEATS", text=str(n))
+    page = client.conversations_history(channel="C0SEATS", limit=2).data
+    assert ([m["text"] for m in page["messages"]], page["has_more"]) == (["2", "1"], True)
+    rest = client.conversations_history(
+        channel="C0SEATS", limit=2, cursor=page["response_metadata"]["next_cursor"]
+    ).data
+    assert ([m["text"] for m in rest["messages"]], rest["has_more"]) == (["0"], False)
+
+
+def test_history_of_a_channel_the_bot_is_not_in(client: WebClient, standin: SlackStandIn) -> None:
+    standin.add_channel("C0ELSEWHERE", "elsewhere", bot_is_member=False)
+    with pytest.raises(SlackApiError) as raised:
+        client.conversations_history(channel="C0ELSEWHERE")
+    assert raised.value.response["error"] == "not_in_channel"
+
+
+def test_a_post_that_lands_but_whose_answer_is_lost(client: WebClient, standin: SlackStandIn) -> None:
+    impatient = WebClient(token=standin.bot_token, base_url=standin.api_url, timeout=1, retry_handlers=[])
+    standin.fail_next("chat.postMessage", lands=True, hang_seconds=2)
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="C0SEATS", text="did it land?", metadata=METADATA)
+    landed = standin.messages("C0SEATS")
+    assert [(m.text, m.metadata) for m in landed] == [("did it land?", METADATA)]
+    client.chat_postMessage(channel="C0SEATS", text="next")  # the fault was used up
+    assert len(standin.messages("C0SEATS")) == 2
