@@ -146,13 +146,13 @@ class Door:
             return Refusal.STALE_TIMESTAMP
         if not _SIGNATURE.fullmatch(signature):
             return Refusal.BAD_SIGNATURE
-        verifier = SignatureVerifier(self._secret)
-        if not verifier.is_valid(body, timestamp, signature):
-            return Refusal.BAD_SIGNATURE
         try:
+            # Before the signature: slack_sdk's verifier decodes the body itself, and raises.
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return Refusal.NOT_UTF8
+        if not SignatureVerifier(self._secret).is_valid(text, timestamp, signature):
+            return Refusal.BAD_SIGNATURE
         try:
             request = BoltRequest(body=text, query=query, headers=dict(headers))
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
