@@ -7,8 +7,7 @@ from decimal import Decimal
 from slack_sdk.models.blocks import Block
 
 from bot.messages.blocks import actions, button, confirm_dialog
-from bot.messages.errors import people
-from bot.messages.i18n import slack_date, texts, unescape_mrkdwn
+from bot.messages.i18n import people, slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
 from bot.messages.requests import one_line
 from bot.services.alerts import AlertView

@@ -48,6 +48,7 @@ class Assignment:
     """People waiting for a seat of this product, this one included."""
     can_buy: bool
     """The actor may add seats at once (owner, billing admin); otherwise they request them."""
+    currency: str
 
 
 def product_named(session: Session, *, account_id: int, text: str) -> Product:
@@ -103,7 +104,14 @@ def assign(
     if used < product.seats:
         _give(session, actor.account, product, target, by=user_id, now=now, tell=target != user_id)
         alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=True, now=now)
-        return Assignment(Outcome.ASSIGNED, product, used + 1, len(_waiting(session, product)), can_buy)
+        return Assignment(
+            Outcome.ASSIGNED,
+            product,
+            used + 1,
+            len(_waiting(session, product)),
+            can_buy,
+            actor.account.currency,
+        )
     queue = _waiting(session, product)
     if target not in [w.user_id for w in queue]:
         session.add(
@@ -127,7 +135,9 @@ def assign(
         )
         session.flush()
     alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=True, now=now)
-    return Assignment(Outcome.WAITING, product, used, len(_waiting(session, product)), can_buy)
+    return Assignment(
+        Outcome.WAITING, product, used, len(_waiting(session, product)), can_buy, actor.account.currency
+    )
 
 
 def unassign(
@@ -180,7 +190,14 @@ def unassign(
         alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=False, now=now)
         fill_waiting(session, account=actor.account, product=product, now=now)
     used = repo.seats_in_use(session, product_id=product.id or 0)
-    return Assignment(outcome, product, used, len(_waiting(session, product)), actor.role in APPROVERS)
+    return Assignment(
+        outcome,
+        product,
+        used,
+        len(_waiting(session, product)),
+        actor.role in APPROVERS,
+        actor.account.currency,
+    )
 
 
 @dataclass(frozen=True)
