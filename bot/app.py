@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.delivery.sender import Sender
 from bot.deps import CONTEXT_KEY, Deps, utcnow
+from bot.ingress import quiet_bolt_verification
 from bot.slack.client import make_web_client
 from bot.slack.users import UserDirectory
 from bot.work_queue import WorkQueue
@@ -44,6 +45,8 @@ def create_app(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     client = client or make_web_client(token=token, base_url=settings.slack_api_url)
+    if signing_secret is not None:
+        quiet_bolt_verification()  # Bolt would log a refused request's whole body
     app = App(
         client=client,
         signing_secret=signing_secret,

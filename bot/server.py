@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
 from waitress.server import create_server
+
+from bot.ingress import STATUS_OF, Door, Refusal, RefusalLog
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -34,31 +37,98 @@ MAX_BODY = 1024 * 1024
 
 
 class SeatbotWSGI:
-    """Routes the two public endpoints; everything else is 404."""
+    """Routes the public endpoints; everything else is 404.
 
-    def __init__(self, app: App, engine: Engine) -> None:
-        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    `POST /slack/events` passes through the door (`bot.ingress`) first: only a
+    signed, recent, decodable request reaches Bolt, and a refused one costs a
+    rate-limited log line at most.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        engine: Engine,
+        *,
+        signing_secret: str | None = None,
+        refusals: RefusalLog | None = None,
+        health_log: RefusalLog | None = None,
+    ) -> None:
+        self._app = app
         self._engine = engine
+        # Bolt keeps the secret it was built with; the door checks with the same one.
+        secret = signing_secret or getattr(app, "_signing_secret", None)
+        if not secret:
+            raise ValueError("HTTP mode needs the signing secret (SLACK_SIGNING_SECRET)")
+        self._door = Door(secret)
+        self.refusals = refusals or RefusalLog()
+        self._health_log = health_log or RefusalLog(event="health check failed")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH and method == "POST":
-            if int(environ.get("CONTENT_LENGTH") or 0) > MAX_BODY:
-                return _reply(start_response, "413 Payload Too Large", {"ok": False})
-            return self._slack(environ, start_response)
+            return self._events(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+
+    def _events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        remote = str(environ.get("REMOTE_ADDR", ""))
+        body = _read_body(environ)
+        if isinstance(body, Refusal):
+            return self._refuse(start_response, body, remote)
+        checked = self._door.check(body, headers=_headers(environ), query=environ.get("QUERY_STRING", ""))
+        if isinstance(checked, Refusal):
+            return self._refuse(start_response, checked, remote)
+        response = self._app.dispatch(checked.request)
+        wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+        start_response(wsgi.status, wsgi.get_headers())
+        return wsgi.get_body()
+
+    def _refuse(self, start_response: StartResponse, reason: Refusal, remote: str) -> list[bytes]:
+        self.refusals.refused(reason, detail=remote)
+        status = STATUS_OF.get(reason, 401)
+        phrase = {413: "413 Payload Too Large", 400: "400 Bad Request"}.get(status, "401 Unauthorized")
+        return _reply(start_response, phrase, {"ok": False, "error": "invalid request"})
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
             with self._engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception:
-            logger.exception("health check: database unreachable")
+        except (SQLAlchemyError, OSError) as exc:
+            # Probes come every few seconds: one short line per minute, not a traceback each.
+            self._health_log.refused(Refusal.DATABASE_DOWN, detail=type(exc).__name__)
             return _reply(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
         return _reply(start_response, "200 OK", {"ok": True, "database": "up"})
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes | Refusal:
+    """The raw body, at most MAX_BODY bytes (waitress enforces it too, and buffers it)."""
+    length_text = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    if not (length_text.isascii() and length_text.isdigit()):
+        return Refusal.BAD_LENGTH
+    length = int(length_text)
+    if length > MAX_BODY:
+        return Refusal.TOO_LARGE
+    stream = environ.get("wsgi.input")
+    if stream is None or length == 0:
+        return b""
+    try:
+        body: bytes = stream.read(length)
+    except (OSError, ValueError):  # the client went away mid-body
+        return Refusal.BAD_LENGTH
+    return body
+
+
+def _headers(environ: WSGIEnvironment) -> dict[str, str]:
+    """Request headers, lower-case and dashed, as Bolt names them."""
+    headers = {}
+    for key, value in environ.items():
+        if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            headers[key.lower().replace("_", "-")] = str(value)
+        elif key.startswith("HTTP_"):
+            headers[key[5:].lower().replace("_", "-")] = str(value)
+    return headers
 
 
 def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
