@@ -66,13 +66,22 @@ class Turn:
 
     def tell(self, reply: Reply) -> None:
         """Ephemeral where the person typed or clicked; by DM where there is no
-        response_url (App Home, modals)."""
+        response_url (App Home, modals). Someone Slack will not let us write to (unknown,
+        deactivated) is logged, not an error."""
         if self.response_url:
             Respond(response_url=self.response_url)(
                 **reply.payload(), response_type="ephemeral", replace_original=False
             )
-        else:
+            return
+        try:
             self.client.chat_postMessage(channel=self.user_id, **reply.payload())
+        except SlackApiError as exc:
+            logger.warning(
+                "could not answer team=%s user=%s error=%s",
+                self.team_id,
+                self.user_id,
+                exc.response.get("error"),
+            )
 
     def after_commit(self, what: str, step: Callable[[], object]) -> None:
         """Best effort: logged if it fails, never reported as a failure of the change."""
