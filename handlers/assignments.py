@@ -14,14 +14,14 @@ from bot.errors import SeatbotError
 from bot.messages.errors import error_reply
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, section
-from bot.messages.seats import BUY_SEATS, assignment_reply, bought_reply, unassigned_reply
-from bot.services.assignments import assign, buy_seats, unassign
+from bot.messages.seats import BUY_SEATS, assignment_reply, buy_reply, parse_buy_value, unassigned_reply
+from bot.services.assignments import assign, unassign
+from bot.services.buying import buy_seats, log_outcome
 from bot.slack.users import Profile
 from handlers.home import refresh_homes
 from handlers.replies import action_value, tell
 from storage import repositories as repo
 from storage.engine import unit_of_work
-from storage.models import MAX_SEATS
 
 logger = logging.getLogger(__name__)
 
@@ -112,34 +112,18 @@ def buy_clicked(
     ack()
     deps = deps_of(context)
     user_id = body["user"]["id"]
+    team_id = context.team_id or ""
     language = deps.users.language(user_id)
-    key, _, count_text = action_value(body).partition(":")
-    # The button's value is untrusted: a sane count, and everything else re-checked by the service.
-    count = int(count_text) if count_text.isdigit() and 0 < int(count_text) <= 1000 else 1
     try:
+        # The button's value is untrusted: its shape here, the offer itself in the service.
+        offer = parse_buy_value(action_value(body))
         with unit_of_work(deps.engine, write=True) as session:
-            bought = buy_seats(
-                session,
-                team_id=context.team_id or "",
-                user_id=user_id,
-                product_key=key,
-                count=min(count, MAX_SEATS),
-                now=deps.clock(),
-            )
+            result = buy_seats(session, team_id=team_id, user_id=user_id, offer=offer, now=deps.clock())
     except SeatbotError as error:
         tell(error_reply(error, language), user_id=user_id, respond=respond, client=client)
         return
+    log_outcome(result, team_id=team_id, user_id=user_id)
     deps.deliver()
-    tell(
-        bought_reply(
-            product=bought.product.name,
-            before=bought.before,
-            after=bought.after,
-            given=bought.given,
-            language=language,
-        ),
-        user_id=user_id,
-        respond=respond,
-        client=client,
-    )
-    refresh_homes(deps, client, team_id=context.team_id or "", user_ids=[user_id])
+    reply = buy_reply(result, clicked=offer, language=language, currency=result.currency)
+    tell(reply, user_id=user_id, respond=respond, client=client)
+    refresh_homes(deps, client, team_id=team_id, user_ids=[user_id])
