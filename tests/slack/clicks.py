@@ -122,17 +122,24 @@ def wait_answers(bot: RunningBot, user_id: str, count: int, seen: int = 0) -> li
     )
 
 
-def submission_body(bot: RunningBot, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> bytes:
+def submission_body(
+    bot: RunningBot, user_id: str, view: dict[str, Any], values: dict[str, Any], *, team_id: str | None = None
+) -> bytes:
     """The signed form body of a modal submitted with `values` (post it again to replay it)."""
     from bot.standin.payloads import view_submission
 
     payload = view_submission(
-        team_id=bot.slack.team_id,
+        team_id=team_id or bot.slack.team_id,
         team_name=bot.slack.team_name,
         api_app_id="A0SEATBOT",
         person=_person(bot, user_id),
         trigger_id=bot.slack.new_trigger_id(user_id),
-        view={**view, "state": {"values": values}},
+        # Another workspace's modal says so everywhere Slack puts a team id.
+        view={
+            **view,
+            "state": {"values": values},
+            **({"team_id": team_id, "app_installed_team_id": team_id} if team_id else {}),
+        },
         response_urls=[],
     )
     return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
