@@ -17,6 +17,7 @@ from bot.delivery.sender import Sender
 from bot.deps import CONTEXT_KEY, Deps, utcnow
 from bot.slack.client import make_web_client
 from bot.slack.users import UserDirectory
+from bot.work_queue import WorkQueue
 from handlers import register_listeners
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,10 @@ def create_app(
 ) -> App:
     """Build the app; opens no connection (Slack is first called on the first request).
 
-    Listeners ack first and do their work afterwards on Bolt's thread pool
-    (`process_before_response=False`), so Slack always gets its answer in time.
+    Listeners run on the request's own thread and only parse and ack
+    (`process_before_response=True`: no ack waits for a pool or polls for
+    completion); the work goes to a bounded queue (`bot.work_queue`) that
+    answers "busy, try again" when full, so Slack always gets its answer in time.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     signing_secret = (
@@ -47,8 +50,7 @@ def create_app(
         # Socket Mode has no signing secret: requests arrive over the authenticated socket.
         request_verification_enabled=signing_secret is not None,
         token_verification_enabled=False,
-        process_before_response=False,
-        listener_executor=executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener"),
+        process_before_response=True,
     )
     users = UserDirectory(client)
     deps = Deps(
@@ -56,6 +58,10 @@ def create_app(
         client=client,
         users=users,
         sender=Sender(engine=engine, client=client, users=users),
+        work=WorkQueue(
+            executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
+            capacity=workers * 4,
+        ),
         clock=clock,
     )
 

@@ -27,9 +27,10 @@ def _settings() -> Settings:
         raise click.ClickException(f"invalid configuration: {exc}") from exc
 
 
-def _engine(settings: Settings) -> Engine:
-    """The database, migrated to the newest schema."""
-    engine = make_engine(settings.database_url)
+def _engine(settings: Settings, *, connections: int = 5) -> Engine:
+    """The database, migrated to the newest schema, with a connection for each thread that
+    may use one at once (so none waits for the pool)."""
+    engine = make_engine(settings.database_url, pool_size=connections, max_overflow=4)
     migrate.upgrade(engine)
     return engine
 
@@ -52,10 +53,11 @@ def main(log_level: str | None) -> None:
 )
 @click.option(
     "--workers",
-    default=32,
+    default=16,
     show_default=True,
     type=click.IntRange(1, 512),
-    help="Listeners finishing their work after the ack, at once.",
+    help="Work done after the ack (SQL, Slack calls) at once; 4 times as many wait in line, "
+    "beyond which seatbot answers 'busy, try again'.",
 )
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
@@ -66,7 +68,8 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
 
     settings = _ready(_settings(), "serve")
     _check_token(settings)
-    engine = _engine(settings)
+    # Request threads (read-only checks before the ack), workers, the sender and the scheduler.
+    engine = _engine(settings, connections=threads + workers + 2)
     _load_configured_account(settings, engine)
     app = create_app(settings, engine=engine, workers=workers)
     start_jobs(app)

@@ -23,6 +23,7 @@ import bot
 from bot.app import create_app
 from bot.config import Settings
 from bot.loading import load_file
+from bot.messages.change_modal import WORKING_CALLBACK
 from bot.server import SeatbotWSGI, start_in_background
 from bot.standin import Message, SlackDriver, SlackStandIn, SlackUser
 from bot.standin.transcript import render_message, render_view
@@ -114,6 +115,16 @@ class Stage:
         self.out(f"\n{self.name(user_id)} writes “{why}” and presses “{view['submit']['text']}”")
         response = self.driver.submit_view(user_id, view, {"justification": {"text": why}})
         shown = response.json().get("view") if response.body else None
+        if shown and shown.get("callback_id") == WORKING_CALLBACK:
+            working = self.slack.view(view["id"]) or {}
+            shown = self.slack.wait_for(
+                lambda: (
+                    (current := self.slack.view(view["id"]))
+                    and current.get("hash") != working.get("hash")
+                    and current
+                ),
+                timeout=10,
+            )
         if shown:
             self.out(_indent(render_view(shown, names=self.name)))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +14,9 @@ from sqlalchemy import Engine
 
 from bot.delivery.sender import Sender
 from bot.slack.users import UserDirectory
+from bot.work_queue import WorkQueue
+
+logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "seatbot"
 
@@ -27,7 +32,22 @@ class Deps:
     client: WebClient
     users: UserDirectory
     sender: Sender
+    work: WorkQueue
     clock: Callable[[], datetime] = utcnow
+    _courtesy: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="courtesy")
+    )
+
+    def courtesy(self, note: Callable[[], object]) -> None:
+        """A short note to someone seatbot is too busy to serve (one thread, off the ack path)."""
+
+        def send() -> None:
+            try:
+                note()
+            except Exception:
+                logger.warning("busy note not sent", exc_info=True)
+
+        self._courtesy.submit(send)
 
     def deliver(self) -> None:
         """Send what the last transaction queued (called after commit, after the ack)."""

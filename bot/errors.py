@@ -1,5 +1,6 @@
 """Domain errors. They carry facts, never Slack or HTTP; one place
-(`handlers/replies.py`) turns them into what a person reads."""
+(`bot/messages/errors.py`) turns them into what a person reads; a test
+checks that every class here has its words."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services.request_views import RequestView
 
 
 class SeatbotError(Exception):
@@ -67,11 +72,12 @@ class RequestsDisabled(SeatbotError):
 
 
 class AlreadyPending(SeatbotError):
-    """The requester already has a pending request (one at a time)."""
+    """The requester already has a pending request (one at a time); `shown` is it, when at hand."""
 
-    def __init__(self, request_id: int) -> None:
+    def __init__(self, request_id: int, shown: RequestView | None = None) -> None:
         super().__init__(f"request {request_id} is pending")
         self.request_id = request_id
+        self.shown = shown
 
 
 class RequestNotFound(SeatbotError):
@@ -102,6 +108,7 @@ class AlreadyDecided(SeatbotError):
 class NoLongerApplicable(SeatbotError):
     """Seat counts or usage moved since the request was drafted; it stays pending."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], request_id: int | None = None) -> None:
         super().__init__(", ".join(p.code for p in problems))
         self.problems = list(problems)
+        self.request_id = request_id

@@ -5,23 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.commands import Assign
-from bot.deps import Deps, deps_of
-from bot.errors import SeatbotError
-from bot.messages.errors import error_reply
+from bot.deps import deps_of
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, section
 from bot.messages.seats import BUY_SEATS, assignment_reply, buy_reply, parse_buy_value, unassigned_reply
 from bot.services.assignments import assign, unassign
 from bot.services.buying import buy_seats, log_outcome
+from bot.slack import inbound
 from bot.slack.users import Profile
-from handlers.home import refresh_homes
-from handlers.replies import action_value, tell
-from storage import repositories as repo
-from storage.engine import unit_of_work
+from handlers.flow import Turn, later
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +31,15 @@ def _say(block: str, language: str, **facts: object) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def resolve_person(deps: Deps, command: Assign, language: str) -> Profile | Reply:
+def resolve_person(turn: Turn, command: Assign) -> Profile | Reply:
     """The Slack user the command names, or what to say if it names nobody who can hold a seat."""
     assert command.user is not None
+    users, language = turn.deps.users, turn.language
     if command.user_is_id:
-        profile = deps.users.profile(command.user)
+        profile = users.profile(command.user)
         matches = [profile] if profile else []
     else:
-        matches = deps.users.find(command.user)
+        matches = users.find(command.user)
     if not matches:
         return _say("not_a_user", language, text=command.user[:40])
     if len(matches) > 1:
@@ -56,74 +53,81 @@ def resolve_person(deps: Deps, command: Assign, language: str) -> Profile | Repl
     return person
 
 
-def run_assign(
-    deps: Deps, client: WebClient, *, team_id: str, user_id: str, command: Assign, language: str
-) -> Reply:
+def run_assign(turn: Turn, *, command: Assign) -> None:
     if command.user is None or command.product is None:
-        return _say("assign_usage", language)
-    found = resolve_person(deps, command, language)
+        turn.tell(_say("assign_usage", turn.language))
+        return
+    found = resolve_person(turn, command)
     if isinstance(found, Reply):
-        return found
-    person = found.user_id
-    try:
-        with unit_of_work(deps.engine, write=True) as session:
-            if command.remove:  # a deactivated account can't read a DM: don't send one
-                result = unassign(
-                    session,
-                    team_id=team_id,
-                    user_id=user_id,
-                    target=person,
-                    product_text=command.product,
-                    now=deps.clock(),
-                    notify=not found.deleted,
-                )
-            else:
-                result = assign(
-                    session,
-                    team_id=team_id,
-                    user_id=user_id,
-                    target=person,
-                    product_text=command.product,
-                    now=deps.clock(),
-                )
-            account = repo.account_by_team(session, team_id=team_id)
-            currency = account.currency if account else "EUR"
-    except SeatbotError as error:
-        return error_reply(error, language)
+        turn.tell(found)
+        return
+    person, product_text = found.user_id, command.product
+    if command.remove:  # a deactivated account can't read a DM: don't send one
+        result = turn.write(
+            lambda s: unassign(
+                s,
+                team_id=turn.team_id,
+                user_id=turn.user_id,
+                target=person,
+                product_text=product_text,
+                now=turn.deps.clock(),
+                notify=not found.deleted,
+            )
+        )
+    else:
+        result = turn.write(
+            lambda s: assign(
+                s,
+                team_id=turn.team_id,
+                user_id=turn.user_id,
+                target=person,
+                product_text=product_text,
+                now=turn.deps.clock(),
+            )
+        )
     logger.info(
         "seat %s team=%s by=%s user=%s product=%s outcome=%s",
         "unassign" if command.remove else "assign",
-        team_id,
-        user_id,
+        turn.team_id,
+        turn.user_id,
         person,
         result.product.key,
         result.outcome.value,
     )
-    deps.deliver()
-    refresh_homes(deps, client, team_id=team_id, user_ids=[user_id])
     if command.remove:
-        return unassigned_reply(result, target=person, language=language)
-    return assignment_reply(result, target=person, language=language, currency=currency)
+        reply = unassigned_reply(result, target=person, language=turn.language)
+    else:
+        reply = assignment_reply(result, target=person, language=turn.language, currency=result.currency)
+    turn.after_commit("answer", lambda: turn.tell(reply))
+    turn.delivered_and_refreshed([turn.user_id])
 
 
-def buy_clicked(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
-    ack()
-    deps = deps_of(context)
-    user_id = body["user"]["id"]
-    team_id = context.team_id or ""
-    language = deps.users.language(user_id)
-    try:
-        # The button's value is untrusted: its shape here, the offer itself in the service.
-        offer = parse_buy_value(action_value(body))
-        with unit_of_work(deps.engine, write=True) as session:
-            result = buy_seats(session, team_id=team_id, user_id=user_id, offer=offer, now=deps.clock())
-    except SeatbotError as error:
-        tell(error_reply(error, language), user_id=user_id, respond=respond, client=client)
+def buy_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    action = inbound.action(body)
+    if action is None:
+        ack()
         return
-    log_outcome(result, team_id=team_id, user_id=user_id)
-    deps.deliver()
-    reply = buy_reply(result, clicked=offer, language=language, currency=result.currency)
-    tell(reply, user_id=user_id, respond=respond, client=client)
-    refresh_homes(deps, client, team_id=team_id, user_ids=[user_id])
+    value = action.value
+
+    def buy(turn: Turn) -> None:
+        # The button's value is untrusted: its shape here, the offer itself in the service.
+        offer = parse_buy_value(value)
+        result = turn.write(
+            lambda s: buy_seats(
+                s, team_id=turn.team_id, user_id=turn.user_id, offer=offer, now=turn.deps.clock()
+            )
+        )
+        log_outcome(result, team_id=turn.team_id, user_id=turn.user_id)
+        reply = buy_reply(result, clicked=offer, language=turn.language, currency=result.currency)
+        turn.after_commit("answer", lambda: turn.tell(reply))
+        turn.delivered_and_refreshed([turn.user_id])
+
+    later(
+        deps_of(context),
+        client,
+        ack=ack,
+        origin=action.origin,
+        response_url=action.response_url,
+        name="buy",
+        work=buy,
+    )

@@ -1,4 +1,9 @@
-"""The change modal: opening it, its live summary, and its submission."""
+"""The change modal: opening it, its live summary, and its submission.
+
+A submission is checked before the ack with read-only queries (so a mistake
+is shown next to its field), acked with a "working" view, then written on
+the work queue; the modal is then redrawn with what happened.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,20 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.commands import Amount, OpenChange
-from bot.deps import Deps, deps_of
-from bot.errors import AlreadyPending, DraftRejected, NoLongerApplicable, SeatbotError
+from bot.deps import deps_of
+from bot.errors import AlreadyPending, DraftRejected, InvalidInput, NoLongerApplicable, SeatbotError
 from bot.messages.change_modal import (
     CHANGE_CALLBACK,
     CONFIRM_ACTION,
     CONFIRM_BLOCK,
     JUSTIFICATION_BLOCK,
+    PICKED_SEATS_ACTION,
     PRODUCT_BLOCK,
     SEATS_ACTION,
     TEXT_ACTION,
@@ -25,20 +32,20 @@ from bot.messages.change_modal import (
     done_view,
     info_view,
     modal_errors,
+    working_view,
 )
-from bot.messages.errors import error_reply
-from bot.messages.reply import Reply
-from bot.messages.requests import pending_exists
+from bot.messages.errors import error_reply, internal_error_reply
 from bot.messages.summary import OPEN_CHANGE
-from bot.permissions import APPROVERS
-from bot.services.request_views import load_request_view, request_view
-from bot.services.seat_changes import Mode, Submission, draft, pending_request_of, prefill, submit
-from handlers.home import refresh_homes
-from handlers.replies import action_value, tell
-from storage import repositories as repo
+from bot.services.request_views import RequestView
+from bot.services.seat_changes import Mode, Submission, check, modal_for, replayed, submit, submitted_view
+from bot.slack import inbound
+from handlers.flow import Turn, later
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
+
+UNAVAILABLE_VIEW = frozenset({"not_found", "view_not_found", "expired_trigger_id", "invalid_trigger_id"})
+"""The person closed the modal, or took too long: nothing to redraw."""
 
 
 def register(app: App) -> None:
@@ -47,63 +54,42 @@ def register(app: App) -> None:
     app.view(CHANGE_CALLBACK)(submitted)
 
 
-def open_modal(
-    deps: Deps,
-    client: WebClient,
-    *,
-    trigger_id: str,
-    team_id: str,
-    user_id: str,
-    language: str,
-    command: OpenChange | None = None,
-) -> Reply | None:
-    """Open the modal, or return what to tell the person instead (refusal, pending request…)."""
-    try:
-        with unit_of_work(deps.engine) as session:
-            current = draft(session, team_id=team_id, user_id=user_id, submission=Submission(counts={}))
-            if current.mode is Mode.REQUEST:
-                pending = pending_request_of(session, account_id=current.actor.account_id, user_id=user_id)
-                if pending is not None:
-                    return pending_exists(
-                        request_view(session, pending, current.actor.account.currency), language
-                    )
-            initial = prefill(
-                current.products,
-                product=command.product if command else None,
-                amount=command.amount if command else None,
-            )
-            if initial:
-                current = draft(
-                    session,
-                    team_id=team_id,
-                    user_id=user_id,
-                    submission=Submission(counts={k: str(v) for k, v in initial.items()}),
-                )
-            view = change_modal(current, language, initial=initial)
-    except SeatbotError as error:
-        return error_reply(error, language)
-    client.views_open(trigger_id=trigger_id, view=view)
-    return None
-
-
-def open_from_button(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
-    ack()
-    deps = deps_of(context)
-    user_id = body["user"]["id"]
-    language = deps.users.language(user_id)
-    refusal = open_modal(
-        deps,
-        client,
-        trigger_id=body["trigger_id"],
-        team_id=context.team_id or "",
-        user_id=user_id,
-        language=language,
-        command=_prefill_of(action_value(body)),
+def open_modal(turn: Turn, *, trigger_id: str | None, command: OpenChange | None = None) -> None:
+    """Open the modal, or tell the person why not (refusal, a pending request…)."""
+    if trigger_id is None:
+        raise InvalidInput("form_unavailable")
+    shown = turn.read(
+        lambda s: modal_for(
+            s,
+            team_id=turn.team_id,
+            user_id=turn.user_id,
+            product=command.product if command else None,
+            amount=command.amount if command else None,
+        )
     )
-    if refusal is not None:
-        tell(refusal, user_id=user_id, respond=respond, client=client)
+    view = change_modal(shown, turn.language, initial=shown.initial)
+    try:
+        turn.client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") in UNAVAILABLE_VIEW:
+            raise InvalidInput("form_unavailable") from exc
+        raise
+
+
+def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    action = inbound.action(body)
+    if action is None:
+        ack()
+        return
+    later(
+        deps_of(context),
+        client,
+        ack=ack,
+        origin=action.origin,
+        response_url=action.response_url,
+        name="open_change",
+        work=lambda turn: open_modal(turn, trigger_id=action.trigger_id, command=_prefill_of(action.value)),
+    )
 
 
 def _prefill_of(value: str) -> OpenChange | None:
@@ -113,102 +99,165 @@ def _prefill_of(value: str) -> OpenChange | None:
     """
     kind, _, rest = value.partition(":")
     product, _, amount = rest.partition(":")
-    if kind != "prefill" or not product or not amount.startswith("+") or not amount[1:].isdigit():
+    digits = amount[1:]
+    if (
+        kind != "prefill"
+        or not product
+        or not amount.startswith("+")
+        or not (digits.isascii() and digits.isdigit())
+    ):
         return None
-    more = min(int(amount[1:]), 1000)
+    more = min(int(digits[:6]), 1000)
     return OpenChange(product=product[:40], amount=Amount(relative=True, value=max(more, 1)))
 
 
-def submission_from(values: Mapping[str, Any], *, with_text: bool = True) -> Submission:
-    """Read the modal's state; a malformed (forged) state reads as empty fields."""
+def submission_from(
+    values: Mapping[str, Mapping[str, Mapping[str, Any]]], *, with_text: bool = True
+) -> Submission:
+    """Read the modal's state (already checked to be mappings); odd values read as empty fields."""
     counts: dict[str, str | None] = {}
     confirmed = None
     justification = ""
     for block_id, actions in values.items():
-        if not isinstance(actions, dict):
-            continue
         if block_id.startswith(PRODUCT_BLOCK):
-            counts[block_id[len(PRODUCT_BLOCK) :]] = str((actions.get(SEATS_ACTION) or {}).get("value") or "")
+            typed = actions.get(SEATS_ACTION) or actions.get(PICKED_SEATS_ACTION) or {}
+            value = typed.get("value")
+            counts[block_id[len(PRODUCT_BLOCK) :]] = value if isinstance(value, str) else ""
         elif block_id.startswith(CONFIRM_BLOCK):
-            selected = (actions.get(CONFIRM_ACTION) or {}).get("selected_options") or []
-            confirmed = next((str(o.get("value")) for o in selected if isinstance(o, dict)), None)
+            selected = (actions.get(CONFIRM_ACTION) or {}).get("selected_options")
+            options = selected if isinstance(selected, list) else []
+            confirmed = next((str(o.get("value")) for o in options if isinstance(o, dict)), None)
         elif block_id == JUSTIFICATION_BLOCK and with_text:
-            justification = str((actions.get(TEXT_ACTION) or {}).get("value") or "")
+            text = (actions.get(TEXT_ACTION) or {}).get("value")
+            justification = text if isinstance(text, str) else ""
     return Submission(counts=counts, justification=justification, confirmed_token=confirmed)
 
 
 def live_summary(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Every keystroke in a seat field redraws the summary (before → after, cost, warnings)."""
-    ack()
-    view = body.get("view") or {}
-    deps = deps_of(context)
-    user_id = body["user"]["id"]
-    language = deps.users.language(user_id)
-    try:
-        with unit_of_work(deps.engine) as session:
-            current = draft(
-                session,
-                team_id=context.team_id or "",
-                user_id=user_id,
-                submission=submission_from(view.get("state", {}).get("values", {})),
+    action = inbound.action(body)
+    if action is None or action.view is None:
+        ack()  # a seat field outside a modal is nothing seatbot drew
+        return
+    view = action.view
+
+    def redraw(turn: Turn) -> None:
+        try:
+            shown = turn.read(
+                lambda s: modal_for(
+                    s, team_id=turn.team_id, user_id=turn.user_id, submission=submission_from(view.values)
+                )
             )
-            updated = change_modal(current, language)
-    except SeatbotError:
-        return  # the submission will explain; a preview has nothing to say
-    try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "hash_conflict":
-            raise
-        # A newer keystroke already redrew the modal; its own update follows.
+            updated = change_modal(shown, turn.language)
+        except SeatbotError:
+            return  # the submission will explain; a preview has nothing to say
+        try:
+            turn.client.views_update(view_id=view.id, hash=view.hash, view=updated)
+        except SlackApiError as exc:
+            # hash_conflict: a newer keystroke already redrew it. Gone: the person closed it.
+            if exc.response.get("error") not in UNAVAILABLE_VIEW | {"hash_conflict"}:
+                raise
+
+    later(
+        deps_of(context),
+        client,
+        ack=ack,
+        origin=action.origin,
+        response_url=None,
+        name="live_summary",
+        work=redraw,
+        busy=lambda _: ack(),
+    )
 
 
 def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    sent = inbound.submission(body)
+    if sent is None:
+        ack()
+        return
     deps = deps_of(context)
-    user_id = body["user"]["id"]
-    team_id = context.team_id or ""
-    language = deps.users.language(user_id)
-    view = body.get("view") or {}
-    submission = submission_from(view.get("state", {}).get("values", {}))
+    origin, view = sent.origin, sent.view
+    language = deps.users.known_language(origin.user_id, locale=origin.locale)
+    submission = submission_from(view.values)
+    key = f"view:{view.id}"
+    # Checked before the ack, read-only, so a mistake shows next to its field.
     try:
-        with unit_of_work(deps.engine, write=True) as session:
-            result = submit(
-                session, team_id=team_id, user_id=user_id, submission=submission, now=deps.clock()
-            )
-            shown = request_view(session, result.request, result.actor.account.currency)
-            approvers = [
-                u
-                for u in repo.holders_of(session, account_id=result.actor.account_id, roles=APPROVERS)
-                if u != user_id
-            ]
-    except DraftRejected as rejected:
-        ack(
-            response_action="errors", errors=modal_errors(rejected.problems, view.get("blocks", []), language)
-        )
-        return
-    except NoLongerApplicable as moved:
-        ack(response_action="errors", errors=modal_errors(moved.problems, view.get("blocks", []), language))
-        return
-    except AlreadyPending as pending:
-        ack(response_action="update", view=info_view(_pending_reply(deps, pending, language), language))
+        with unit_of_work(deps.engine) as session:
+            replay = replayed(session, team_id=origin.team_id, user_id=origin.user_id, key=key)
+            if replay is not None:
+                ack(response_action="update", view=done_view(*submitted_view(session, replay), language))
+                return
+            check(session, team_id=origin.team_id, user_id=origin.user_id, submission=submission)
+    except (DraftRejected, NoLongerApplicable) as rejected:
+        ack(response_action="errors", errors=modal_errors(rejected.problems, view.blocks, language))
         return
     except SeatbotError as error:
         ack(response_action="update", view=info_view(error_reply(error, language), language))
         return
-    ack(response_action="update", view=done_view(result.mode, shown, approvers, language))
-    logger.info(
-        "change submitted team=%s user=%s request=%s mode=%s",
-        team_id,
-        user_id,
-        result.request.id,
-        result.mode.value,
+
+    def write(turn: Turn) -> None:
+        def submit_and_show(session: Session) -> tuple[Mode, RequestView, list[str]]:
+            done = submit(
+                session,
+                team_id=turn.team_id,
+                user_id=turn.user_id,
+                submission=submission,
+                now=turn.deps.clock(),
+                idempotency_key=key,
+            )
+            return submitted_view(session, done)
+
+        try:
+            mode, shown, approvers = turn.write(submit_and_show)
+        except (DraftRejected, NoLongerApplicable, AlreadyPending) as error:
+            # Lost a race since the check: say so where the person is looking.
+            _redraw(turn, view.id, info_view(error_reply(error, turn.language), turn.language))
+            return
+        except Exception:
+            # Nothing was written; the modal must not stay on "working" forever.
+            logger.exception("submission failed team=%s user=%s", turn.team_id, turn.user_id)
+            failed = info_view(internal_error_reply(turn.language), turn.language)
+            turn.after_commit("failure view", lambda: _redraw(turn, view.id, failed))
+            return
+        logger.info(
+            "change submitted team=%s user=%s request=%s mode=%s",
+            turn.team_id,
+            turn.user_id,
+            shown.id,
+            mode.value,
+        )
+        done = done_view(mode, shown, approvers, turn.language)
+        turn.after_commit("done view", lambda: _redraw(turn, view.id, done))
+        turn.delivered_and_refreshed([turn.user_id, *approvers])
+
+    def busy(reply: Any) -> None:
+        block = (
+            JUSTIFICATION_BLOCK
+            if any(b.get("block_id") == JUSTIFICATION_BLOCK for b in view.blocks)
+            else None
+        )
+        if block is None:
+            ack(response_action="update", view=info_view(reply, language))
+        else:
+            ack(response_action="errors", errors={block: reply.text[:2000]})
+
+    later(
+        deps,
+        client,
+        ack=ack,
+        origin=origin,
+        response_url=None,
+        name="submit_change",
+        work=write,
+        acked=lambda: ack(response_action="update", view=working_view(language)),
+        busy=busy,
     )
-    deps.deliver()
-    refresh_homes(deps, client, team_id=team_id, user_ids=[user_id, *approvers])
 
 
-def _pending_reply(deps: Deps, pending: AlreadyPending, language: str) -> Reply:
-    with unit_of_work(deps.engine) as session:
-        shown = load_request_view(session, request_id=pending.request_id)
-    assert shown is not None
-    return pending_exists(shown, language)
+def _redraw(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
+    try:
+        turn.client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in UNAVAILABLE_VIEW:
+            raise
+        logger.info("modal gone before its answer view=%s", view_id)

@@ -1,4 +1,8 @@
-"""The app-wide error handler: log with the traceback, tell the person something went wrong."""
+"""The app-wide error handler, for what fails before the work is handed on.
+
+It logs with the traceback; the person is told by a note sent off the ack
+path (nothing had been written yet, so nothing changed).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.deps import CONTEXT_KEY, deps_of
@@ -19,20 +24,23 @@ def register(app: App) -> None:
 
 
 def on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    kind = body.get("type") or body.get("command") if isinstance(body, dict) else None
     logger.error(
-        "listener failed team=%s user=%s type=%s",
-        context.team_id,
-        context.user_id,
-        body.get("type") or body.get("command"),
-        exc_info=error,
+        "listener failed team=%s user=%s type=%s", context.team_id, context.user_id, kind, exc_info=error
     )
-    if context.user_id is None or CONTEXT_KEY not in context:
+    user_id = context.user_id
+    if user_id is None or CONTEXT_KEY not in context:
         return
-    reply = internal_error_reply(deps_of(context).users.language(context.user_id))
-    try:
-        if body.get("response_url") and context.respond is not None:
-            context.respond(**reply.payload(), response_type="ephemeral", replace_original=False)
+    deps = deps_of(context)
+    reply = internal_error_reply(deps.users.known_language(user_id))
+    response_url = body.get("response_url") if isinstance(body, dict) else None
+
+    def tell() -> None:
+        if isinstance(response_url, str) and response_url.startswith(("https://", "http://")):
+            Respond(response_url=response_url)(
+                **reply.payload(), response_type="ephemeral", replace_original=False
+            )
         else:  # modals and App Home have no response_url: tell them by DM
-            client.chat_postMessage(channel=context.user_id, **reply.payload())
-    except Exception:
-        logger.exception("could not tell the user about the failure")
+            client.chat_postMessage(channel=user_id, **reply.payload())
+
+    deps.courtesy(tell)

@@ -1,62 +1,44 @@
-"""App Home: summary, your requests and (approvers) the pending queue.
-
-Published when the tab is opened and again after every change that concerns
-the person, so what they see is never stale for long.
-"""
+"""The App Home tab, drawn when it is opened."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps, deps_of
-from bot.errors import SeatbotError
-from bot.messages.errors import error_reply
-from bot.messages.home import home_view
-from bot.messages.reply import divider
-from bot.messages.requests import requests_list
-from bot.messages.summary import summary_reply
-from bot.services.request_lists import overview
-from bot.services.summary import subscription_summary
-from storage.engine import unit_of_work
-
-logger = logging.getLogger(__name__)
+from bot.deps import deps_of
+from bot.slack import inbound
+from handlers.flow import Turn, later
+from handlers.home_tab import publish_home
 
 
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
 
 
-def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    if event.get("tab") != "home":
-        return  # the Messages tab needs nothing from us
-    publish_home(deps_of(context), client, team_id=context.team_id or "", user_id=event["user"])
+def home_opened(
+    ack: Ack, event: dict[str, Any], request: BoltRequest, client: WebClient, context: BoltContext
+) -> None:
+    opened = inbound.home_opened(event, team_id=context.team_id)
+    # Slack retries an event it thinks we missed; the first delivery already drew the tab.
+    retried = bool(request.headers.get("x-slack-retry-num"))
+    if opened is None or opened.tab != "home" or retried:
+        ack()
+        return
 
+    def draw(turn: Turn) -> None:
+        publish_home(turn.deps, turn.client, team_id=turn.team_id, user_id=turn.user_id)
 
-def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
-    language = deps.users.language(user_id)
-    try:
-        with unit_of_work(deps.engine) as session:
-            summary = summary_reply(subscription_summary(session, team_id=team_id, user_id=user_id), language)
-            listed = overview(session, team_id=team_id, user_id=user_id, limit=8)
-        requests = requests_list(listed.mine, listed.queue, language)
-        blocks = [*summary.blocks, divider(), *requests.blocks]
-    except SeatbotError as error:
-        blocks = error_reply(error, language).blocks
-    client.views_publish(user_id=user_id, view=home_view(blocks))
-
-
-def refresh_homes(deps: Deps, client: WebClient, *, team_id: str, user_ids: Iterable[str]) -> None:
-    """Best effort: a failed refresh is logged; the tab is redrawn when next opened anyway."""
-    for user_id in dict.fromkeys(user_ids):
-        try:
-            publish_home(deps, client, team_id=team_id, user_id=user_id)
-        except SlackApiError as exc:
-            logger.warning("home refresh failed user=%s error=%s", user_id, exc.response.get("error"))
-        except OSError as exc:  # Slack unreachable, after the client's retries
-            logger.warning("home refresh failed user=%s error=%s", user_id, exc)
+    deps = deps_of(context)
+    # Nothing to tell anyone when busy: the tab is drawn again when next opened.
+    later(
+        deps,
+        client,
+        ack=ack,
+        origin=opened.origin,
+        response_url=None,
+        name="home",
+        work=draw,
+        busy=lambda _: ack(),
+    )

@@ -9,12 +9,14 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
 )
 
+from bot.messages.limits import BUTTON_TEXT, CONFIRM_BUTTON, CONFIRM_TEXT, CONFIRM_TITLE, shorten
+
 
 def button(
     text: str, *, action_id: str, value: str, style: str | None = None, confirm: ConfirmObject | None = None
 ) -> ButtonElement:
     return ButtonElement(
-        text=PlainTextObject(text=text[:75], emoji=True),
+        text=PlainTextObject(text=shorten(text, BUTTON_TEXT), emoji=True),
         action_id=action_id,
         value=value,
         style=style,
@@ -28,8 +30,8 @@ def actions(*buttons: ButtonElement, block_id: str | None = None) -> ActionsBloc
 
 def confirm_dialog(*, title: str, text: str, yes: str, no: str) -> ConfirmObject:
     return ConfirmObject(
-        title=PlainTextObject(text=title[:100]),
-        text=PlainTextObject(text=text[:300]),
-        confirm=PlainTextObject(text=yes[:30]),
-        deny=PlainTextObject(text=no[:30]),
+        title=PlainTextObject(text=shorten(title, CONFIRM_TITLE)),
+        text=PlainTextObject(text=shorten(text, CONFIRM_TEXT)),
+        confirm=PlainTextObject(text=shorten(yes, CONFIRM_BUTTON)),
+        deny=PlainTextObject(text=shorten(no, CONFIRM_BUTTON)),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -14,22 +14,35 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
+    StaticMultiSelectElement,
 )
 from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.views import View
 
 from bot.errors import Problem
-from bot.messages.errors import people
-from bot.messages.i18n import texts
+from bot.messages.i18n import people, texts
+from bot.messages.limits import (
+    ELLIPSIS,
+    LABEL_TEXT,
+    MODAL_ERROR,
+    OPTION_TEXT,
+    SECTION_TEXT,
+    VIEW_BLOCKS,
+    VIEW_TITLE,
+    chunks,
+    shorten,
+)
 from bot.messages.reply import Reply, context, divider, section
-from bot.messages.requests import change_lines
+from bot.messages.requests import change_lines, line_sections
 from bot.services.drafts import ChangePreview
 from bot.services.request_views import RequestView
 from bot.services.seat_changes import Draft, Mode
-from storage.models import MAX_SEATS
+from storage.models import MAX_SEATS, Product
 
 CHANGE_CALLBACK = "change_seats"
 DECLINE_CALLBACK = "decline_reason"
+WORKING_CALLBACK = "working"
+"""The view a sent form shows until what it did is known."""
 SEATS_ACTION = "seats"
 PRODUCT_BLOCK = "seats:"
 JUSTIFICATION_BLOCK = "justification"
@@ -38,28 +51,80 @@ CONFIRM_BLOCK = "confirm_downgrade:"
 CONFIRM_ACTION = "confirm"
 SUMMARY_BLOCK = "live_summary"
 REASON_BLOCK = "reason"
+PICK_BLOCK = "pick_products"
+PICK_ACTION = "pick_products"
+PICKED_SEATS_ACTION = "seats_picked"
+"""Seat inputs of a form with a product picker: their keystrokes are redrawn by the
+picker's listener, which reads the picked products from the view's state."""
+
+SUMMARY_SECTIONS = 8
+"""The live summary's most sections (a reduction of every product to zero with thousands
+of agents would need hundreds); past it, the summary ends in "…"."""
+
+ROOMY_UP_TO = 20
+"""Up to this many products the form shows one input per product (today's look); beyond,
+a picker (a multi-select of every product) chooses which inputs the form shows, so an
+account of 100 products stays within Slack's 100 blocks per view, and usable."""
 
 
-def _plain(text: str) -> PlainTextObject:
-    return PlainTextObject(text=text, emoji=True)
+def _plain(text: str, limit: int = LABEL_TEXT) -> PlainTextObject:
+    return PlainTextObject(text=shorten(text, limit), emoji=True)
 
 
-def change_modal(draft: Draft, language: str, *, initial: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """The modal for `draft`; `initial` pre-fills products (from `/seats request support +5`)."""
+def has_picker(draft: Draft) -> bool:
+    return len(draft.products) > ROOMY_UP_TO
+
+
+def with_suites(products: Sequence[Product], keys: Iterable[str]) -> list[str]:
+    """`keys` and the other products of their suites (which must keep the same count),
+    in display order."""
+    wanted = set(keys)
+    suites = {p.suite for p in products if p.key in wanted and p.suite}
+    return [p.key for p in products if p.key in wanted or (p.suite and p.suite in suites)]
+
+
+def change_modal(
+    draft: Draft,
+    language: str,
+    *,
+    initial: Mapping[str, int] | None = None,
+    picked: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The modal for `draft`; `initial` pre-fills products (from `/seats request support +5`).
+
+    Large accounts get a product picker; `picked` is what it holds (from the view's state),
+    and the form shows those products, the pre-filled and changed ones, and their suites."""
     t = texts("change_modal", language)
     direct = draft.mode is not Mode.REQUEST
-    blocks: list[Block] = [section(t(f"intro_{draft.mode.value}"))]
-    for product in draft.products:
+    summary = summary_blocks(draft.change, language)
+    head: list[Block] = [section(t(f"intro_{draft.mode.value}"))]
+    products = draft.products
+    action_id = SEATS_ACTION
+    if has_picker(draft):
+        action_id = PICKED_SEATS_ACTION
+        chosen = [*(picked or ()), *(initial or {}), *(line.key for line in draft.change.lines)]
+        keys = with_suites(draft.products, chosen)
+        # Intro, picker, justification, divider, summary, note and the cut notice stay.
+        room = VIEW_BLOCKS - len(head) - 1 - 1 - 1 - len(summary) - 1 - 1
+        head.append(_picker(draft.products, keys, language))
+        products = [p for p in draft.products if p.key in keys]
+        if not products:
+            head.append(context(t("pick_first")))
+        elif len(products) > room:
+            products = products[:room]
+            head.append(context(t("pick_fewer", count=room)))
+    blocks: list[Block] = list(head)
+    for product in products:
         value = (initial or {}).get(product.key, product.seats)
         blocks.append(
             InputBlock(
                 block_id=f"{PRODUCT_BLOCK}{product.key}",
-                label=_plain(t.plain("product_label", product=product)[:2000]),
+                label=_plain(t.plain("product_label", product=product)),
                 hint=_plain(
                     t.plain("product_hint", product=product, used=draft.used.get(product.id or 0, 0))
                 ),
                 element=NumberInputElement(
-                    action_id=SEATS_ACTION,
+                    action_id=action_id,
                     is_decimal_allowed=False,
                     initial_value=str(value),
                     min_value="0",
@@ -79,19 +144,42 @@ def change_modal(draft: Draft, language: str, *, initial: Mapping[str, int] | No
             optional=direct,
         )
     )
-    blocks += [divider(), *summary_blocks(draft.change, language)]
+    blocks += [divider(), *summary]
     blocks.append(context(t("billing_note")))
     title = "title_manage" if direct else "title_request"
     view = View(
         type="modal",
         callback_id=CHANGE_CALLBACK,
-        title=_plain(t.plain(title)[:24]),
-        submit=_plain(t.plain(f"submit_{draft.mode.value}")[:24]),
-        close=_plain(t.plain("close")[:24]),
+        title=_plain(t.plain(title), VIEW_TITLE),
+        submit=_plain(t.plain(f"submit_{draft.mode.value}"), VIEW_TITLE),
+        close=_plain(t.plain("close"), VIEW_TITLE),
         blocks=blocks,
         private_metadata=json.dumps({"mode": draft.mode.value}),
     )
     return view.to_dict()
+
+
+def _picker(products: Sequence[Product], keys: Sequence[str], language: str) -> InputBlock:
+    """Every product (Slack allows 100 options, the account file 100 products)."""
+    t = texts("change_modal", language)
+    options = {
+        p.key: Option(value=p.key, text=_plain(t.plain("pick_option", product=p), OPTION_TEXT))
+        for p in products
+    }
+    element = StaticMultiSelectElement(
+        action_id=PICK_ACTION,
+        placeholder=_plain(t.plain("pick_placeholder"), 150),
+        options=list(options.values()),
+        initial_options=[options[k] for k in keys if k in options] or None,
+    )
+    return InputBlock(
+        block_id=PICK_BLOCK,
+        label=_plain(t.plain("pick_label")),
+        hint=_plain(t.plain("pick_hint", count=len(products))),
+        element=element,
+        dispatch_action=True,
+        optional=True,
+    )
 
 
 def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
@@ -112,7 +200,16 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
             lines.append(
                 t("summary_releases", product=line.name, count=len(holders), people=people(holders, language))
             )
-    blocks: list[Block] = [section("\n".join(lines), block_id=SUMMARY_BLOCK)]
+    # One section while it fits (today's look); a change to many products takes several,
+    # up to a bound that leaves the form room for its inputs whatever the change.
+    parts = chunks(lines, SECTION_TEXT)
+    if len(parts) > SUMMARY_SECTIONS:
+        parts = parts[:SUMMARY_SECTIONS]
+        parts[-1] = shorten(f"{parts[-1]}\n{ELLIPSIS}", SECTION_TEXT)
+    blocks: list[Block] = [
+        section(part, block_id=SUMMARY_BLOCK if i == 0 else f"{SUMMARY_BLOCK}:{i + 1}")
+        for i, part in enumerate(parts)
+    ]
     if change.releases:
         count = len(change.releases)
         blocks.append(
@@ -125,7 +222,7 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
                     options=[
                         Option(
                             value=change.release_token,
-                            text=_plain(t.plain("confirm_option", count=count)[:75]),
+                            text=_plain(t.plain("confirm_option", count=count), OPTION_TEXT),
                         ),
                     ],
                 ),
@@ -153,7 +250,7 @@ def modal_errors(
             target = f"{PRODUCT_BLOCK}{problem.field}"
         else:
             target = products[0] if products else JUSTIFICATION_BLOCK
-        errors.setdefault(target, t.plain(f"error_{problem.code}", **problem.facts)[:2000])
+        errors.setdefault(target, shorten(t.plain(f"error_{problem.code}", **problem.facts), MODAL_ERROR))
     return errors
 
 
@@ -163,12 +260,11 @@ def done_view(mode: Mode, request: RequestView, approvers: list[str], language: 
         first = t("done_request", id=request.id, people=people(approvers, language))
     else:
         first = t(f"done_{mode.value}")
-    lines = change_lines(request.lines, language)
     view = View(
         type="modal",
-        title=_plain(t.plain("done_title")[:24]),
-        close=_plain(t.plain("done_close")[:24]),
-        blocks=[section(first), section(lines)],
+        title=_plain(t.plain("done_title"), VIEW_TITLE),
+        close=_plain(t.plain("done_close"), VIEW_TITLE),
+        blocks=[section(first), *line_sections(request.lines, language)],
     )
     return view.to_dict()
 
@@ -178,8 +274,8 @@ def info_view(content: Reply, language: str) -> dict[str, Any]:
     t = texts("change_modal", language)
     view = View(
         type="modal",
-        title=_plain(t.plain("info_title")[:24]),
-        close=_plain(t.plain("done_close")[:24]),
+        title=_plain(t.plain("info_title"), VIEW_TITLE),
+        close=_plain(t.plain("done_close"), VIEW_TITLE),
         blocks=content.blocks,
     )
     return view.to_dict()
@@ -190,13 +286,13 @@ def decline_modal(request: RequestView, language: str) -> dict[str, Any]:
     view = View(
         type="modal",
         callback_id=DECLINE_CALLBACK,
-        title=_plain(t.plain("decline_title")[:24]),
-        submit=_plain(t.plain("decline_submit")[:24]),
-        close=_plain(t.plain("close")[:24]),
+        title=_plain(t.plain("decline_title"), VIEW_TITLE),
+        submit=_plain(t.plain("decline_submit"), VIEW_TITLE),
+        close=_plain(t.plain("close"), VIEW_TITLE),
         private_metadata=json.dumps({"request_id": request.id}),
         blocks=[
             section(t("decline_intro", id=request.id, requester=request.requester_id)),
-            section(change_lines(request.lines, language)),
+            *line_sections(request.lines, language),
             InputBlock(
                 block_id=REASON_BLOCK,
                 label=_plain(t.plain("decline_label")),
@@ -205,5 +301,18 @@ def decline_modal(request: RequestView, language: str) -> dict[str, Any]:
                 element=PlainTextInputElement(action_id=TEXT_ACTION, multiline=True, max_length=1000),
             ),
         ],
+    )
+    return view.to_dict()
+
+
+def working_view(language: str) -> dict[str, Any]:
+    """Shown the moment a form is sent, until what it did is known (a second or so)."""
+    t = texts("change_modal", language)
+    view = View(
+        type="modal",
+        callback_id=WORKING_CALLBACK,
+        title=_plain(t.plain("working_title")[:24]),
+        close=_plain(t.plain("done_close")[:24]),
+        blocks=[section(t("working"))],
     )
     return view.to_dict()

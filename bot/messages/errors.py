@@ -1,56 +1,112 @@
-"""The one place a domain error becomes what a person reads."""
+"""The one place a domain error becomes what a person reads.
+
+Every class of `bot.errors` has its words here (a test walks them all); an
+error with no words would be a bug, and is logged as one.
+"""
 
 from __future__ import annotations
 
-from babel.lists import format_list
+import logging
 
-from bot.errors import AccountNotSetUp, InvalidInput, PermissionDenied, RequestsDisabled, SeatbotError
-from bot.messages.i18n import Mrkdwn, escape_mrkdwn, mention, texts
+from bot.errors import (
+    AccountNotSetUp,
+    AlreadyDecided,
+    AlreadyPending,
+    DraftRejected,
+    InvalidInput,
+    NoLongerApplicable,
+    NothingToWithdraw,
+    OwnRequest,
+    PermissionDenied,
+    Problem,
+    RequestNotFound,
+    RequestsDisabled,
+    SeatbotError,
+)
+from bot.messages.i18n import Mrkdwn, escape_mrkdwn, people, texts
 from bot.messages.reply import Reply, section
+from bot.messages.requests import already_decided, not_applicable, pending_exists, simple
 from bot.permissions import ALLOWED, APPROVERS, Action
 from storage.models import Role
 
-_LOCALES = {"en": "en_US", "fr": "fr_FR"}
+logger = logging.getLogger(__name__)
+
+NAMED_PRODUCTS = 20
+"""An error lists this many product keys; for more, it points to `/seats`, which shows all."""
 
 
-def people(user_ids: list[str], language: str) -> Mrkdwn:
-    """`<@A>, <@B> and <@C>`, joined the way the language does it."""
-    return Mrkdwn(format_list([mention(u) for u in user_ids], locale=_LOCALES[language]))
+def _said(text: str) -> Reply:
+    return Reply(text=text, blocks=[section(text)])
 
 
 def error_reply(error: SeatbotError, language: str) -> Reply:
     t = texts("errors", language)
-    if isinstance(error, PermissionDenied):
-        action = Action(error.action)
-        allowed = ALLOWED[action]
-        roles_block = (
-            "roles_owner"
-            if allowed == {Role.OWNER}
-            else "roles_approvers"
-            if allowed <= APPROVERS
-            else "roles_admins"
-        )
-        text = t(
-            "denied",
-            action=Mrkdwn(t(f"action_{action.value}")),
-            roles=Mrkdwn(t(roles_block)),
-            people=people(error.who_can, language) if error.who_can else "",
-        )
-    elif isinstance(error, AccountNotSetUp):
-        text = t("not_set_up")
-    elif isinstance(error, InvalidInput) and t.has(f"invalid_{error.code}"):
-        facts = dict(error.facts)
-        products = facts.get("products")
-        if isinstance(products, list):
-            facts["products"] = Mrkdwn(", ".join(f"`{escape_mrkdwn(str(p))}`" for p in products))
-        text = t(f"invalid_{error.code}", **facts)
-    elif isinstance(error, RequestsDisabled):
-        text = t("requests_disabled", owner=error.owner)
-    else:
-        text = t("internal")
-    return Reply(text=text, blocks=[section(text)])
+    match error:
+        case PermissionDenied():
+            return _said(_denied(error, language))
+        case AccountNotSetUp():
+            return _said(t("not_set_up"))
+        case InvalidInput() if t.has(f"invalid_{error.code}"):
+            facts = dict(error.facts)
+            products = facts.get("products")
+            if isinstance(products, list):
+                named = ", ".join(f"`{escape_mrkdwn(str(p))}`" for p in products[:NAMED_PRODUCTS])
+                if len(products) > NAMED_PRODUCTS:
+                    named = f"{named} {t('more_products', count=len(products) - NAMED_PRODUCTS)}"
+                facts["products"] = Mrkdwn(named)
+            return _said(t(f"invalid_{error.code}", **facts))
+        case RequestsDisabled():
+            return _said(t("requests_disabled", owner=error.owner))
+        case AlreadyPending(shown=shown) if shown is not None:
+            return pending_exists(shown, language)
+        case AlreadyPending():
+            return simple("already_pending", language, id=error.request_id)
+        case AlreadyDecided():
+            return already_decided(error, language)
+        case NoLongerApplicable():
+            return not_applicable(error.request_id or 0, error.problems, language)
+        case DraftRejected():
+            return _said(problems_text(error.problems, language))
+        case OwnRequest():
+            return simple("own_request", language)
+        case RequestNotFound():
+            return simple("not_found", language)
+        case NothingToWithdraw():
+            return simple("nothing_to_withdraw", language)
+    logger.error("no words for domain error type=%s error=%s", type(error).__name__, error)
+    return internal_error_reply(language)
 
 
-def internal_error_reply(language: str) -> Reply:
-    text = texts("errors", language)("internal")
-    return Reply(text=text, blocks=[section(text)])
+def problems_text(problems: list[Problem], language: str) -> str:
+    """A draft's problems as lines, for a reply outside the form that would show them by their field."""
+    t = texts("change_modal", language)
+    return "\n".join("• " + t(f"error_{p.code}", **p.facts) for p in problems)
+
+
+def _denied(error: PermissionDenied, language: str) -> str:
+    t = texts("errors", language)
+    action = Action(error.action)
+    allowed = ALLOWED[action]
+    roles_block = (
+        "roles_owner"
+        if allowed == {Role.OWNER}
+        else "roles_approvers"
+        if allowed <= APPROVERS
+        else "roles_admins"
+    )
+    return t(
+        "denied",
+        action=Mrkdwn(t(f"action_{action.value}")),
+        roles=Mrkdwn(t(roles_block)),
+        people=people(error.who_can, language) if error.who_can else "",
+    )
+
+
+def internal_error_reply(language: str, *, changed: bool = False) -> Reply:
+    """An unexpected failure. Before anything was committed, nothing changed and the person
+    may try again; after, their change stands and only the answer was lost."""
+    return _said(texts("errors", language)("internal_after_change" if changed else "internal"))
+
+
+def busy_reply(language: str) -> Reply:
+    return _said(texts("errors", language)("busy"))

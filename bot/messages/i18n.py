@@ -26,6 +26,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_datetime, get_timezone
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -172,6 +173,11 @@ class Texts:
 
 def texts(name: str, language: str) -> Texts:
     return Texts(name, language)
+
+
+def people(user_ids: list[str], language: str) -> Mrkdwn:
+    """`<@A>, <@B> and <@C>`, joined the way the language does it."""
+    return Mrkdwn(format_list([mention(u) for u in user_ids], locale=_BABEL_LOCALES[language]))
 
 
 def slack_date(at: datetime, language: str) -> Mrkdwn:

@@ -15,6 +15,15 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.messages.limits import (
+    CONTEXT_ELEMENTS,
+    FIELD_TEXT,
+    HEADER_TEXT,
+    SECTION_FIELDS,
+    SECTION_TEXT,
+    shorten,
+)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -27,15 +36,25 @@ class Reply:
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=text[:150], emoji=True))
+    return HeaderBlock(text=PlainTextObject(text=shorten(text, HEADER_TEXT), emoji=True))
 
 
 def section(text: str, *, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]), block_id=block_id)
+    return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_TEXT)), block_id=block_id)
 
 
 def context(*texts: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=t[:3000]) for t in texts if t][:10])
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=shorten(t, SECTION_TEXT)) for t in texts if t][:CONTEXT_ELEMENTS]
+    )
+
+
+def fields_section(texts: list[str], *, block_id: str | None = None) -> SectionBlock:
+    """Up to ten short texts Slack lays out in two columns (one on mobile)."""
+    return SectionBlock(
+        fields=[MarkdownTextObject(text=shorten(t, FIELD_TEXT)) for t in texts[:SECTION_FIELDS]],
+        block_id=block_id,
+    )
 
 
 def divider() -> DividerBlock:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from slack_sdk.models.blocks import ActionsBlock, Block
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
 from bot.errors import AlreadyDecided, Problem
 from bot.messages.blocks import actions, button, confirm_dialog
-from bot.messages.errors import people
-from bot.messages.i18n import Mrkdwn, Texts, mention, slack_date, texts, unescape_mrkdwn
+from bot.messages.i18n import Mrkdwn, Texts, mention, people, slack_date, texts, unescape_mrkdwn
+from bot.messages.limits import MESSAGE_BLOCKS, SECTION_TEXT, chunks
 from bot.messages.reply import Reply, context, section
 from bot.services.request_views import ChangeLine, LineView, RequestView
 from storage.models import RequestStatus
@@ -17,6 +17,11 @@ from storage.models import RequestStatus
 APPROVE = "approve_request"
 DECLINE = "decline_request"
 WITHDRAW = "withdraw_request"
+READ_REQUEST = "read_request"
+"""Opens the whole request (every line, the full justification) in a modal."""
+
+LIST_LINES = 5
+"""A list item shows this many product lines; the rest are counted and one click away."""
 
 
 def change_lines(lines: Iterable[ChangeLine], language: str, *, sep: str = "\n") -> Mrkdwn:
@@ -33,34 +38,44 @@ def _lines(t: Texts, view: RequestView) -> str:
     return change_lines(view.lines, t.language)
 
 
+def line_sections(lines: Iterable[ChangeLine], language: str, *, extra: Sequence[str] = ()) -> list[Block]:
+    """Every line, in as many sections as their length needs (100 products take a few)."""
+    t = texts("requests", language)
+    texts_ = [t("line", line=line) for line in lines] + [e for e in extra if e]
+    return [section(text) for text in chunks(texts_, SECTION_TEXT)]
+
+
+def read_button(t: Texts, view: RequestView) -> ButtonElement:
+    return button(t.plain("read_full"), action_id=READ_REQUEST, value=str(view.id))
+
+
+def _with_reader(text: str, t: Texts, view: RequestView, *, reader: bool) -> SectionBlock:
+    """A section for `text`; when it is too long it ends in "…", and (where the reader may
+    open the request) a "Read in full" button beside it opens the whole of it."""
+    block = section(text)
+    if reader and len(text) > SECTION_TEXT:
+        block.accessory = read_button(t, view)
+    return block
+
+
 def _status(t: Texts, view: RequestView, language: str) -> str:
     when = slack_date(view.decided_at, language) if view.decided_at else ""
     return t(f"status_{view.status.value}", by=view.decided_by or "", when=when)
 
 
-def _body(t: Texts, view: RequestView, language: str) -> list[Block]:
-    blocks: list[Block] = [
-        section(
-            "\n".join(
-                filter(
-                    None,
-                    [
-                        _lines(t, view),
-                        t("cost_delta", amount=view.cost_delta, currency=view.currency)
-                        if view.cost_delta is not None
-                        else "",
-                    ],
-                )
-            )
-        )
-    ]
-    if view.releases:
-        blocks.append(
-            section(t("releases", count=len(view.releases), people=people(list(view.releases), language)))
-        )
-    blocks.append(
-        section(t("justification", text=view.justification) if view.justification else t("no_justification"))
+def _body(t: Texts, view: RequestView, language: str, *, reader: bool = False) -> list[Block]:
+    """Lines (all of them, over several sections if needed), cost, who loses a seat and why.
+
+    `reader`: the people shown this may open the request in full (not the sales contact)."""
+    cost = (
+        t("cost_delta", amount=view.cost_delta, currency=view.currency) if view.cost_delta is not None else ""
     )
+    blocks = line_sections(view.lines, language, extra=[cost])
+    if view.releases:
+        releases = t("releases", count=len(view.releases), people=people(list(view.releases), language))
+        blocks.append(_with_reader(releases, t, view, reader=reader))
+    why = t("justification", text=view.justification) if view.justification else t("no_justification")
+    blocks.append(_with_reader(why, t, view, reader=reader))
     return blocks
 
 
@@ -116,7 +131,7 @@ def approval_message(
 def _approval(t: Texts, view: RequestView, language: str, requester_name: str) -> Reply:
     blocks: list[Block] = [
         section(t("approval_intro", requester=view.requester_id)),
-        *_body(t, view, language),
+        *_body(t, view, language, reader=True),
     ]
     blocks.append(context(t("sent_at", id=view.id, when=slack_date(view.created_at, language))))
     if view.status is RequestStatus.PENDING:
@@ -124,7 +139,7 @@ def _approval(t: Texts, view: RequestView, language: str, requester_name: str) -
     else:
         blocks.append(context(_status(t, view, language)))
         if view.decline_reason:
-            blocks.append(section(t("decline_reason", text=view.decline_reason)))
+            blocks.append(_with_reader(t("decline_reason", text=view.decline_reason), t, view, reader=True))
     return Reply(text=t("approval_fallback", requester_name=requester_name), blocks=blocks)
 
 
@@ -133,10 +148,10 @@ def outcome_message(view: RequestView, language: str) -> Reply:
     key = {RequestStatus.APPLIED: "applied", RequestStatus.EXPIRED: "expired"}.get(view.status, "declined")
     blocks: list[Block] = [
         section(t(f"outcome_{key}", id=view.id, by=view.decided_by or "")),
-        section(_lines(t, view)),
+        *line_sections(view.lines, language),
     ]
     if view.decline_reason:
-        blocks.append(section(t("decline_reason", text=view.decline_reason)))
+        blocks.append(_with_reader(t("decline_reason", text=view.decline_reason), t, view, reader=True))
     return Reply(text=t(f"outcome_fallback_{key}", id=view.id), blocks=blocks)
 
 
@@ -164,7 +179,7 @@ def pending_exists(view: RequestView, language: str) -> Reply:
     t = texts("requests", language)
     blocks: list[Block] = [
         section(t("already_pending", id=view.id)),
-        *_body(t, view, language),
+        *_body(t, view, language, reader=True),
         context(t("sent_at", id=view.id, when=slack_date(view.created_at, language))),
         actions(button(t.plain("withdraw"), action_id=WITHDRAW, value=str(view.id))),
     ]
@@ -194,18 +209,52 @@ def simple(block: str, language: str, **facts: object) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def requests_list(mine: Sequence[RequestView], queue: Sequence[RequestView] | None, language: str) -> Reply:
-    """`/seats requests`: yours, newest first; for approvers, the pending queue with buttons."""
+def _list_lines(t: Texts, view: RequestView) -> tuple[str, bool]:
+    """The first few lines of a request on one line, "and N more" for the rest; whether cut."""
+    shown = change_lines(view.lines[:LIST_LINES], t.language, sep=", ")
+    more = len(view.lines) - LIST_LINES
+    if more <= 0:
+        return shown, False
+    return f"{shown}, {t('list_more_lines', count=more)}", True
+
+
+def _list_item(t: Texts, text: str, view: RequestView, cut: bool) -> SectionBlock:
+    """A list entry; when its lines are cut (or too long), "Details" opens the whole request."""
+    block = section(text)
+    if cut or len(text) > SECTION_TEXT:
+        block.accessory = button(t.plain("details"), action_id=READ_REQUEST, value=str(view.id))
+    return block
+
+
+def requests_list(
+    mine: Sequence[RequestView],
+    queue: Sequence[RequestView] | None,
+    language: str,
+    *,
+    max_blocks: int = MESSAGE_BLOCKS,
+) -> Reply:
+    """`/seats requests`: yours, newest first; for approvers, the pending queue with buttons.
+
+    At most `max_blocks` blocks: your oldest requests give way first (the queue, which
+    needs a decision, is kept), and a note says how many are not shown."""
     t = texts("requests", language)
-    blocks: list[Block] = [section(t("list_mine"))]
-    if not mine:
-        blocks.append(context(t("list_none")))
+    queue_blocks: list[Block] = []
+    if queue is not None:
+        queue_blocks.append(section(t("list_queue")))
+        if not queue:
+            queue_blocks.append(context(t("list_queue_empty")))
+        for view in queue:
+            lines, cut = _list_lines(t, view)
+            text = t("list_item_by", id=view.id, requester=view.requester_id, lines=Mrkdwn(lines))
+            queue_blocks += [_list_item(t, text, view, cut), decision_buttons(t, view)]
+    items: list[list[Block]] = []
     for view in mine:
         status = Mrkdwn(t("direct_change") if view.direct else t(f"word_{view.status.value}"))
-        lines = change_lines(view.lines, language, sep=", ")
-        item = section(t("list_item", id=view.id, status=status, lines=lines))
-        blocks.append(item)
-        blocks.append(
+        lines, cut = _list_lines(t, view)
+        item: list[Block] = [
+            _list_item(t, t("list_item", id=view.id, status=status, lines=Mrkdwn(lines)), view, cut)
+        ]
+        item.append(
             context(
                 _status(t, view, language)
                 if view.status is not RequestStatus.PENDING
@@ -213,13 +262,28 @@ def requests_list(mine: Sequence[RequestView], queue: Sequence[RequestView] | No
             )
         )
         if view.status is RequestStatus.PENDING:
-            blocks.append(actions(button(t.plain("withdraw"), action_id=WITHDRAW, value=str(view.id))))
-    if queue is not None:
-        blocks.append(section(t("list_queue")))
-        if not queue:
-            blocks.append(context(t("list_queue_empty")))
-        for view in queue:
-            lines = change_lines(view.lines, language, sep=", ")
-            blocks.append(section(t("list_item_by", id=view.id, requester=view.requester_id, lines=lines)))
-            blocks.append(decision_buttons(t, view))
-    return Reply(text=t("list_fallback"), blocks=blocks[:50])
+            item.append(actions(button(t.plain("withdraw"), action_id=WITHDRAW, value=str(view.id))))
+        items.append(item)
+    blocks: list[Block] = [section(t("list_mine"))]
+    if not mine:
+        blocks.append(context(t("list_none")))
+    room = max_blocks - len(blocks) - len(queue_blocks)
+    left_out = 0
+    for index, item in enumerate(items):
+        # Keep one block for the note if anything after this item would not fit.
+        rest = sum(len(i) for i in items[index:])
+        if len(item) <= room - (0 if rest <= room else 1):
+            blocks += item
+            room -= len(item)
+        else:
+            left_out = len(items) - index
+            break
+    if left_out:
+        blocks.append(context(t("list_left_out", count=left_out)))
+    blocks += queue_blocks
+    return Reply(text=t("list_fallback"), blocks=blocks[:max_blocks])
+
+
+def request_status(view: RequestView, language: str) -> str:
+    """Where the request stands, e.g. "Waiting for approval" or "Declined by @x today"."""
+    return _status(texts("requests", language), view, language)

@@ -9,8 +9,7 @@ from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.errors import InvalidInput
 from bot.messages.blocks import actions, button, confirm_dialog
-from bot.messages.errors import people
-from bot.messages.i18n import Mrkdwn, escape_mrkdwn, slack_date, texts, unescape_mrkdwn
+from bot.messages.i18n import Mrkdwn, escape_mrkdwn, people, slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
 from bot.messages.requests import change_lines, one_line
 from bot.services.alerts import AlertView

@@ -6,10 +6,16 @@ from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.messages.blocks import actions, button
 from bot.messages.i18n import Texts, texts
-from bot.messages.reply import Reply, context, divider, header, section
+from bot.messages.limits import SECTION_FIELDS
+from bot.messages.reply import Reply, context, divider, fields_section, header, section
 from bot.permissions import APPROVERS
 from bot.services.summary import ProductUsage, Summary
 from storage.models import Role
+
+ROOMY_UP_TO = 15
+"""Up to this many products, one section each (today's look); beyond, ten per section in
+two columns, so that 100 products take 10 blocks and the summary fits a message (50 blocks)
+and App Home (100, with the request lists) with every product shown."""
 
 
 def summary_reply(summary: Summary, language: str) -> Reply:
@@ -21,8 +27,15 @@ def summary_reply(summary: Summary, language: str) -> Reply:
     ]
     if not summary.products:
         blocks.append(section(t("no_products")))
-    for product in summary.products:
-        blocks.append(section(_product_text(t, product, summary), block_id=f"product:{product.key}"))
+    if len(summary.products) <= ROOMY_UP_TO:
+        for product in summary.products:
+            blocks.append(section(_product_text(t, product, summary), block_id=f"product:{product.key}"))
+    else:
+        per = SECTION_FIELDS
+        for start in range(0, len(summary.products), per):
+            page = summary.products[start : start + per]
+            texts_ = [_product_text(t, product, summary) for product in page]
+            blocks.append(fields_section(texts_, block_id=f"products:{start // per + 1}"))
     button = _change_button(t, summary)
     if button is not None:
         blocks.append(actions(button, block_id="summary_actions"))

@@ -70,7 +70,7 @@ def apply_lines(
         )
     problems += _suite_check(session, account_id)
     if problems:
-        raise NoLongerApplicable(problems)
+        raise NoLongerApplicable(problems, request_id=request_id)
     for item in released:
         repo.add_audit(
             session,

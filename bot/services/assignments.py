@@ -49,6 +49,7 @@ class Assignment:
     """People waiting for a seat of this product, this one included."""
     can_buy: bool
     """The actor may add seats at once (owner, billing admin); otherwise they request them."""
+    currency: str
     offer: BuyOffer | None = None
     """Waiting, and the actor may buy: the one-click offer to show them."""
 
@@ -106,7 +107,14 @@ def assign(
     if used < product.seats:
         _give(session, actor.account, product, target, by=user_id, now=now, tell=target != user_id)
         alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=True, now=now)
-        return Assignment(Outcome.ASSIGNED, product, used + 1, len(_waiting(session, product)), can_buy)
+        return Assignment(
+            Outcome.ASSIGNED,
+            product,
+            used + 1,
+            len(_waiting(session, product)),
+            can_buy,
+            actor.account.currency,
+        )
     queue = _waiting(session, product)
     if target not in [w.user_id for w in queue]:
         session.add(
@@ -135,7 +143,7 @@ def assign(
     if can_buy:
         entry = next(w for w in queue if w.user_id == target)
         offer = BuyOffer(product.key, product.seats, max(len(queue), 1), f"{WAITING}{entry.id}")
-    return Assignment(Outcome.WAITING, product, used, len(queue), can_buy, offer)
+    return Assignment(Outcome.WAITING, product, used, len(queue), can_buy, actor.account.currency, offer)
 
 
 def unassign(
@@ -188,7 +196,14 @@ def unassign(
         alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=False, now=now)
         fill_waiting(session, account=actor.account, product=product, now=now)
     used = repo.seats_in_use(session, product_id=product.id or 0)
-    return Assignment(outcome, product, used, len(_waiting(session, product)), actor.role in APPROVERS)
+    return Assignment(
+        outcome,
+        product,
+        used,
+        len(_waiting(session, product)),
+        actor.role in APPROVERS,
+        actor.account.currency,
+    )
 
 
 def _cancel_waiting(session: Session, actor: Actor, product: Product, target: str, now: datetime) -> bool:

@@ -9,6 +9,9 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
+from bot.errors import RequestNotFound
+from bot.permissions import Action
+from bot.services.actors import load_actor, require
 from storage.models import Account, ChangeRequest, ChangeRequestLine, Product, RequestStatus
 
 
@@ -93,3 +96,17 @@ def load_request_view(session: Session, *, request_id: int) -> RequestView | Non
     account = session.get(Account, request.account_id)
     assert account is not None
     return request_view(session, request, account.currency)
+
+
+def readable_request(session: Session, *, team_id: str, user_id: str, request_id: int) -> RequestView:
+    """The whole request, for its requester or for someone who may decide it.
+
+    Ids in button values are untrusted: a request of another workspace reads as not found,
+    and anyone else of this one is told who may read it."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    request = session.get(ChangeRequest, request_id)
+    if request is None or request.account_id != actor.account_id:
+        raise RequestNotFound(request_id)
+    if request.requester_id != user_id:
+        require(session, actor, Action.DECIDE_REQUEST)
+    return request_view(session, request, actor.account.currency)

@@ -8,7 +8,7 @@ role in the database, never from what the modal says.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -30,6 +30,7 @@ from bot.services import drafts
 from bot.services.actors import Actor, load_actor
 from bot.services.apply_change import Released, apply_lines
 from bot.services.products import find_product
+from bot.services.request_views import RequestView, request_view
 from bot.services.text import clean_text, fold
 from storage import repositories as repo
 from storage.models import (
@@ -61,6 +62,8 @@ class Draft:
     used: dict[int, int]
     change: drafts.ChangePreview
     problems: list[Problem]
+    initial: dict[str, int] = field(default_factory=dict)
+    """Counts the form opens with (`/seats request support +5`), when not the current ones."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,44 @@ def draft(
     )
 
 
+def modal_for(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    product: str | None = None,
+    amount: Amount | None = None,
+    submission: Submission | None = None,
+) -> Draft:
+    """What the change form shows: opened afresh (pre-filled from `product` and `amount`;
+    refused if a request of the person is pending) or redrawn from a `submission` in progress."""
+    if submission is not None:
+        return draft(session, team_id=team_id, user_id=user_id, submission=submission)
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    if mode_for(session, actor) is Mode.REQUEST:
+        pending = pending_request_of(session, account_id=actor.account_id, user_id=user_id)
+        if pending is not None:
+            raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account.currency))
+    products = repo.products(session, account_id=actor.account_id)
+    initial = prefill(products, product=product, amount=amount)
+    counts = {k: str(v) for k, v in initial.items()}
+    return replace(
+        draft(session, team_id=team_id, user_id=user_id, submission=Submission(counts=counts)),
+        initial=initial,
+    )
+
+
+def submitted_view(session: Session, done: Submitted) -> tuple[Mode, RequestView, list[str]]:
+    """What the form shows once submitted: the change as stored, and who was asked to decide."""
+    shown = request_view(session, done.request, done.actor.account.currency)
+    approvers = [
+        u
+        for u in repo.holders_of(session, account_id=done.actor.account_id, roles=APPROVERS)
+        if u != done.actor.user_id
+    ]
+    return done.mode, shown, approvers
+
+
 def pending_request_of(session: Session, *, account_id: int, user_id: str) -> ChangeRequest | None:
     return session.exec(
         select(ChangeRequest).where(
@@ -125,20 +166,60 @@ def pending_request_of(session: Session, *, account_id: int, user_id: str) -> Ch
     ).first()
 
 
-def submit(
-    session: Session, *, team_id: str, user_id: str, submission: Submission, now: datetime
-) -> Submitted:
-    """Apply the change at once (approvers) or send it for approval (admins)."""
-    submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
+def replayed(session: Session, *, team_id: str, user_id: str, key: str | None) -> Submitted | None:
+    """The change already made by this same submission (a replay, a double click), if any."""
+    if key is None:
+        return None
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    request = session.exec(
+        select(ChangeRequest).where(
+            ChangeRequest.account_id == actor.account_id, ChangeRequest.idempotency_key == key
+        )
+    ).first()
+    if request is None or request.requester_id != user_id:
+        return None
+    mode = mode_for(session, actor) if not request.direct else _direct_mode(actor)
+    return Submitted(actor, request, mode, drafts.ChangePreview(actor.account.currency, ()), [])
+
+
+def _direct_mode(actor: Actor) -> Mode:
+    return Mode.ORDER if actor.account.plan == Plan.SALES_ASSISTED.value else Mode.UPDATE
+
+
+def check(session: Session, *, team_id: str, user_id: str, submission: Submission) -> Draft:
+    """Everything `submit` would refuse, read-only: run before acking a submission."""
     current = draft(session, team_id=team_id, user_id=user_id, submission=submission, check=True)
     actor = current.actor
     if current.mode is Mode.REQUEST:
         pending = pending_request_of(session, account_id=actor.account_id, user_id=user_id)
         if pending is not None:
-            raise AlreadyPending(pending.id or 0)
+            raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account.currency))
     if current.problems:
         raise DraftRejected(current.problems)
-    request = _record(session, current, submission.justification.strip(), now)
+    return current
+
+
+def submit(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    submission: Submission,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Submitted:
+    """Apply the change at once (approvers) or send it for approval (admins).
+
+    The same `idempotency_key` (a modal's view id, a Buy offer) makes one change
+    however often it comes: a replay gets the change already made.
+    """
+    already = replayed(session, team_id=team_id, user_id=user_id, key=idempotency_key)
+    if already is not None:
+        return already
+    submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
+    current = check(session, team_id=team_id, user_id=user_id, submission=submission)
+    actor = current.actor
+    request = _record(session, current, submission.justification.strip(), now, idempotency_key)
     released: list[Released] = []
     if current.mode is Mode.REQUEST:
         _notify_approvers(session, actor=actor, request=request, now=now)
@@ -159,7 +240,9 @@ def submit(
     return Submitted(actor, request, current.mode, current.change, released)
 
 
-def _record(session: Session, current: Draft, justification: str, now: datetime) -> ChangeRequest:
+def _record(
+    session: Session, current: Draft, justification: str, now: datetime, idempotency_key: str | None
+) -> ChangeRequest:
     actor = current.actor
     direct = current.mode is not Mode.REQUEST
     request = ChangeRequest(
@@ -173,16 +256,18 @@ def _record(session: Session, current: Draft, justification: str, now: datetime)
         decided_at=now if direct else None,
         decided_by=actor.user_id if direct else None,
         applied_at=now if direct else None,
+        idempotency_key=idempotency_key,
     )
     try:
         with session.begin_nested():
             session.add(request)
             session.flush()
     except IntegrityError as exc:
-        # Lost a race with a second submission from the same person: the partial
-        # unique index allows one pending request per requester.
+        # Lost a race: to the same submission replayed (the idempotency key is taken)
+        # or to a second one from the same person (one pending request per requester).
         pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
-        raise AlreadyPending(pending.id if pending and pending.id else 0) from exc
+        shown = request_view(session, pending, actor.account.currency) if pending else None
+        raise AlreadyPending(pending.id if pending and pending.id else 0, shown) from exc
     ids = {p.key: p.id for p in current.products}
     for line in current.change.lines:
         session.add(

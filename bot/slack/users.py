@@ -69,7 +69,10 @@ class UserDirectory:
         try:
             response = self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
-            logger.warning("users.info failed", extra={"user": user_id, "error": exc.response.get("error")})
+            logger.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
+            return None
+        except OSError as exc:  # timeout or connection lost, after the client's own retries
+            logger.warning("users.info failed user=%s error=%s", user_id, type(exc).__name__)
             return None
         profile = _profile(response["user"])
         with self._lock:
@@ -101,3 +104,12 @@ class UserDirectory:
     def language(self, user_id: str) -> str:
         profile = self.profile(user_id)
         return profile.language if profile else DEFAULT_LANGUAGE
+
+    def known_language(self, user_id: str, *, locale: str | None = None) -> str:
+        """The language from what is at hand, never calling Slack: for the ack path.
+
+        The cached profile if there is one, else the locale the payload carried.
+        """
+        with self._lock:
+            cached = self._cache.get(user_id)
+        return cached.language if cached is not None else language_for(locale)

@@ -74,6 +74,8 @@ class WebApi:
         self.stopping = stopping
         self.socket_url = socket_url
         self.faults: list[Fault] = []
+        self.hanging: dict[str, int] = {}
+        """Calls held by a timeout fault right now, by method."""
 
     def take_fault(self, method: str) -> Fault | None:
         """Consume one pending fault for ``method``; caller holds the lock."""
@@ -140,6 +142,12 @@ class WebApi:
             self._record(name, params, fault.describe(), status=fault.status, injected=True)
         if fault.timeout:
             # Hold the connection past the client's timeout, then hang up.
-            self.stopping.wait(fault.hang_seconds)
+            with self.ws.lock:
+                self.hanging[name] = self.hanging.get(name, 0) + 1
+            try:
+                self.stopping.wait(fault.hang_seconds)
+            finally:
+                with self.ws.lock:
+                    self.hanging[name] -= 1
             return None
         return fault.reply()

@@ -325,8 +325,14 @@ class SlackDriver(SlackTransport):
                 view=ws.view_payload(record),
                 response_urls=self._response_urls(person.id, blocks, state),
             )
-        result = self._interactive(payload, accepts_response_payload=True)
-        acks.apply_submission_ack(ws, user_id, record.id, result.status, result.body)
+            ws.submitting.add(record.id)
+        try:
+            result = self._interactive(payload, accepts_response_payload=True)
+            acks.apply_submission_ack(ws, user_id, record.id, result.status, result.body)
+        finally:
+            with ws.lock:
+                ws.submitting.discard(record.id)
+                ws.notify()
         return result
 
     def _response_urls(

@@ -207,6 +207,11 @@ class SlackStandIn(Inspection):
                 Fault(method, error, status, retry_after, times, timeout=timeout, hang_seconds=hang_seconds)
             )
 
+    def hanging(self, method: str) -> int:
+        """How many calls to ``method`` a timeout fault is holding at this moment."""
+        with self._ws.lock:
+            return self._api.hanging.get(method, 0)
+
     def clear_faults(self) -> None:
         """Slack is healthy again: drop every failure still queued by ``fail_next``."""
         with self._ws.lock:

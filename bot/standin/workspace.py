@@ -13,6 +13,7 @@ import copy
 import itertools
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,8 +133,17 @@ class Workspace:
         self.triggers: dict[str, TriggerRecord] = {}
         self.response_urls: dict[str, ResponseUrlRecord] = {}
         self.calls: list[RecordedCall] = []
+        self.submitting: set[str] = set()
+        """Views whose submission is on its way to the app and not yet answered."""
         self._last_ts = 0.0
         self.notify()
+
+    def wait_submission_answered(self, view_id: str, timeout: float = 5.0) -> None:
+        """Slack applies a submission's answer (`response_action`) before any API call
+        can change that view; callers hold the lock, which waiting releases."""
+        deadline = time.monotonic() + timeout
+        while view_id in self.submitting and time.monotonic() < deadline:
+            self.changed.wait(timeout=0.05)
 
     def notify(self) -> None:
         self.version += 1

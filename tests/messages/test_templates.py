@@ -156,7 +156,7 @@ def _assignment(outcome: str, can_buy: bool) -> object:
     product = Product(
         id=1, account_id=1, key="talk", name="Talk", edition="Team", seats=3, price_per_seat=Decimal("19")
     )
-    return Assignment(Outcome(outcome), product, 3, 2, can_buy)
+    return Assignment(Outcome(outcome), product, 3, 2, can_buy, "EUR")
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)

@@ -109,10 +109,40 @@ def open_modal(bot: RunningBot, user_id: str, text: str) -> dict[str, Any]:
 
 
 def submit(bot: RunningBot, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Press the modal's submit button; return seatbot's response_action body."""
+    """Press the modal's submit button; return seatbot's answer as the person ends up seeing it.
+
+    A form that passed its checks is answered with a "working" view at once and
+    redrawn when its work is done: that final view is returned, as
+    `{"response_action": "update", "view": ...}`.
+    """
+    before = bot.slack.view(view["id"])
     response = bot.driver.submit_view(user_id, view, values)
     assert response.status == 200, response.text
-    return response.json() if response.body else {}
+    return settled(bot, view["id"], response.json() if response.body else {}, before)
+
+
+def settled(
+    bot: RunningBot, view_id: str, answer: dict[str, Any], before: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The answer to a submission, once the "working" view it may show is redrawn."""
+    from bot.messages.change_modal import WORKING_CALLBACK
+
+    shown = answer.get("view") or {}
+    if answer.get("response_action") != "update" or shown.get("callback_id") != WORKING_CALLBACK:
+        return answer
+    old_hash = (before or {}).get("hash")
+
+    def redrawn() -> dict[str, Any] | None:
+        current = bot.slack.view(view_id)
+        if (
+            current is None
+            or current.get("callback_id") == WORKING_CALLBACK
+            or current.get("hash") == old_hash
+        ):
+            return None
+        return current
+
+    return {"response_action": "update", "view": bot.slack.wait_for(redrawn)}
 
 
 def seats(product: str, value: str) -> dict[str, Any]:
@@ -154,6 +184,7 @@ def forged_submission(
         response_urls=[],
     )
     body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    before = bot.slack.view(view["id"])
     response = bot.driver.post_raw(body, content_type="application/x-www-form-urlencoded")
     assert response.status == 200, response.text
-    return response.json() if response.body else {}
+    return settled(bot, view["id"], response.json() if response.body else {}, before)

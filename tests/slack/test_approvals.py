@@ -99,9 +99,11 @@ def test_a_second_request_is_refused_with_the_pending_one(
     assert bot.slack.open_views("U0ADMIN") == [] or len(bot.slack.open_views("U0ADMIN")) == 1
 
 
-def test_a_second_modal_submitted_from_another_device_is_refused(
+def test_a_form_submitted_again_from_another_device_makes_no_second_request(
     bot: RunningBot, engine: Engine, account: None
 ) -> None:
+    """The same modal (one view id) sent twice, even with other values: one request, and the
+    second answer shows the request already sent."""
     view = open_modal(bot, "U0ADMIN", "request support +1")
     submit(bot, "U0ADMIN", view, {"justification": {"text": "one"}})
     replay = {
@@ -110,7 +112,7 @@ def test_a_second_modal_submitted_from_another_device_is_refused(
     }
     answer = forged_submission(bot, "U0ADMIN", view, replay)
     assert answer["response_action"] == "update"
-    assert "You already have a pending request (#1)" in blocks_text(answer["view"]["blocks"])
+    assert "Request #1 sent to <@U0OWNER> and <@U0BILL>" in blocks_text(answer["view"]["blocks"])
     with Session(engine) as session:
         assert len(session.exec(select(ChangeRequest)).all()) == 1
 

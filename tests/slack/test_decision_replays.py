@@ -124,7 +124,8 @@ def test_a_decline_submitted_twice_declines_once(
     body = submission_body(bot, "U0OWNER", modal, values)
     first = post(bot, body)
     assert first.body in (b"", b"{}")  # closes the modal
-    replay = post(bot, body, retry=1)
+    _wait_status(bot, engine, "declined")
+    replay = post(bot, body, retry=1)  # Slack retries the submission it thinks timed out
     answer = replay.json()
     assert answer["response_action"] == "update"
     assert "Request #1 was already declined by <@U0OWNER>" in blocks_text(answer["view"]["blocks"])

@@ -92,6 +92,8 @@ def views_update(ctx: CallContext) -> dict[str, Any]:
         raise ApiError("invalid_arguments", messages=["view_id or external_id is required"])
     view = _parse_view(ctx, kind=None)
     record = ws.find_view(view_id, external_id)
+    if record is not None:
+        ws.wait_submission_answered(record.id)
     if record is None or not ws.is_live(record):
         raise ApiError("not_found")
     if view["type"] != record.source["type"]:

@@ -1,0 +1,60 @@
+"""The work path: what a Slack request does after its ack, on a bounded queue.
+
+Listeners ack from what is at hand and hand the rest (SQL writes, Slack API
+calls) to this queue, so an ack never waits behind slow work. The queue is
+bounded: when it is full the listener answers "busy, try again" at once
+instead of acking late, and the work it would have done never starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+logger = logging.getLogger(__name__)
+
+
+class Slot:
+    """A reserved place in the queue: run one job in it, or give it back."""
+
+    def __init__(self, queue: WorkQueue) -> None:
+        self._queue = queue
+        self._used = False
+
+    def run(self, job: Callable[[], object], *, name: str) -> None:
+        assert not self._used, "a slot runs one job"
+        self._used = True
+        self._queue._start(job, name=name)
+
+
+class WorkQueue:
+    def __init__(self, executor: Executor | None = None, *, workers: int = 16, capacity: int = 64) -> None:
+        self._executor = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work")
+        self._slots = threading.BoundedSemaphore(capacity)
+        self.capacity = capacity
+
+    def reserve(self) -> Slot | None:
+        """A place for one job, or None when the queue is full (never blocks)."""
+        if not self._slots.acquire(blocking=False):
+            return None
+        return Slot(self)
+
+    def _start(self, job: Callable[[], object], *, name: str) -> None:
+        def run() -> None:
+            try:
+                job()
+            except Exception:  # the job's own handling failed too: keep the traceback
+                logger.exception("work failed job=%s", name)
+            finally:
+                self._slots.release()
+
+        try:
+            self._executor.submit(run)
+        except RuntimeError:  # shutting down: nothing new starts
+            self._slots.release()
+            logger.warning("work refused while shutting down job=%s", name)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        self._executor.shutdown(wait=wait)

@@ -1,0 +1,145 @@
+"""The shape every listener shares: ack from what is at hand, then the work.
+
+A listener parses its payload (`bot.slack.inbound`), acks at once, and hands
+one `Turn` to the bounded work queue. The turn runs the use case in one unit
+of work and answers the person. What runs after the commit (deliveries, App
+Home refreshes, the answer itself) can fail without the person ever being
+told that their change did not happen: it did.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from slack_bolt import Ack
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.deps import Deps
+from bot.errors import SeatbotError
+from bot.messages.errors import busy_reply, error_reply, internal_error_reply
+from bot.messages.reply import Reply
+from bot.slack.inbound import Origin
+from handlers.home_tab import refresh_homes
+from storage.engine import unit_of_work
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class Turn:
+    """One Slack request's work, after its ack."""
+
+    deps: Deps
+    client: WebClient
+    origin: Origin
+    response_url: str | None
+    language: str = "en"
+    committed: bool = False
+    _told: list[Reply] = field(default_factory=list)
+
+    @property
+    def user_id(self) -> str:
+        return self.origin.user_id
+
+    @property
+    def team_id(self) -> str:
+        return self.origin.team_id
+
+    def read(self, use_case: Callable[[Session], T]) -> T:
+        with unit_of_work(self.deps.engine) as session:
+            return use_case(session)
+
+    def write(self, use_case: Callable[[Session], T]) -> T:
+        """Run `use_case` in one transaction; from here on, the change stands."""
+        with unit_of_work(self.deps.engine, write=True) as session:
+            result = use_case(session)
+        self.committed = True
+        return result
+
+    def tell(self, reply: Reply) -> None:
+        """Ephemeral where the person typed or clicked; by DM where there is no
+        response_url (App Home, modals)."""
+        if self.response_url:
+            Respond(response_url=self.response_url)(
+                **reply.payload(), response_type="ephemeral", replace_original=False
+            )
+        else:
+            self.client.chat_postMessage(channel=self.user_id, **reply.payload())
+
+    def after_commit(self, what: str, step: Callable[[], object]) -> None:
+        """Best effort: logged if it fails, never reported as a failure of the change."""
+        try:
+            step()
+        except SlackApiError as exc:  # e.g. someone Slack does not know, a view closed meanwhile
+            logger.warning(
+                "after commit failed step=%s team=%s user=%s error=%s",
+                what,
+                self.team_id,
+                self.user_id,
+                exc.response.get("error"),
+            )
+        except Exception:
+            logger.exception("after commit failed step=%s team=%s user=%s", what, self.team_id, self.user_id)
+
+    def delivered_and_refreshed(self, user_ids: Iterable[str]) -> None:
+        """What every committed change ends with: wake the sender, redraw the people's App Home."""
+        self.deps.deliver()
+        people = list(user_ids)
+        self.after_commit(
+            "home", lambda: refresh_homes(self.deps, self.client, team_id=self.team_id, user_ids=people)
+        )
+
+
+def later(
+    deps: Deps,
+    client: WebClient,
+    *,
+    ack: Ack,
+    origin: Origin,
+    response_url: str | None,
+    name: str,
+    work: Callable[[Turn], None],
+    acked: Callable[[], object] | None = None,
+    busy: Callable[[Reply], object] | None = None,
+) -> None:
+    """Ack now (with `acked`, or a plain ack) and run `work` on the queue.
+
+    When the queue is full nothing is started: the person is told to try
+    again (`busy`, or as the ack of a command) rather than acked late.
+    """
+    slot = deps.work.reserve()
+    if slot is None:
+        reply = busy_reply(deps.users.known_language(origin.user_id, locale=origin.locale))
+        logger.warning("busy, refused job=%s team=%s user=%s", name, origin.team_id, origin.user_id)
+        if busy is not None:
+            busy(reply)
+        else:
+            ack()
+            deps.courtesy(lambda: Turn(deps, client, origin, response_url).tell(reply))
+        return
+    (acked or ack)()
+    turn = Turn(deps, client, origin, response_url)
+    slot.run(lambda: run(turn, work, name=name), name=name)
+
+
+def run(turn: Turn, work: Callable[[Turn], None], *, name: str) -> None:
+    """Run a turn: domain errors become their words; anything else is logged with its
+    traceback, and the person is told what is true (nothing changed, or it did)."""
+    turn.language = turn.deps.users.language(turn.user_id)
+    try:
+        work(turn)
+    except SeatbotError as error:
+        refusal = error_reply(error, turn.language)
+        turn.after_commit("refusal", lambda: turn.tell(refusal))
+    except Exception:
+        logger.exception("listener failed job=%s team=%s user=%s", name, turn.team_id, turn.user_id)
+        reply = internal_error_reply(turn.language, changed=turn.committed)
+        turn.after_commit("failure notice", lambda: turn.tell(reply))

@@ -1,0 +1,93 @@
+"""The change form of a large account: picking products, and typing in a picked product.
+
+Both redraw the form from its state: the picked products (the picker's selection) decide
+which seat inputs it shows, so this listener, not the plain live summary, answers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import deps_of
+from bot.errors import SeatbotError
+from bot.messages.change_modal import (
+    PICK_ACTION,
+    PICK_BLOCK,
+    PICKED_SEATS_ACTION,
+    PRODUCT_BLOCK,
+    change_modal,
+    with_suites,
+)
+from bot.services.seat_changes import draft
+from bot.slack import inbound
+from handlers.change_modal import UNAVAILABLE_VIEW, submission_from
+from handlers.flow import Turn, later
+
+
+def register(app: App) -> None:
+    app.action(PICK_ACTION)(redraw)
+    app.action(PICKED_SEATS_ACTION)(redraw)
+
+
+def picked_keys(view: inbound.ViewState, values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
+    """The picker's selection; until the person touches the picker, the products the form
+    shows. A malformed (forged) state picks nothing."""
+    if PICK_BLOCK not in values:
+        ids = [str(b.get("block_id") or "") for b in view.blocks if b.get("type") == "input"]
+        return [i[len(PRODUCT_BLOCK) :] for i in ids if i.startswith(PRODUCT_BLOCK)]
+    options = values[PICK_BLOCK].get(PICK_ACTION, {}).get("selected_options")
+    return [str(o.get("value")) for o in options or [] if isinstance(o, dict) and o.get("value")]
+
+
+def redraw(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    action = inbound.action(body)
+    if action is None or action.view is None:
+        ack()  # a picker outside a modal is nothing seatbot drew
+        return
+    view = action.view
+
+    def redraw_form(turn: Turn) -> None:
+        picked = picked_keys(view, view.values)
+        submission = submission_from(view.values)
+
+        def form(session: Any) -> dict[str, Any]:
+            current = draft(session, team_id=turn.team_id, user_id=turn.user_id, submission=submission)
+            # A product taken out of the picker drops its typed value with it.
+            kept = set(with_suites(current.products, picked))
+            counts = {k: v for k, v in submission.counts.items() if k in kept}
+            if counts != dict(submission.counts):
+                current = draft(
+                    session,
+                    team_id=turn.team_id,
+                    user_id=turn.user_id,
+                    submission=replace(submission, counts=counts),
+                )
+            return change_modal(current, turn.language, picked=picked)
+
+        try:
+            updated = turn.read(form)
+        except SeatbotError:
+            return  # the submission will explain; a preview has nothing to say
+        try:
+            turn.client.views_update(view_id=view.id, hash=view.hash, view=updated)
+        except SlackApiError as exc:
+            # hash_conflict: a newer pick or keystroke already redrew the form.
+            if exc.response.get("error") not in UNAVAILABLE_VIEW | {"hash_conflict"}:
+                raise
+
+    later(
+        deps_of(context),
+        client,
+        ack=ack,
+        origin=action.origin,
+        response_url=None,
+        name="pick_products",
+        work=redraw_form,
+        busy=lambda _: ack(),
+    )
