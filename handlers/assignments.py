@@ -12,12 +12,12 @@ from bot.commands import Assign
 from bot.deps import deps_of
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, section
-from bot.messages.seats import BUY_SEATS, assignment_reply, bought_reply, unassigned_reply
-from bot.services.assignments import assign, buy_seats, unassign
+from bot.messages.seats import BUY_SEATS, assignment_reply, buy_reply, parse_buy_value, unassigned_reply
+from bot.services.assignments import assign, unassign
+from bot.services.buying import buy_seats, log_outcome
 from bot.slack import inbound
 from bot.slack.users import Profile
 from handlers.flow import Turn, later
-from storage.models import MAX_SEATS
 
 logger = logging.getLogger(__name__)
 
@@ -107,32 +107,18 @@ def buy_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
     if action is None:
         ack()
         return
-    key, _, count_text = action.value.partition(":")
-    # The button's value is untrusted: a sane count, and everything else re-checked by the service.
-    count = (
-        int(count_text)
-        if count_text.isascii() and count_text.isdigit() and 0 < int(count_text[:6]) <= 1000
-        else 1
-    )
+    value = action.value
 
     def buy(turn: Turn) -> None:
-        bought = turn.write(
+        # The button's value is untrusted: its shape here, the offer itself in the service.
+        offer = parse_buy_value(value)
+        result = turn.write(
             lambda s: buy_seats(
-                s,
-                team_id=turn.team_id,
-                user_id=turn.user_id,
-                product_key=key[:40],
-                count=min(count, MAX_SEATS),
-                now=turn.deps.clock(),
+                s, team_id=turn.team_id, user_id=turn.user_id, offer=offer, now=turn.deps.clock()
             )
         )
-        reply = bought_reply(
-            product=bought.product.name,
-            before=bought.before,
-            after=bought.after,
-            given=bought.given,
-            language=turn.language,
-        )
+        log_outcome(result, team_id=turn.team_id, user_id=turn.user_id)
+        reply = buy_reply(result, clicked=offer, language=turn.language, currency=result.currency)
         turn.after_commit("answer", lambda: turn.tell(reply))
         turn.delivered_and_refreshed([turn.user_id])
 

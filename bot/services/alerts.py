@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -154,6 +155,8 @@ class AlertView:
     opened_at: datetime
     waiting: list[str]
     currency: str
+    alert_id: int | None = None
+    price_per_seat: Decimal | None = None
 
 
 def alert_view(session: Session, *, alert_id: int) -> AlertView:
@@ -177,4 +180,6 @@ def alert_view(session: Session, *, alert_id: int) -> AlertView:
         opened_at=alert.opened_at,
         waiting=waiting_users(session, product_id=product.id or 0),
         currency=account.currency,
+        alert_id=alert.id,
+        price_per_seat=product.price_per_seat,
     )

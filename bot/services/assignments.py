@@ -20,6 +20,7 @@ from bot.errors import InvalidInput
 from bot.permissions import APPROVERS, Action
 from bot.services import alerts
 from bot.services.actors import Actor, load_actor, require
+from bot.services.offers import WAITING, BuyOffer
 from bot.services.products import find_product
 from storage import repositories as repo
 from storage.models import (
@@ -49,6 +50,8 @@ class Assignment:
     can_buy: bool
     """The actor may add seats at once (owner, billing admin); otherwise they request them."""
     currency: str
+    offer: BuyOffer | None = None
+    """Waiting, and the actor may buy: the one-click offer to show them."""
 
 
 def product_named(session: Session, *, account_id: int, text: str) -> Product:
@@ -135,9 +138,12 @@ def assign(
         )
         session.flush()
     alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=True, now=now)
-    return Assignment(
-        Outcome.WAITING, product, used, len(_waiting(session, product)), can_buy, actor.account.currency
-    )
+    queue = _waiting(session, product)
+    offer = None
+    if can_buy:
+        entry = next(w for w in queue if w.user_id == target)
+        offer = BuyOffer(product.key, product.seats, max(len(queue), 1), f"{WAITING}{entry.id}")
+    return Assignment(Outcome.WAITING, product, used, len(queue), can_buy, actor.account.currency, offer)
 
 
 def unassign(
@@ -198,40 +204,6 @@ def unassign(
         actor.role in APPROVERS,
         actor.account.currency,
     )
-
-
-@dataclass(frozen=True)
-class Bought:
-    product: Product
-    before: int
-    after: int
-    given: list[str]
-    """Who was waiting and now has a seat."""
-
-
-def buy_seats(
-    session: Session, *, team_id: str, user_id: str, product_key: str, count: int, now: datetime
-) -> Bought:
-    """The one-click "Buy N more seats": a direct change (+count) by an owner or billing admin."""
-    from bot.services.seat_changes import Submission, submit
-
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
-    require(session, actor, Action.CHANGE_SEATS)
-    product = product_named(session, account_id=actor.account_id, text=product_key)
-    before = product.seats
-    waiting_before = [w.user_id for w in _waiting(session, product)]
-    submit(
-        session,
-        team_id=team_id,
-        user_id=user_id,
-        now=now,
-        submission=Submission(
-            counts={product.key: str(before + count)}, justification="Seats bought for people waiting"
-        ),
-    )
-    session.refresh(product)
-    still = {w.user_id for w in _waiting(session, product)}
-    return Bought(product, before, product.seats, [u for u in waiting_before if u not in still])
 
 
 def _cancel_waiting(session: Session, actor: Actor, product: Product, target: str, now: datetime) -> bool:
