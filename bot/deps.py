@@ -50,6 +50,12 @@ class Deps:
 
         self._courtesy.submit(send)
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the sender's thread and finish the work already queued (shutdown, tests)."""
+        self.work.shutdown(wait=True)
+        self._courtesy.shutdown(wait=True)
+        self.sender.close(timeout=timeout)
+
     def deliver(self) -> None:
         """Have what the last transaction queued sent (called after commit, after the ack).
 

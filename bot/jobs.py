@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.deps import Deps
 from bot.services.nudges import NudgeRun, due_requests, next_wake, run_step
@@ -70,6 +71,7 @@ class Scheduler:
         self._aps = BackgroundScheduler(
             timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         )
+        self._database_away = False
 
     def start(self) -> Scheduler:
         self._aps.add_job(
@@ -90,6 +92,13 @@ class Scheduler:
             if run.nudged or run.escalated or run.expired:
                 self._deps.deliver()
             wait = MAX_WAIT if run.failed else self._wait(now)
+            self._database_away = False
+        except OperationalError as exc:
+            # The database is away (restart, failover): one line when it goes, not a traceback a pass.
+            if not self._database_away:
+                self._database_away = True
+                logger.warning("reminders paused: database unreachable error=%s", exc.orig)
+            wait = MAX_WAIT
         except Exception:
             logger.exception("scheduler pass failed")
             wait = MAX_WAIT

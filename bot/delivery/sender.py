@@ -51,6 +51,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, func, or_, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from bot.delivery.outbox import REMINDERS, Kind, enqueue
@@ -151,6 +152,7 @@ class Sender:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._database_down_since: float | None = None
 
     # -- the background loop -------------------------------------------------
 
@@ -183,6 +185,15 @@ class Sender:
                 now = self._clock()
                 self.deliver_due(now=now)
                 wait = self._idle_wait(now)
+                self._database_down_since = None
+            except OperationalError as exc:
+                # The database is away (restart, failover): one line when it goes, not a traceback a pass.
+                if self._database_down_since is None:
+                    self._database_down_since = time.monotonic()
+                    logger.warning(
+                        "delivery paused: database unreachable sender=%s error=%s", self.id, exc.orig
+                    )
+                wait = IDLE_WAIT
             except Exception:
                 logger.exception("delivery pass failed sender=%s", self.id)
                 wait = IDLE_WAIT

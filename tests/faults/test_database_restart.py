@@ -107,6 +107,7 @@ def test_health_follows_the_database_and_requests_work_after(
             assert c.execute(text("SELECT count(*) FROM change_request")).scalar_one() == 1
     finally:
         server.stop()
+        app._seatbot_deps.close()  # type: ignore[attr-defined]
         engine.dispose()
 
     health_lines = [

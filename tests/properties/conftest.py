@@ -301,6 +301,6 @@ def prop_bot(module_db_url: str) -> Iterator[PropertyBot]:
             yield PropertyBot(server.url, driver, slack, engine, executor, tracebacks, backend)
         finally:
             server.stop()
-            executor.shutdown(wait=True)
+            app._seatbot_deps.close()  # type: ignore[attr-defined]
             logging.getLogger().removeHandler(tracebacks)
             engine.dispose()

@@ -95,8 +95,7 @@ def bot(
         yield RunningBot(server.url, driver, slack, app._seatbot_deps)  # type: ignore[attr-defined]
     finally:
         server.stop()
-        executor.shutdown(wait=True)
-        app._seatbot_deps.sender.close()  # type: ignore[attr-defined]
+        app._seatbot_deps.close()  # type: ignore[attr-defined]
 
 
 def open_modal(bot: RunningBot, user_id: str, text: str) -> dict[str, Any]:

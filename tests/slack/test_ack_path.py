@@ -98,7 +98,7 @@ def narrow_bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[Run
     finally:
         slack.clear_faults()
         server.stop()
-        executor.shutdown(wait=True)
+        app._seatbot_deps.close()  # type: ignore[attr-defined]
 
 
 def test_when_the_queue_is_full_the_answer_is_busy_not_late(
