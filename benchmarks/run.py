@@ -155,6 +155,7 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
             "bare-bolt", processes.bare_argv(args.threads), env=env, workdir=work, probe=False
         )
         stack.callback(bare.stop)
+        print(f"[{kind}] the same requests to the bare Bolt app", flush=True)
         for phase in phases:
             phase["bare"] = _replay(bare, phase.pop("_sent"), phase["_load"])
             phase["ratio"] = report.ratios(phase["seatbot"], phase["bare"])
@@ -248,7 +249,7 @@ def _settle(standin: SlackStandIn) -> None:
         if count == seen:
             return
         seen = count
-        time.sleep(0.5)
+        time.sleep(0.3)
 
 
 def _replay(server: processes.Server, attempts: list[Attempt], load: Load) -> dict[str, Any]:
