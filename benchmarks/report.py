@@ -11,6 +11,7 @@ SEATBOT_COLUMNS = [
     ("acks_per_s", "acks/s", 7),
     ("ack_p50_ms", "ack p50", 8),
     ("ack_p99_ms", "ack p99", 8),
+    ("acks_over_3s", ">3s", 4),
     ("answered", "answered", 8),
     ("answers_per_s", "ans/s", 6),
     ("answer_p50_ms", "ans p50", 8),
@@ -19,6 +20,7 @@ SEATBOT_COLUMNS = [
     ("sql_per_request", "SQL", 6),
     ("refused", "refused", 7),
     ("busy", "busy", 4),
+    ("answer_errors", "api err", 7),
     ("failed", "fail", 4),
 ]
 BARE_COLUMNS = [

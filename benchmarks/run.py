@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=16, help="seatbot serve --workers")
     parser.add_argument("--rate", type=float, default=100.0, help="open-loop requests per second")
     parser.add_argument("--seconds", type=float, default=3.0, help="open-loop duration per flow")
-    parser.add_argument("--answer-timeout", type=float, default=30.0, help="seconds to wait for one answer")
+    parser.add_argument("--answer-timeout", type=float, default=60.0, help="seconds to wait for one answer")
     args = parser.parse_args(argv)
     databases = args.database or (["sqlite"] if args.quick else [POSTGRES, "sqlite"])
     result: dict[str, Any] = {
@@ -157,7 +157,7 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         stack.callback(bare.stop)
         print(f"[{kind}] the same requests to the bare Bolt app", flush=True)
         for phase in phases:
-            phase["bare"] = _replay(bare, phase.pop("_sent"), phase["_load"])
+            phase["bare"] = _replay(bare, phase.pop("_attempts"), phase["_load"])
             phase["ratio"] = report.ratios(phase["seatbot"], phase["bare"])
             del phase["_load"]
         bare.stop()
@@ -236,7 +236,7 @@ def _measure(
     seatbot["cpu_ms_per_request"] = round((server.cpu_seconds() - cpu) * 1000 / n, 2)
     seatbot["sql_per_request"] = round(((server.sql_statements() or 0) - sql) / n, 1)
     seatbot["busy"] = server.log_count("busy, refused") - busy
-    return {"seatbot": seatbot, "_sent": attempts, "_load": load}
+    return {"seatbot": seatbot, "_attempts": attempts, "_load": load}
 
 
 def _settle(standin: SlackStandIn) -> None:
