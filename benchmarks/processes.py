@@ -1,0 +1,154 @@
+"""The processes under test, seen from outside: start, wait for /healthz, read
+CPU and memory from /proc, read the SQL probe, stop (always, also on Ctrl-C)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from benchmarks.probe import PORT_VARIABLE
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTUP_LIMIT = 60.0  # seconds; a server that takes longer is broken, not slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """One server subprocess on loopback."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    probe_port: int | None = None
+    startup_s: float = 0.0
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the server process (all its threads), from /proc/<pid>/stat."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS in /proc status")
+
+    def sql_statements(self) -> int | None:
+        if self.probe_port is None:
+            return None
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.probe_port}/", timeout=10) as reply:
+            return int(reply.read())
+
+    def log_count(self, needle: str) -> int:
+        """Lines of the server's log containing ``needle`` (seatbot logs "busy, refused")."""
+        with self.log_path.open("rb") as handle:
+            return sum(needle.encode() in line for line in handle)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+
+
+def start(name: str, argv: list[str], *, env: dict[str, str], workdir: Path, probe: bool = False) -> Server:
+    """Start ``argv`` and wait until GET /healthz answers 200; the wait is the start-up time."""
+    port = free_port()
+    probe_port = free_port() if probe else None
+    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    if probe_port is not None:
+        full_env[PORT_VARIABLE] = str(probe_port)
+    log_path = workdir / f"{name}.log"
+    log = log_path.open("wb")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [arg.replace("{port}", str(port)) for arg in argv],
+        env=full_env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    server = Server(name, process, port, log_path, probe_port, _log=log)
+    try:
+        server.startup_s = _wait_healthy(server, started)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_healthy(server: Server, started: float) -> float:
+    while time.monotonic() - started < STARTUP_LIMIT:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited at start-up; see {server.log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=1) as reply:
+                if reply.status == 200:
+                    return time.monotonic() - started
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.02)  # polling a port that is not listening yet; bounded by STARTUP_LIMIT
+    raise RuntimeError(f"{server.name} did not answer /healthz within {STARTUP_LIMIT:.0f}s")
+
+
+def seatbot_argv(threads: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "import benchmarks.probe; benchmarks.probe.main()",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--threads",
+        str(threads),
+        "--workers",
+        str(workers),
+    ]
+
+
+def bare_argv(threads: int) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.bare_bolt", "--port", "{port}", "--threads", str(threads)]
+
+
+def run_cli(args: list[str], *, env: dict[str, str], workdir: Path) -> str:
+    """Run ``seatbot <args>`` to completion (e.g. ``load FILE``); its output, or an error."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"seatbot {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout

@@ -1,0 +1,122 @@
+"""The benchmark's figures as readable tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SEATBOT_COLUMNS = [
+    ("flow", "flow", 10),
+    ("load", "load", 11),
+    ("requests", "reqs", 5),
+    ("acks_per_s", "acks/s", 7),
+    ("ack_p50_ms", "ack p50", 8),
+    ("ack_p99_ms", "ack p99", 8),
+    ("acks_over_3s", ">3s", 4),
+    ("answered", "answered", 8),
+    ("answers_per_s", "ans/s", 6),
+    ("answer_p50_ms", "ans p50", 8),
+    ("answer_p99_ms", "ans p99", 8),
+    ("cpu_ms_per_request", "CPU ms", 7),
+    ("sql_per_request", "SQL", 6),
+    ("refused", "refused", 7),
+    ("busy", "busy", 4),
+    ("answer_errors", "api err", 7),
+    ("failed", "fail", 4),
+]
+BARE_COLUMNS = [
+    ("flow", "flow", 10),
+    ("load", "load", 11),
+    ("acks_per_s", "bare acks/s", 11),
+    ("ack_p50_ms", "bare p50", 8),
+    ("ack_p99_ms", "bare p99", 8),
+    ("cpu_ms_per_request", "bare CPU", 8),
+    ("ratio_acks_per_s", "acks/s ×", 8),
+    ("ratio_ack_p50", "p50 ×", 6),
+    ("ratio_ack_p99", "p99 ×", 6),
+    ("ratio_cpu", "CPU ×", 6),
+]
+
+
+def ratios(seatbot: dict[str, Any], bare: dict[str, Any]) -> dict[str, float | None]:
+    """seatbot / bare Bolt for the ack figures and CPU (answers have no bare counterpart)."""
+
+    def ratio(key: str) -> float | None:
+        a, b = seatbot.get(key), bare.get(key)
+        return round(a / b, 2) if isinstance(a, int | float) and isinstance(b, int | float) and b else None
+
+    return {
+        "acks_per_s": ratio("acks_per_s"),
+        "ack_p50": ratio("ack_p50_ms"),
+        "ack_p99": ratio("ack_p99_ms"),
+        "cpu": ratio("cpu_ms_per_request"),
+    }
+
+
+def _cell(value: Any, width: int) -> str:
+    if value is None:
+        text = "–"
+    elif isinstance(value, float):
+        text = f"{value:.1f}" if abs(value) < 1000 else f"{value:.0f}"
+    else:
+        text = str(value)
+    return text.rjust(width)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]]) -> list[str]:
+    lines = ["  ".join(title.rjust(width) for _, title, width in columns)]
+    lines.append("  ".join("-" * width for _, _, width in columns))
+    for row in rows:
+        lines.append("  ".join(_cell(row.get(key), width) for key, _, width in columns))
+    return lines
+
+
+def render(result: dict[str, Any]) -> str:
+    env = result["environment"]
+    settings = result["settings"]
+    out = [
+        "",
+        f"seatbot benchmark ({result['mode']}) {env['date']}  commit {(env['commit'] or '?')[:10]}"
+        f"{' (uncommitted changes)' if env['commit_dirty'] else ''}",
+        f"machine: {env['cores']} cores, {env['memory_gb']} GB, Python {env['python']}, "
+        f"load average {env['loadavg_start']} → {env.get('loadavg_end', '?')}",
+        f"threads {settings['threads']} (seatbot and bare), seatbot workers {settings['workers']}; "
+        "times in ms; CPU ms and SQL per request",
+    ]
+    for run in result["runs"]:
+        alerts = run["alerts_check"]
+        passes = ", ".join(f"{p['pass']} {p['ms']} ms / {p['sql']} SQL" for p in alerts["passes"])
+        out += [
+            "",
+            f"== {run['database']} ==",
+            f"start-up to /healthz: seatbot {run['startup_to_healthz_s']} s, "
+            f"bare Bolt {run['bare_startup_to_healthz_s']} s",
+            f"seatbot RSS after the load: {run['rss_after_load_mb']} MB; "
+            f"idle SQL: {run['idle_sql_per_s']} statements/s",
+            f"out-of-licences check ({alerts['products']} products, {alerts['agents']} agents): {passes}",
+            "scheduler pass: "
+            + ("measured after the scheduler change lands" if run["scheduler_pass"] is None else "see JSON"),
+            "",
+        ]
+        out += _table(
+            [{**p["seatbot"], "flow": p["flow"], "load": p["load"]} for p in run["phases"]], SEATBOT_COLUMNS
+        )
+        out.append("")
+        out += _table(
+            [
+                {
+                    **p["bare"],
+                    "flow": p["flow"],
+                    "load": p["load"],
+                    **{f"ratio_{k}": v for k, v in p["ratio"].items()},
+                }
+                for p in run["phases"]
+            ],
+            BARE_COLUMNS,
+        )
+        errors = [
+            f"{p['flow']}/{p['load']}: {p['seatbot']['first_error']}"
+            for p in run["phases"]
+            if p["seatbot"].get("first_error")
+        ]
+        out += ["", *(f"error: {e}" for e in errors)] if errors else []
+    return "\n".join(out)
