@@ -10,17 +10,19 @@ alert for every full product, the second finds them open (the steady state).
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlmodel import select
 
 from benchmarks.setup_data import ALERTS_TEAM
 from bot.deps import utcnow
+from bot.jobs import run_nudge_pass
 from bot.services import alerts
 from storage import repositories as repo
 from storage.engine import make_engine, unit_of_work
-from storage.models import Account, SeatAssignment
+from storage.models import Account, ChangeRequest, RequestStatus, SeatAssignment
 
 
 def measure(database_url: str) -> dict[str, Any]:
@@ -54,12 +56,63 @@ def measure(database_url: str) -> dict[str, Any]:
     return {"products": len(product_ids), "agents": agents, "passes": passes}
 
 
-def scheduler_pass(*args: Any, **kwargs: Any) -> dict[str, Any] | None:
-    """One pass of the scheduler (nudges, escalations, expiry, delivery retries) over many
-    pending requests: time and SQL statements.
+def scheduler_pass(database_url: str, *, stored: int = 100_000, due: int = 1_000) -> dict[str, Any]:
+    """One scheduler pass over a history of `stored` requests of which `due` are pending and
+    due: wall time, SQL statements and database time (the time spent inside statements).
 
-    Not implemented yet: the scheduler is being changed; the integrator fills this in
-    once that change lands.
+    The history is written straight into the alerts workspace: closed requests, plus `due`
+    pending ones (one per requester, as the database insists) whose reminder is due now.
     """
-    print("scheduler pass: measured after the scheduler change lands")
-    return None
+    engine = make_engine(database_url)
+    now = utcnow()
+    with unit_of_work(engine, write=True) as session:
+        account = session.exec(select(Account).where(Account.team_id == ALERTS_TEAM)).one()
+        old = now - timedelta(days=30)
+        rows = [
+            {
+                "account_id": account.id,
+                "requester_id": f"U0H{i:07d}",
+                "direct": False,
+                "justification": "",
+                "status": RequestStatus.PENDING.value if i < due else RequestStatus.DECLINED.value,
+                "created_at": old,
+                "updated_at": old,
+                "decided_at": None if i < due else old,
+                "decided_by": None if i < due else "U0OWNER",
+                "nudge_count": 0,
+                "next_due_at": now - timedelta(minutes=1) if i < due else None,
+            }
+            for i in range(stored)
+        ]
+        for start in range(0, len(rows), 5_000):
+            session.execute(insert(ChangeRequest), rows[start : start + 5_000])
+    statements = 0
+    database_s = 0.0
+    began: list[float] = []
+
+    def before(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+        began.append(time.perf_counter())
+
+    def after(*_: Any) -> None:
+        nonlocal database_s
+        database_s += time.perf_counter() - began.pop()
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        started = time.perf_counter()
+        run = run_nudge_pass(engine, now=now)
+        wall_ms = (time.perf_counter() - started) * 1000
+    finally:
+        engine.dispose()
+    return {
+        "stored": stored,
+        "due": due,
+        "handled": len(run.nudged) + len(run.escalated) + len(run.expired),
+        "failed": len(run.failed),
+        "ms": round(wall_ms, 1),
+        "database_ms": round(database_s * 1000, 1),
+        "sql": statements,
+    }

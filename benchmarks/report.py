@@ -93,8 +93,8 @@ def render(result: dict[str, Any]) -> str:
             f"seatbot RSS after the load: {run['rss_after_load_mb']} MB; "
             f"idle SQL: {run['idle_sql_per_s']} statements/s",
             f"out-of-licences check ({alerts['products']} products, {alerts['agents']} agents): {passes}",
-            "scheduler pass: "
-            + ("measured after the scheduler change lands" if run["scheduler_pass"] is None else "see JSON"),
+            "scheduler pass ({due} due of {stored} stored): {handled} handled in {ms} ms, "
+            "{database_ms} ms in the database, {sql} SQL".format(**run["scheduler_pass"]),
             "",
         ]
         out += _table(

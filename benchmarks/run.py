@@ -149,7 +149,10 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
 
         print(f"[{kind}] out-of-licences check", flush=True)
         alerts = alerts_check.measure(url)
-        scheduler = alerts_check.scheduler_pass()
+        print(f"[{kind}] scheduler pass", flush=True)
+        scheduler = alerts_check.scheduler_pass(
+            url, stored=2_000 if args.quick else 100_000, due=20 if args.quick else 1_000
+        )
 
         bare = processes.start(
             "bare-bolt", processes.bare_argv(args.threads), env=env, workdir=work, probe=False

@@ -85,8 +85,15 @@ def test_every_figure_is_reported(quick_run: tuple[dict[str, Any], str]) -> None
     assert alerts["agents"] == 200
     assert [p["pass"] for p in alerts["passes"]] == ["first", "steady"]
     assert all(p["ms"] is not None and p["sql"] > 0 for p in alerts["passes"])
-    assert run["scheduler_pass"] is None  # left for the integrator, and said so
-    assert "scheduler pass: measured after the scheduler change lands" in stdout
+    scheduler = run["scheduler_pass"]
+    assert (scheduler["stored"], scheduler["due"], scheduler["handled"], scheduler["failed"]) == (
+        2_000,
+        20,
+        20,
+        0,
+    )
+    assert scheduler["sql"] > 0
+    assert "scheduler pass (20 due of 2000 stored)" in stdout
     for phase in run["phases"]:
         assert {k for k in SEATBOT_FIGURES if phase["seatbot"].get(k) is not None} == SEATBOT_FIGURES, phase
         assert {k for k in BARE_FIGURES if phase["bare"].get(k) is not None} == BARE_FIGURES, phase
