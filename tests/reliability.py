@@ -41,6 +41,10 @@ was not run here has no row (PostgreSQL rows need `TEST_DATABASE_URL`).
   SIGKILL right after the ack; PostgreSQL stopped and restarted under a running bot
   (a private cluster started by the test with `initdb`/`pg_ctl` as the `postgres`
   user on a free port, never the shared server on 5432).
+* **Slack faults** (`tests/slack/test_delivery.py`): the Slack stand-in answers 429
+  with Retry-After, 500, holds a call past the client's timeout (after posting, or
+  on `users.info`), or a sender dies mid-post; each row says what was then seen in
+  Slack and in the outbox: nothing lost, nothing sent twice.
 
 Statuses in the property rows: 200 is seatbot's answer; 404 is Bolt's answer to a
 payload no listener matches (a generated callback or action id); 400 and 401 are the

@@ -23,6 +23,7 @@ from storage.engine import unit_of_work
 from storage.models import OutboxMessage, SlackMessage
 from tests.conftest import NOW
 from tests.factories import TEAM, make_account
+from tests.reliability import record
 from tests.slack.conftest import RunningBot, blocks_text, open_modal
 from tests.slack.conftest import submit as submit_modal
 
@@ -67,6 +68,12 @@ def _store_request(engine: Engine) -> None:
         )
 
 
+def _held(db_url: str, fault: str, tried: str, held: dict[str, object]) -> None:
+    """This fault's row of docs/reliability.md (written once the test's assertions passed)."""
+    backend = "postgresql" if db_url.startswith("postgres") else "sqlite"
+    record(f"Slack fault: {fault}", backend, tried={"faults injected": tried}, held=held)
+
+
 def _failed_once(engine: Engine) -> OutboxMessage | None:
     """The approval row whose first attempt failed, once that is recorded and the background
     sender has sent the other one (so the test's own `deliver_due` races with nothing)."""
@@ -79,7 +86,7 @@ def _failed_once(engine: Engine) -> OutboxMessage | None:
 
 
 def test_a_profile_lookup_timing_out_is_recorded_and_retried_and_the_requester_is_not_misled(
-    bot: RunningBot, engine: Engine, account: None
+    bot: RunningBot, engine: Engine, account: None, db_url: str
 ) -> None:
     for person in ("U0ADMIN", "U0OWNER", "U0BILL"):
         bot.deps.users.profile(person)  # the listeners' own look-ups are done: the fault is the sender's
@@ -100,10 +107,20 @@ def test_a_profile_lookup_timing_out_is_recorded_and_retried_and_the_requester_i
         assert len(_approval_dms(bot.slack, approver)) == 1
     told = [m.text for m in bot.slack.ephemerals("U0ADMIN") + bot.slack.dm("U0ADMIN")]
     assert not any("nothing was changed" in text for text in told)
+    _held(
+        db_url,
+        "users.info times out during delivery",
+        "users.info held past the delivery client's timeout while the approval DMs go out",
+        {
+            "failure recorded on the row, lease released": True,
+            "approval DMs, once each": True,
+            "requester told nothing changed": False,
+        },
+    )
 
 
 def test_a_server_error_is_recorded_then_the_dm_is_sent_once(
-    bot: RunningBot, engine: Engine, account: None
+    bot: RunningBot, engine: Engine, account: None, db_url: str
 ) -> None:
     bot.slack.fail_next("chat.postMessage", error="internal_error", status=500)
     _send_request(bot)
@@ -116,9 +133,17 @@ def test_a_server_error_is_recorded_then_the_dm_is_sent_once(
     for approver in ("U0OWNER", "U0BILL"):
         assert len(_approval_dms(bot.slack, approver)) == 1
     assert {r.status for r in _approvals(engine).values()} == {"sent"}
+    _held(
+        db_url,
+        "HTTP 500",
+        "chat.postMessage answers 500 once",
+        {"recorded in doubt, looked up before posting again": True, "approval DMs, once each": True},
+    )
 
 
-def test_a_rate_limit_waits_for_retry_after(bot: RunningBot, engine: Engine, account: None) -> None:
+def test_a_rate_limit_waits_for_retry_after(
+    bot: RunningBot, engine: Engine, account: None, db_url: str
+) -> None:
     bot.slack.fail_next("chat.postMessage", status=429, retry_after=42)
     _send_request(bot)
     failed = bot.slack.wait_for(lambda: _failed_once(engine), timeout=15)
@@ -128,10 +153,16 @@ def test_a_rate_limit_waits_for_retry_after(bot: RunningBot, engine: Engine, acc
     assert bot.deps.sender.deliver_due(now=NOW + timedelta(seconds=42)) == 1
     for approver in ("U0OWNER", "U0BILL"):
         assert len(_approval_dms(bot.slack, approver)) == 1
+    _held(
+        db_url,
+        "429 with Retry-After",
+        "chat.postMessage answers 429, Retry-After: 42",
+        {"not retried before 42 s": True, "sent at 42 s": True, "approval DMs, once each": True},
+    )
 
 
 def test_a_post_that_landed_after_the_client_gave_up_is_not_sent_twice(
-    bot: RunningBot, engine: Engine, account: None
+    bot: RunningBot, engine: Engine, account: None, db_url: str
 ) -> None:
     bot.slack.fail_next("chat.postMessage", lands=True, hang_seconds=HANG)
     _send_request(bot)
@@ -154,6 +185,16 @@ def test_a_post_that_landed_after_the_client_gave_up_is_not_sent_twice(
         lambda: (m := bot.slack.message(landed[0].channel, landed[0].ts)).edits and m, timeout=15
     )
     assert "approve_request" not in blocks_text(refreshed.blocks)  # the decision reached this copy
+    _held(
+        db_url,
+        "hangs past the client timeout, yet posts",
+        "chat.postMessage posts the DM, then holds its answer past the delivery client's timeout",
+        {
+            "found by its metadata, not posted again": True,
+            "one approval DM with live buttons": True,
+            "the decision updates that copy": True,
+        },
+    )
 
 
 def test_deliver_returns_at_once_while_slack_hangs(bot: RunningBot, engine: Engine, account: None) -> None:
@@ -180,7 +221,7 @@ def _crashed_mid_post(engine: Engine, *, lease_left: timedelta) -> OutboxMessage
 
 
 def test_a_crashed_senders_post_that_landed_is_recorded_not_repeated(
-    slack: SlackStandIn, engine: Engine, account: None
+    slack: SlackStandIn, engine: Engine, account: None, db_url: str
 ) -> None:
     _store_request(engine)
     row = _crashed_mid_post(engine, lease_left=-timedelta(seconds=1))
@@ -199,6 +240,12 @@ def test_a_crashed_senders_post_that_landed_is_recorded_not_repeated(
             session.exec(select(SlackMessage.ts).where(SlackMessage.recipient_id == "U0OWNER")).one()
             == (posted["ts"])
         )
+    _held(
+        db_url,
+        "a sender dies mid-post",
+        "a row left leased and in doubt by a dead sender, its DM already posted",
+        {"taken over once the lease ended": True, "recorded, not posted again": True},
+    )
 
 
 def test_a_crashed_senders_post_that_never_landed_is_sent(
