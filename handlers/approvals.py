@@ -22,7 +22,7 @@ from bot.messages.requests import APPROVE, DECLINE, WITHDRAW, simple
 from bot.permissions import APPROVERS
 from bot.services.decisions import decide, decision_preflight, withdraw
 from bot.slack import inbound
-from handlers.flow import Turn, later
+from handlers.flow import Turn, later, on_action
 from storage import repositories as repo
 from storage.engine import unit_of_work
 
@@ -30,10 +30,10 @@ logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(APPROVE)(approve_clicked)
-    app.action(DECLINE)(decline_clicked)
+    app.action(APPROVE)(on_action("approve", _approve))
+    app.action(DECLINE)(on_action("decline_form", _open_reason))
     app.view(DECLINE_CALLBACK)(decline_submitted)
-    app.action(WITHDRAW)(withdraw_clicked)
+    app.action(WITHDRAW)(on_action("withdraw", _withdraw))
 
 
 def request_id_of(value: object) -> int:
@@ -42,48 +42,19 @@ def request_id_of(value: object) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
 
 
-def approve_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    action = inbound.action(body)
-    if action is None:
-        ack()
-        return
-    request_id = request_id_of(action.value)
-    later(
-        deps_of(context),
-        client,
-        ack=ack,
-        origin=action.origin,
-        response_url=action.response_url,
-        name="approve",
-        work=lambda turn: _decide(turn, request_id, approve=True, reason=None),
-    )
+def _approve(action: inbound.Action, turn: Turn) -> None:
+    _decide(turn, request_id_of(action.value), approve=True, reason=None)
 
 
-def decline_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def _open_reason(action: inbound.Action, turn: Turn) -> None:
     """Open the reason modal, unless the request can't be declined (by this person, any more)."""
-    action = inbound.action(body)
-    if action is None:
-        ack()
-        return
     request_id = request_id_of(action.value)
-
-    def open_reason(turn: Turn) -> None:
-        shown = turn.read(
-            lambda s: decision_preflight(s, team_id=turn.team_id, user_id=turn.user_id, request_id=request_id)
-        )
-        if action.trigger_id is None:
-            raise InvalidInput("form_unavailable")
-        turn.client.views_open(trigger_id=action.trigger_id, view=decline_modal(shown, turn.language))
-
-    later(
-        deps_of(context),
-        client,
-        ack=ack,
-        origin=action.origin,
-        response_url=action.response_url,
-        name="decline_form",
-        work=open_reason,
+    shown = turn.read(
+        lambda s: decision_preflight(s, team_id=turn.team_id, user_id=turn.user_id, request_id=request_id)
     )
+    if action.trigger_id is None:
+        raise InvalidInput("form_unavailable")
+    turn.client.views_open(trigger_id=action.trigger_id, view=decline_modal(shown, turn.language))
 
 
 def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -142,21 +113,8 @@ def _decide(turn: Turn, request_id: int, *, approve: bool, reason: str | None) -
     turn.delivered_and_refreshed([turn.user_id, decided.request.requester_id, *approvers])
 
 
-def withdraw_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    action = inbound.action(body)
-    if action is None:
-        ack()
-        return
-    request_id = request_id_of(action.value)
-    later(
-        deps_of(context),
-        client,
-        ack=ack,
-        origin=action.origin,
-        response_url=action.response_url,
-        name="withdraw",
-        work=lambda turn: run_withdraw(turn, request_id=request_id),
-    )
+def _withdraw(action: inbound.Action, turn: Turn) -> None:
+    run_withdraw(turn, request_id=request_id_of(action.value))
 
 
 def run_withdraw(turn: Turn, *, request_id: int | None) -> None:

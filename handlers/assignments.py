@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot.commands import Assign
-from bot.deps import deps_of
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, section
 from bot.messages.seats import BUY_SEATS, assignment_reply, buy_reply, parse_buy_value, unassigned_reply
@@ -17,13 +14,13 @@ from bot.services.assignments import assign, unassign
 from bot.services.buying import buy_seats, log_outcome
 from bot.slack import inbound
 from bot.slack.users import Profile
-from handlers.flow import Turn, later
+from handlers.flow import Turn, on_action
 
 logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(BUY_SEATS)(buy_clicked)
+    app.action(BUY_SEATS)(on_action("buy", _buy))
 
 
 def _say(block: str, language: str, **facts: object) -> Reply:
@@ -102,32 +99,13 @@ def run_assign(turn: Turn, *, command: Assign) -> None:
     turn.delivered_and_refreshed([turn.user_id])
 
 
-def buy_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    action = inbound.action(body)
-    if action is None:
-        ack()
-        return
-    value = action.value
-
-    def buy(turn: Turn) -> None:
-        # The button's value is untrusted: its shape here, the offer itself in the service.
-        offer = parse_buy_value(value)
-        result = turn.write(
-            lambda s: buy_seats(
-                s, team_id=turn.team_id, user_id=turn.user_id, offer=offer, now=turn.deps.clock()
-            )
-        )
-        log_outcome(result, team_id=turn.team_id, user_id=turn.user_id)
-        reply = buy_reply(result, clicked=offer, language=turn.language, currency=result.currency)
-        turn.after_commit("answer", lambda: turn.tell(reply))
-        turn.delivered_and_refreshed([turn.user_id])
-
-    later(
-        deps_of(context),
-        client,
-        ack=ack,
-        origin=action.origin,
-        response_url=action.response_url,
-        name="buy",
-        work=buy,
+def _buy(action: inbound.Action, turn: Turn) -> None:
+    # The button's value is untrusted: its shape here, the offer itself in the service.
+    offer = parse_buy_value(action.value)
+    result = turn.write(
+        lambda s: buy_seats(s, team_id=turn.team_id, user_id=turn.user_id, offer=offer, now=turn.deps.clock())
     )
+    log_outcome(result, team_id=turn.team_id, user_id=turn.user_id)
+    reply = buy_reply(result, clicked=offer, language=turn.language, currency=result.currency)
+    turn.after_commit("answer", lambda: turn.tell(reply))
+    turn.delivered_and_refreshed([turn.user_id])

@@ -8,7 +8,7 @@ the work queue; the modal is then redrawn with what happened.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -39,7 +39,7 @@ from bot.messages.summary import OPEN_CHANGE
 from bot.services.request_views import RequestView
 from bot.services.seat_changes import Mode, Submission, check, modal_for, replayed, submit, submitted_view
 from bot.slack import inbound
-from handlers.flow import Turn, later
+from handlers.flow import Turn, later, on_action
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -49,8 +49,8 @@ UNAVAILABLE_VIEW = frozenset({"not_found", "view_not_found", "expired_trigger_id
 
 
 def register(app: App) -> None:
-    app.action(OPEN_CHANGE)(open_from_button)
-    app.action(SEATS_ACTION)(live_summary)
+    app.action(OPEN_CHANGE)(on_action("open_change", _open_from_button))
+    app.action(SEATS_ACTION)(on_action("live_summary", _live_summary, in_modal=True, quiet=True))
     app.view(CHANGE_CALLBACK)(submitted)
 
 
@@ -76,20 +76,8 @@ def open_modal(turn: Turn, *, trigger_id: str | None, command: OpenChange | None
         raise
 
 
-def open_from_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    action = inbound.action(body)
-    if action is None:
-        ack()
-        return
-    later(
-        deps_of(context),
-        client,
-        ack=ack,
-        origin=action.origin,
-        response_url=action.response_url,
-        name="open_change",
-        work=lambda turn: open_modal(turn, trigger_id=action.trigger_id, command=_prefill_of(action.value)),
-    )
+def _open_from_button(action: inbound.Action, turn: Turn) -> None:
+    open_modal(turn, trigger_id=action.trigger_id, command=_prefill_of(action.value))
 
 
 def _prefill_of(value: str) -> OpenChange | None:
@@ -133,41 +121,32 @@ def submission_from(
     return Submission(counts=counts, justification=justification, confirmed_token=confirmed)
 
 
-def live_summary(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def redraw_preview(turn: Turn, view: inbound.ViewState, draw: Callable[[Session], dict[str, Any]]) -> None:
+    """Redraw a form in progress from what `draw` builds (the live summary, the picker)."""
+    try:
+        updated = turn.read(draw)
+    except SeatbotError:
+        return  # the submission will explain; a preview has nothing to say
+    try:
+        turn.client.views_update(view_id=view.id, hash=view.hash, view=updated)
+    except SlackApiError as exc:
+        # hash_conflict: a newer keystroke already redrew it. Gone: the person closed it.
+        if exc.response.get("error") not in UNAVAILABLE_VIEW | {"hash_conflict"}:
+            raise
+
+
+def _live_summary(action: inbound.Action, turn: Turn) -> None:
     """Every keystroke in a seat field redraws the summary (before → after, cost, warnings)."""
-    action = inbound.action(body)
-    if action is None or action.view is None:
-        ack()  # a seat field outside a modal is nothing seatbot drew
-        return
     view = action.view
+    assert view is not None  # `in_modal` listeners only see clicks inside a modal
 
-    def redraw(turn: Turn) -> None:
-        try:
-            shown = turn.read(
-                lambda s: modal_for(
-                    s, team_id=turn.team_id, user_id=turn.user_id, submission=submission_from(view.values)
-                )
-            )
-            updated = change_modal(shown, turn.language)
-        except SeatbotError:
-            return  # the submission will explain; a preview has nothing to say
-        try:
-            turn.client.views_update(view_id=view.id, hash=view.hash, view=updated)
-        except SlackApiError as exc:
-            # hash_conflict: a newer keystroke already redrew it. Gone: the person closed it.
-            if exc.response.get("error") not in UNAVAILABLE_VIEW | {"hash_conflict"}:
-                raise
+    def draw(session: Session) -> dict[str, Any]:
+        shown = modal_for(
+            session, team_id=turn.team_id, user_id=turn.user_id, submission=submission_from(view.values)
+        )
+        return change_modal(shown, turn.language)
 
-    later(
-        deps_of(context),
-        client,
-        ack=ack,
-        origin=action.origin,
-        response_url=None,
-        name="live_summary",
-        work=redraw,
-        busy=lambda _: ack(),
-    )
+    redraw_preview(turn, view, draw)
 
 
 def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -12,18 +12,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.deps import Deps
+from bot.deps import Deps, deps_of
 from bot.errors import SeatbotError
 from bot.messages.errors import busy_reply, error_reply, internal_error_reply
 from bot.messages.reply import Reply
+from bot.slack import inbound
 from bot.slack.inbound import Origin
 from handlers.home_tab import refresh_homes
 from storage.engine import unit_of_work
@@ -137,6 +138,34 @@ def later(
     (acked or ack)()
     turn = Turn(deps, client, origin, response_url)
     slot.run(lambda: run(turn, work, name=name), name=name)
+
+
+def on_action(
+    name: str, work: Callable[[inbound.Action, Turn], None], *, in_modal: bool = False, quiet: bool = False
+) -> Callable[..., None]:
+    """A Bolt listener for a click: parsed once, acked, then `work` on the queue.
+
+    `in_modal`: the click only makes sense inside a modal (anything else is acked and
+    dropped); `quiet`: nothing worth telling the person when seatbot is too busy.
+    """
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        action = inbound.action(body)
+        if action is None or (in_modal and action.view is None):
+            ack()
+            return
+        later(
+            deps_of(context),
+            client,
+            ack=ack,
+            origin=action.origin,
+            response_url=None if in_modal else action.response_url,
+            name=name,
+            work=lambda turn: work(action, turn),
+            busy=(lambda _: ack()) if quiet else None,
+        )
+
+    return listener
 
 
 def run(turn: Turn, work: Callable[[Turn], None], *, name: str) -> None:

@@ -10,12 +10,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_bolt import App
+from sqlmodel import Session
 
-from bot.deps import deps_of
-from bot.errors import SeatbotError
 from bot.messages.change_modal import (
     PICK_ACTION,
     PICK_BLOCK,
@@ -26,11 +23,12 @@ from bot.messages.change_modal import (
 )
 from bot.services.seat_changes import draft
 from bot.slack import inbound
-from handlers.change_modal import UNAVAILABLE_VIEW, submission_from
-from handlers.flow import Turn, later
+from handlers.change_modal import redraw_preview, submission_from
+from handlers.flow import Turn, on_action
 
 
 def register(app: App) -> None:
+    redraw = on_action("pick_products", _redraw_form, in_modal=True, quiet=True)
     app.action(PICK_ACTION)(redraw)
     app.action(PICKED_SEATS_ACTION)(redraw)
 
@@ -45,49 +43,24 @@ def picked_keys(view: inbound.ViewState, values: Mapping[str, Mapping[str, Mappi
     return [str(o.get("value")) for o in options or [] if isinstance(o, dict) and o.get("value")]
 
 
-def redraw(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    action = inbound.action(body)
-    if action is None or action.view is None:
-        ack()  # a picker outside a modal is nothing seatbot drew
-        return
+def _redraw_form(action: inbound.Action, turn: Turn) -> None:
     view = action.view
+    assert view is not None  # `in_modal` listeners only see clicks inside a modal
+    picked = picked_keys(view, view.values)
+    submission = submission_from(view.values)
 
-    def redraw_form(turn: Turn) -> None:
-        picked = picked_keys(view, view.values)
-        submission = submission_from(view.values)
+    def draw(session: Session) -> dict[str, Any]:
+        current = draft(session, team_id=turn.team_id, user_id=turn.user_id, submission=submission)
+        # A product taken out of the picker drops its typed value with it.
+        kept = set(with_suites(current.products, picked))
+        counts = {k: v for k, v in submission.counts.items() if k in kept}
+        if counts != dict(submission.counts):
+            current = draft(
+                session,
+                team_id=turn.team_id,
+                user_id=turn.user_id,
+                submission=replace(submission, counts=counts),
+            )
+        return change_modal(current, turn.language, picked=picked)
 
-        def form(session: Any) -> dict[str, Any]:
-            current = draft(session, team_id=turn.team_id, user_id=turn.user_id, submission=submission)
-            # A product taken out of the picker drops its typed value with it.
-            kept = set(with_suites(current.products, picked))
-            counts = {k: v for k, v in submission.counts.items() if k in kept}
-            if counts != dict(submission.counts):
-                current = draft(
-                    session,
-                    team_id=turn.team_id,
-                    user_id=turn.user_id,
-                    submission=replace(submission, counts=counts),
-                )
-            return change_modal(current, turn.language, picked=picked)
-
-        try:
-            updated = turn.read(form)
-        except SeatbotError:
-            return  # the submission will explain; a preview has nothing to say
-        try:
-            turn.client.views_update(view_id=view.id, hash=view.hash, view=updated)
-        except SlackApiError as exc:
-            # hash_conflict: a newer pick or keystroke already redrew the form.
-            if exc.response.get("error") not in UNAVAILABLE_VIEW | {"hash_conflict"}:
-                raise
-
-    later(
-        deps_of(context),
-        client,
-        ack=ack,
-        origin=action.origin,
-        response_url=None,
-        name="pick_products",
-        work=redraw_form,
-        busy=lambda _: ack(),
-    )
+    redraw_preview(turn, view, draw)
