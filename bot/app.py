@@ -15,11 +15,13 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.delivery.sender import Sender
 from bot.deps import CONTEXT_KEY, Deps, utcnow
+from bot.home_refresher import HomeRefresher
 from bot.ingress import quiet_bolt_verification
 from bot.slack.client import make_web_client
 from bot.slack.users import UserDirectory
 from bot.work_queue import WorkQueue
 from handlers import register_listeners
+from handlers.home_tab import redraw_home
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,10 @@ def create_app(
         process_before_response=True,
     )
     users = UserDirectory(client)
+
+    def redraw(team_id: str, user_id: str) -> None:
+        redraw_home(deps, client, team_id=team_id, user_id=user_id)
+
     deps = Deps(
         engine=engine,
         client=client,
@@ -65,6 +71,7 @@ def create_app(
             executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
             capacity=workers * 4,
         ),
+        homes=HomeRefresher(redraw),
         clock=clock,
     )
 

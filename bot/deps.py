@@ -13,13 +13,13 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.delivery.sender import Sender
+from bot.home_refresher import HomeRefresher
 from bot.slack.users import UserDirectory
 from bot.work_queue import WorkQueue
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "seatbot"
-logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -34,6 +34,7 @@ class Deps:
     users: UserDirectory
     sender: Sender
     work: WorkQueue
+    homes: HomeRefresher
     clock: Callable[[], datetime] = utcnow
     _courtesy: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="courtesy")
@@ -54,6 +55,7 @@ class Deps:
         """Stop the sender's thread and finish the work already queued (shutdown, tests)."""
         self.work.shutdown(wait=True)
         self._courtesy.shutdown(wait=True)
+        self.homes.close(timeout=timeout)
         self.sender.close(timeout=timeout)
 
     def deliver(self) -> None:

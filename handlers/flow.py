@@ -26,7 +26,6 @@ from bot.messages.errors import busy_reply, error_reply, internal_error_reply
 from bot.messages.reply import Reply
 from bot.slack import inbound
 from bot.slack.inbound import Origin
-from handlers.home_tab import refresh_homes
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -102,10 +101,7 @@ class Turn:
     def delivered_and_refreshed(self, user_ids: Iterable[str]) -> None:
         """What every committed change ends with: wake the sender, redraw the people's App Home."""
         self.deps.deliver()
-        people = list(user_ids)
-        self.after_commit(
-            "home", lambda: refresh_homes(self.deps, self.client, team_id=self.team_id, user_ids=people)
-        )
+        self.deps.homes.refresh(team_id=self.team_id, user_ids=user_ids)
 
 
 def later(

@@ -1,13 +1,12 @@
 """App Home: summary, your requests and (approvers) the pending queue.
 
-Published when the tab is opened and again after every change that concerns
-the person, so what they see is never stale for long.
+Published when the tab is opened, and redrawn (`bot.home_refresher`) after
+every change that concerns the person, so what they see is never stale for long.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -19,8 +18,7 @@ from bot.messages.home import home_view
 from bot.messages.reply import divider
 from bot.messages.requests import requests_list
 from bot.messages.summary import summary_reply
-from bot.services.request_lists import overview
-from bot.services.summary import subscription_summary
+from bot.services.home_page import home_page
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -30,21 +28,21 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     language = deps.users.language(user_id)
     try:
         with unit_of_work(deps.engine) as session:
-            summary = summary_reply(subscription_summary(session, team_id=team_id, user_id=user_id), language)
-            listed = overview(session, team_id=team_id, user_id=user_id, limit=8)
-        requests = requests_list(listed.mine, listed.queue, language)
+            page = home_page(session, team_id=team_id, user_id=user_id)
+        summary = summary_reply(page.summary, language)
+        requests = requests_list(page.requests.mine, page.requests.queue, language)
         blocks = [*summary.blocks, divider(), *requests.blocks]
     except SeatbotError as error:
         blocks = error_reply(error, language).blocks
     client.views_publish(user_id=user_id, view=home_view(blocks))
 
 
-def refresh_homes(deps: Deps, client: WebClient, *, team_id: str, user_ids: Iterable[str]) -> None:
-    """Best effort: a failed refresh is logged; the tab is redrawn when next opened anyway."""
-    for user_id in dict.fromkeys(user_ids):
-        try:
-            publish_home(deps, client, team_id=team_id, user_id=user_id)
-        except SlackApiError as exc:
-            logger.warning("home refresh failed user=%s error=%s", user_id, exc.response.get("error"))
-        except OSError as exc:  # Slack unreachable, after the client's retries
-            logger.warning("home refresh failed user=%s error=%s", user_id, type(exc).__name__)
+def redraw_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
+    """Best effort (`bot.home_refresher` calls it after changes): a failed redraw is
+    logged; the tab is drawn again when next opened anyway."""
+    try:
+        publish_home(deps, client, team_id=team_id, user_id=user_id)
+    except SlackApiError as exc:
+        logger.warning("home refresh failed user=%s error=%s", user_id, exc.response.get("error"))
+    except OSError as exc:  # Slack unreachable, after the client's retries
+        logger.warning("home refresh failed user=%s error=%s", user_id, type(exc).__name__)

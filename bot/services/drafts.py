@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +16,6 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from bot.errors import Problem
-from storage import repositories as repo
 from storage.models import MAX_SEATS, Product, SeatAssignment
 
 MAX_JUSTIFICATION = 3000
@@ -100,9 +99,15 @@ def parse_counts(raw: Mapping[str, str | None], known: set[str]) -> tuple[dict[s
     return counts, problems
 
 
-def preview(session: Session, *, account_id: int, currency: str, counts: Mapping[str, int]) -> ChangePreview:
-    products = repo.products(session, account_id=account_id)
-    used = repo.used_seats(session, account_id=account_id)
+def preview(
+    session: Session,
+    *,
+    products: Sequence[Product],
+    used: Mapping[int, int],
+    currency: str,
+    counts: Mapping[str, int],
+) -> ChangePreview:
+    """The change `counts` makes to `products` (as loaded, with the seats `used`)."""
     after = {p.key: counts.get(p.key, p.seats) for p in products}
     lines = []
     for product in products:
@@ -141,7 +146,7 @@ def _releases(session: Session, product: Product, count: int) -> tuple[Holder, .
     return tuple(Holder(a.user_id, a.assigned_at) for a in session.exec(query))
 
 
-def _suite_problems(products: list[Product], after: Mapping[str, int]) -> list[Problem]:
+def _suite_problems(products: Sequence[Product], after: Mapping[str, int]) -> list[Problem]:
     suites: dict[str, list[Product]] = {}
     for product in products:
         if product.suite:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from bot.permissions import APPROVERS, Action
-from bot.services.actors import load_actor, require
-from bot.services.request_views import RequestView, request_view
+from bot.services.actors import Actor, load_actor, require
+from bot.services.request_views import RequestView, request_views
 from storage.models import ChangeRequest, RequestStatus
 
 
@@ -20,8 +20,12 @@ class Overview:
 
 
 def overview(session: Session, *, team_id: str, user_id: str, limit: int = 10) -> Overview:
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    return overview_for(session, load_actor(session, team_id=team_id, user_id=user_id), limit=limit)
+
+
+def overview_for(session: Session, actor: Actor, *, limit: int = 10) -> Overview:
     require(session, actor, Action.SEE_SUMMARY)
+    user_id = actor.user_id
     currency = actor.account.currency
     mine = session.exec(
         select(ChangeRequest)
@@ -41,5 +45,5 @@ def overview(session: Session, *, team_id: str, user_id: str, limit: int = 10) -
             .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id))
             .limit(limit)
         ).all()
-        queue = [request_view(session, r, currency) for r in pending]
-    return Overview([request_view(session, r, currency) for r in mine], queue)
+        queue = request_views(session, pending, currency)
+    return Overview(request_views(session, mine, currency), queue)

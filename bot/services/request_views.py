@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -66,27 +67,38 @@ class RequestView:
 
 
 def request_view(session: Session, request: ChangeRequest, currency: str) -> RequestView:
-    rows = session.exec(
-        select(ChangeRequestLine, Product)
-        .where(ChangeRequestLine.request_id == request.id, ChangeRequestLine.product_id == Product.id)
-        .order_by(col(Product.position), col(Product.id))
-    ).all()
-    return RequestView(
-        id=request.id or 0,
-        requester_id=request.requester_id,
-        status=RequestStatus(request.status),
-        direct=request.direct,
-        justification=request.justification,
-        created_at=request.created_at,
-        decided_by=request.decided_by,
-        decided_at=request.decided_at,
-        decline_reason=request.decline_reason,
-        currency=currency,
-        lines=tuple(
-            LineView(p.name, line.from_seats, line.to_seats, p.price_per_seat, tuple(line.releases or ()))
-            for line, p in rows
-        ),
-    )
+    return request_views(session, [request], currency)[0]
+
+
+def request_views(session: Session, requests: Sequence[ChangeRequest], currency: str) -> list[RequestView]:
+    """Read models of several requests of one account, their lines in one query."""
+    lines: dict[int, list[LineView]] = {request.id or 0: [] for request in requests}
+    if lines:
+        rows = session.exec(
+            select(ChangeRequestLine, Product)
+            .where(col(ChangeRequestLine.request_id).in_(lines), ChangeRequestLine.product_id == Product.id)
+            .order_by(col(Product.position), col(Product.id))
+        ).all()
+        for line, p in rows:
+            lines[line.request_id].append(
+                LineView(p.name, line.from_seats, line.to_seats, p.price_per_seat, tuple(line.releases or ()))
+            )
+    return [
+        RequestView(
+            id=request.id or 0,
+            requester_id=request.requester_id,
+            status=RequestStatus(request.status),
+            direct=request.direct,
+            justification=request.justification,
+            created_at=request.created_at,
+            decided_by=request.decided_by,
+            decided_at=request.decided_at,
+            decline_reason=request.decline_reason,
+            currency=currency,
+            lines=tuple(lines[request.id or 0]),
+        )
+        for request in requests
+    ]
 
 
 def load_request_view(session: Session, *, request_id: int) -> RequestView | None:

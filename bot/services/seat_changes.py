@@ -88,11 +88,11 @@ def mode_for(session: Session, actor: Actor) -> Mode:
     """How `actor` may change seats, or the error saying why not (and whom to ask)."""
     if actor.role in APPROVERS:
         return Mode.ORDER if actor.account.plan == Plan.SALES_ASSISTED.value else Mode.UPDATE
+    if actor.role is Role.ADMIN and actor.account.change_requests:
+        return Mode.REQUEST
     owner = repo.holders_of(session, account_id=actor.account_id, roles=[Role.OWNER])
     if actor.role is Role.ADMIN:
-        if not actor.account.change_requests:
-            raise RequestsDisabled(owner[0] if owner else None)
-        return Mode.REQUEST
+        raise RequestsDisabled(owner[0] if owner else None)
     raise PermissionDenied(Action.SEND_REQUEST.value, owner)
 
 
@@ -100,12 +100,24 @@ def draft(
     session: Session, *, team_id: str, user_id: str, submission: Submission, check: bool = False
 ) -> Draft:
     """Preview a change (for the modal); with `check`, also list what blocks submitting it."""
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    return draft_for(session, load_actor(session, team_id=team_id, user_id=user_id), submission, check=check)
+
+
+def draft_for(
+    session: Session,
+    actor: Actor,
+    submission: Submission,
+    *,
+    check: bool = False,
+    products: list[Product] | None = None,
+) -> Draft:
     mode = mode_for(session, actor)
-    products = repo.products(session, account_id=actor.account_id)
+    if products is None:
+        products = repo.products(session, account_id=actor.account_id)
+    used = repo.used_seats(session, account_id=actor.account_id)
     counts, problems = drafts.parse_counts(submission.counts, {p.key for p in products})
     change = drafts.preview(
-        session, account_id=actor.account_id, currency=actor.account.currency, counts=counts
+        session, products=products, used=used, currency=actor.account.currency, counts=counts
     )
     if check:
         problems += drafts.check(
@@ -114,9 +126,7 @@ def draft(
             confirmed_token=submission.confirmed_token,
             justification_required=mode is Mode.REQUEST,
         )
-    return Draft(
-        actor, mode, products, repo.used_seats(session, account_id=actor.account_id), change, problems
-    )
+    return Draft(actor, mode, products, used, change, problems)
 
 
 def modal_for(
@@ -130,20 +140,15 @@ def modal_for(
 ) -> Draft:
     """What the change form shows: opened afresh (pre-filled from `product` and `amount`;
     refused if a request of the person is pending) or redrawn from a `submission` in progress."""
-    if submission is not None:
-        return draft(session, team_id=team_id, user_id=user_id, submission=submission)
     actor = load_actor(session, team_id=team_id, user_id=user_id)
+    if submission is not None:
+        return draft_for(session, actor, submission)
     if mode_for(session, actor) is Mode.REQUEST:
-        pending = pending_request_of(session, account_id=actor.account_id, user_id=user_id)
-        if pending is not None:
-            raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account.currency))
+        _refuse_if_pending(session, actor)
     products = repo.products(session, account_id=actor.account_id)
     initial = prefill(products, product=product, amount=amount)
     counts = {k: str(v) for k, v in initial.items()}
-    return replace(
-        draft(session, team_id=team_id, user_id=user_id, submission=Submission(counts=counts)),
-        initial=initial,
-    )
+    return replace(draft_for(session, actor, Submission(counts=counts), products=products), initial=initial)
 
 
 def submitted_view(session: Session, done: Submitted) -> tuple[Mode, RequestView, list[str]]:
@@ -171,7 +176,13 @@ def replayed(session: Session, *, team_id: str, user_id: str, key: str | None) -
     """The change already made by this same submission (a replay, a double click), if any."""
     if key is None:
         return None
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    return _replayed(session, load_actor(session, team_id=team_id, user_id=user_id), key)
+
+
+def _replayed(session: Session, actor: Actor, key: str | None) -> Submitted | None:
+    if key is None:
+        return None
+    user_id = actor.user_id
     request = session.exec(
         select(ChangeRequest).where(
             ChangeRequest.account_id == actor.account_id, ChangeRequest.idempotency_key == key
@@ -189,15 +200,23 @@ def _direct_mode(actor: Actor) -> Mode:
 
 def check(session: Session, *, team_id: str, user_id: str, submission: Submission) -> Draft:
     """Everything `submit` would refuse, read-only: run before acking a submission."""
-    current = draft(session, team_id=team_id, user_id=user_id, submission=submission, check=True)
-    actor = current.actor
+    return _check(session, load_actor(session, team_id=team_id, user_id=user_id), submission)
+
+
+def _check(session: Session, actor: Actor, submission: Submission) -> Draft:
+    current = draft_for(session, actor, submission, check=True)
     if current.mode is Mode.REQUEST:
-        pending = pending_request_of(session, account_id=actor.account_id, user_id=user_id)
-        if pending is not None:
-            raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account.currency))
+        _refuse_if_pending(session, actor)
     if current.problems:
         raise DraftRejected(current.problems)
     return current
+
+
+def _refuse_if_pending(session: Session, actor: Actor) -> None:
+    """One pending request per requester: name the one already waiting."""
+    pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
+    if pending is not None:
+        raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account.currency))
 
 
 def submit(
@@ -214,12 +233,12 @@ def submit(
     The same `idempotency_key` (a modal's view id, a Buy offer) makes one change
     however often it comes: a replay gets the change already made.
     """
-    already = replayed(session, team_id=team_id, user_id=user_id, key=idempotency_key)
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    already = _replayed(session, actor, idempotency_key)
     if already is not None:
         return already
     submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
-    current = check(session, team_id=team_id, user_id=user_id, submission=submission)
-    actor = current.actor
+    current = _check(session, actor, submission)
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
     released: list[Released] = []
     if current.mode is Mode.REQUEST:

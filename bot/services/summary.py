@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from bot.permissions import Action
-from bot.services.actors import load_actor, require
+from bot.services.actors import Actor, load_actor, require
 from storage import repositories as repo
 from storage.models import Plan, Role
 
@@ -60,7 +60,10 @@ class Summary:
 
 
 def subscription_summary(session: Session, *, team_id: str, user_id: str) -> Summary:
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    return summary_for(session, load_actor(session, team_id=team_id, user_id=user_id))
+
+
+def summary_for(session: Session, actor: Actor) -> Summary:
     require(session, actor, Action.SEE_SUMMARY)
     used = repo.used_seats(session, account_id=actor.account_id)
     products = [

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from tests.conftest import NOW
 from tests.factories import make_account
-from tests.slack.conftest import RunningBot
+from tests.slack.conftest import RunningBot, open_modal, submit
 
 
 def test_home_tab_shows_the_summary(bot: RunningBot, engine: Engine) -> None:
@@ -25,3 +25,19 @@ def test_home_tab_for_a_member_says_whom_to_ask(bot: RunningBot, engine: Engine)
     home = bot.slack.wait_for(lambda: bot.slack.home("U0AG2"))
     assert "<@U0OWNER>" in json.dumps(home["blocks"], ensure_ascii=False)
     assert "seats · " not in json.dumps(home["blocks"], ensure_ascii=False)
+
+
+def test_home_ends_on_the_last_change_of_a_burst(bot: RunningBot, engine: Engine) -> None:
+    """A request and its withdrawal a moment later: the approver's home, redrawn at most
+    once a second, still ends without the withdrawn request in its queue."""
+    make_account(engine, now=NOW)
+    view = open_modal(bot, "U0ADMIN", "request support +5")
+    submit(bot, "U0ADMIN", view, {"justification": {"text": "New hires"}})
+    assert "Request #1 withdrawn" in bot.command("U0ADMIN", "withdraw").text
+
+    def settled_home() -> str | None:
+        home = bot.slack.home("U0OWNER")
+        text = json.dumps(home["blocks"], ensure_ascii=False) if home else ""
+        return text if home and "approve_request" not in text else None
+
+    assert "seats · " in bot.slack.wait_for(settled_home)
