@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--threads", type=int, default=16, help="HTTP threads, seatbot and bare alike")
-    parser.add_argument("--workers", type=int, default=16, help="seatbot serve --workers")
+    parser.add_argument("--workers", type=int, default=4, help="seatbot serve --workers")
     parser.add_argument("--rate", type=float, default=100.0, help="open-loop requests per second")
     parser.add_argument("--seconds", type=float, default=3.0, help="open-loop duration per flow")
     parser.add_argument("--answer-timeout", type=float, default=60.0, help="seconds to wait for one answer")

@@ -55,13 +55,19 @@ def main(log_level: str | None) -> None:
 )
 @click.option(
     "--workers",
-    default=16,
+    default=4,
     show_default=True,
     type=click.IntRange(1, 512),
-    help="Work done after the ack (SQL, Slack calls) at once; 4 times as many wait in line, "
-    "beyond which seatbot answers 'busy, try again'.",
+    help="Work done after the ack (SQL, Slack calls) at once.",
 )
-def serve(host: str, port: int, threads: int, workers: int) -> None:
+@click.option(
+    "--queue",
+    default=128,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Work waiting for a worker, beyond which seatbot answers 'busy, try again'.",
+)
+def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
     from bot.app import create_app
     from bot.jobs import start_jobs
@@ -73,7 +79,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     # Request threads (read-only checks before the ack), workers, the sender and the scheduler.
     engine = _engine(settings, connections=threads + workers + 2)
     _load_configured_account(settings, engine)
-    app = create_app(settings, engine=engine, workers=workers)
+    app = create_app(settings, engine=engine, workers=workers, queue=queue)
     start_jobs(app)
     click.echo(f"seatbot listening on http://{host}:{port}/slack/events", err=True)
     run_server(SeatbotWSGI(app, engine), host=host, port=port, threads=threads)

@@ -88,7 +88,7 @@ def narrow_bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[Run
         database_url=db_url,
     )
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="work")
-    app = create_app(settings, engine=engine, executor=executor, workers=1)
+    app = create_app(settings, engine=engine, executor=executor, workers=1, queue=4)
     server = start_in_background(SeatbotWSGI(app, engine))
     try:
         driver = SlackDriver(
