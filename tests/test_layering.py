@@ -1,4 +1,4 @@
-"""Layering: the Slack stand-in (`standin/`) is a test and demo tool, not part of seatbot.
+"""Layering: the Slack stand-in (`standin/`) serves the tests and the demo; it is not part of seatbot.
 
 The product packages never import it; the one exception is the demo run mode
 (`bot/demo.py`), which the CLI imports only inside the `demo` command. The stand-in

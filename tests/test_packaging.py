@@ -62,6 +62,7 @@ def test_sdist_holds_what_a_build_needs(sdist: Path) -> None:
         "README.md",
         "manifest.yml",
         "examples/account.yml",
+        "standin/README.md",
         *(f"{package}/__init__.py" for package in PACKAGES),
     ]:
         assert needed in names, needed
