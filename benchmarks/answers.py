@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.standin import SlackStandIn
-from bot.standin.models import RecordedCall
-from bot.standin.workspace import MessageRecord
+from standin import SlackStandIn
+from standin.models import RecordedCall
+from standin.workspace import MessageRecord
 
 Key = tuple[str, str]
 Outcome = str  # "ok", "refused" (seatbot said no: counts moved…) or "error" (the Web API call failed)

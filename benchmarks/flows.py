@@ -21,7 +21,7 @@ from benchmarks.setup_data import People
 from benchmarks.wire import BenchDriver, ack_body
 from bot.messages.change_modal import CHANGE_CALLBACK, PRODUCT_BLOCK, SEATS_ACTION, WORKING_CALLBACK
 from bot.messages.requests import APPROVE
-from bot.standin import Message, SlackStandIn
+from standin import Message, SlackStandIn
 
 DELIVERY_WAIT = 120.0  # seconds to wait for approval DMs before the approve phase (bounded)
 

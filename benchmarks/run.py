@@ -33,7 +33,7 @@ from benchmarks import alerts_check, flows, processes, report, setup_data  # noq
 from benchmarks.answers import AnswerWatcher  # noqa: E402
 from benchmarks.load import Attempt, Job, Load, figures, run  # noqa: E402
 from benchmarks.wire import SIGNING_SECRET, BenchDriver, post  # noqa: E402
-from bot.standin import SlackStandIn, SlackUser  # noqa: E402
+from standin import SlackStandIn, SlackUser  # noqa: E402
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 SETTLE_LIMIT = 60.0  # seconds to wait for seatbot's trailing work (deliveries) after a phase

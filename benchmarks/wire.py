@@ -2,7 +2,7 @@
 
 Slack keeps connections to an app open, so every sending thread keeps one
 connection per server. ``BenchDriver`` is the stand-in's ``SlackDriver`` (real
-payload shapes from ``bot/standin/payloads.py``, acks applied to the stand-in the
+payload shapes from ``standin/payloads.py``, acks applied to the stand-in the
 way Slack applies them) whose requests go through that connection and are kept,
 so the very same bodies can be replayed, freshly signed, to the bare Bolt app.
 """
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bot.standin import HttpResult, SlackDriver, SlackStandIn, sign
+from standin import HttpResult, SlackDriver, SlackStandIn, sign
 
 SIGNING_SECRET = "bench-signing-secret"
 REQUEST_TIMEOUT = 60.0  # seconds; far beyond Slack's 3 s, so a late ack is measured, not lost

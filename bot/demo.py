@@ -25,8 +25,8 @@ from bot.config import Settings
 from bot.loading import load_file
 from bot.messages.change_modal import WORKING_CALLBACK
 from bot.server import SeatbotWSGI, start_in_background
-from bot.standin import Message, SlackDriver, SlackStandIn, SlackUser
-from bot.standin.transcript import render_message, render_view
+from standin import Message, SlackDriver, SlackStandIn, SlackUser
+from standin.transcript import render_message, render_view
 from storage import migrate
 from storage.engine import make_engine
 

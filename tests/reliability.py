@@ -28,7 +28,7 @@ one test family on one database backend, as last run on this machine. A family t
 was not run here has no row (PostgreSQL rows need `TEST_DATABASE_URL`).
 
 * **Property families** (`tests/properties/`, hypothesis) post correctly *signed*
-  requests built from real payload shapes (`bot/standin/payloads.py`) and mutated.
+  requests built from real payload shapes (`standin/payloads.py`) and mutated.
   After every generated case: an HTTP answer, never a 5xx, no log record carrying a
   traceback, and the database invariants (seats >= used per product; at most one
   pending request per requester; every closed request has `decided_at`; no outbox

@@ -1,17 +1,21 @@
-"""A non-editable install works: templates, translations, migrations and the
-example account ship in the wheel and are found from wherever it is installed."""
+"""A non-editable install works: templates, translations, migrations, the example
+account and the Slack stand-in (for `seatbot demo`) ship in the wheel and are found
+from wherever it is installed; the wheel installs seatbot's own packages and nothing
+else; the sdist holds what a build needs."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parents[1]
+PACKAGES = {"bot", "handlers", "storage", "templates", "standin"}
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +27,45 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (built,) = out.glob("seatbot-*.whl")
     return built
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sdist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "-q", "--outdir", str(out), str(ROOT)], check=True
+    )
+    (built,) = out.glob("seatbot-*.tar.gz")
+    return built
+
+
+@pytest.mark.slow
+def test_wheel_installs_seatbot_packages_and_nothing_else(wheel: Path) -> None:
+    """Nothing installed beside seatbot can clash with a stray top-level module or package of
+    ours: the wheel holds exactly seatbot's packages and its dist-info."""
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/", 1)[0] for name in names}
+    dist_info = {entry for entry in top_level if entry.endswith(".dist-info")}
+    assert len(dist_info) == 1
+    assert next(iter(dist_info)).startswith("seatbot-")
+    assert top_level - dist_info == PACKAGES
+    for package in PACKAGES:
+        assert f"{package}/__init__.py" in names
+
+
+@pytest.mark.slow
+def test_sdist_holds_what_a_build_needs(sdist: Path) -> None:
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    for needed in [
+        "pyproject.toml",
+        "README.md",
+        "manifest.yml",
+        "examples/account.yml",
+        "standin/README.md",
+        *(f"{package}/__init__.py" for package in PACKAGES),
+    ]:
+        assert needed in names, needed
 
 
 @pytest.mark.slow
@@ -48,8 +91,11 @@ def test_installed_wheel_runs_the_demo_from_elsewhere(wheel: Path, tmp_path: Pat
         check=True,
     )
     env = {**os.environ, "PYTHONPATH": str(site), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    probe = (
+        "import bot, templates, storage, standin; print(bot.__file__, templates.__file__, standin.__file__)"
+    )
     where = subprocess.run(
-        [sys.executable, "-c", "import bot, templates, storage; print(bot.__file__, templates.__file__)"],
+        [sys.executable, "-c", probe],
         cwd=tmp_path,
         env=env,
         capture_output=True,

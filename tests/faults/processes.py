@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.standin import SlackStandIn
+from standin import SlackStandIn
 from tests.slack.conftest import SIGNING_SECRET
 
 

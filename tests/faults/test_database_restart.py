@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bot.app import create_app
 from bot.config import Settings
 from bot.server import SeatbotWSGI, start_in_background
-from bot.standin import SlackDriver, SlackStandIn
+from standin import SlackDriver, SlackStandIn
 from storage import migrate
 from storage.engine import make_engine
 from tests.conftest import NOW

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bot.delivery.sender import LEASE
-from bot.standin import SlackDriver, SlackStandIn
+from standin import SlackDriver, SlackStandIn
 from tests.conftest import NOW
 from tests.factories import make_account
 from tests.faults.processes import serve

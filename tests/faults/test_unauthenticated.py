@@ -18,9 +18,9 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.ingress import RefusalLog
 from bot.server import MAX_BODY, SeatbotWSGI, start_in_background
-from bot.standin import SlackDriver, SlackStandIn
-from bot.standin.signing import sign
-from bot.standin.transport import HttpResult
+from standin import SlackDriver, SlackStandIn
+from standin.signing import sign
+from standin.transport import HttpResult
 from tests.conftest import BACKENDS, NOW
 from tests.factories import make_account
 from tests.reliability import record

@@ -24,7 +24,7 @@ from bot.messages.summary import summary_reply
 from bot.services.drafts import ChangePreview, Holder, LinePreview
 from bot.services.request_views import LineView, RequestView
 from bot.services.summary import ProductUsage, Summary
-from bot.standin.blockkit import validate_message_blocks, validate_view
+from standin.blockkit import validate_message_blocks, validate_view
 from storage.models import Plan, RequestStatus, Role
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -24,8 +24,8 @@ from sqlalchemy import Engine, text
 from bot.app import create_app
 from bot.config import Settings
 from bot.server import SeatbotWSGI, start_in_background
-from bot.standin import SlackDriver, SlackStandIn
-from bot.standin.transport import HttpResult
+from standin import SlackDriver, SlackStandIn
+from standin.transport import HttpResult
 from storage.engine import make_engine
 from tests.conftest import BACKENDS, NOW
 from tests.factories import make_account

@@ -1,4 +1,4 @@
-"""Hypothesis strategies: real Slack payload shapes (`bot.standin.payloads`), then mutated."""
+"""Hypothesis strategies: real Slack payload shapes (`standin.payloads`), then mutated."""
 
 from __future__ import annotations
 

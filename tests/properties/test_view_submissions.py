@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.standin import payloads
-from bot.standin.models import SlackUser
+from standin import payloads
+from standin.models import SlackUser
 from tests.properties.conftest import Family, PropertyBot
 from tests.properties.report import finish
 from tests.properties.strategies import (

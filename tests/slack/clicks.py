@@ -8,10 +8,10 @@ import json
 import urllib.parse
 from typing import Any
 
-from bot.standin import SlackUser
-from bot.standin.models import Message
-from bot.standin.payloads import block_actions, slash_command
-from bot.standin.transport import HttpResult
+from standin import SlackUser
+from standin.models import Message
+from standin.payloads import block_actions, slash_command
+from standin.transport import HttpResult
 from tests.slack.conftest import RunningBot
 
 FORM = "application/x-www-form-urlencoded"
@@ -126,7 +126,7 @@ def submission_body(
     bot: RunningBot, user_id: str, view: dict[str, Any], values: dict[str, Any], *, team_id: str | None = None
 ) -> bytes:
     """The signed form body of a modal submitted with `values` (post it again to replay it)."""
-    from bot.standin.payloads import view_submission
+    from standin.payloads import view_submission
 
     payload = view_submission(
         team_id=team_id or bot.slack.team_id,

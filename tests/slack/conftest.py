@@ -16,8 +16,8 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.deps import Deps, utcnow
 from bot.server import SeatbotWSGI, start_in_background
-from bot.standin import SlackDriver, SlackStandIn, SlackUser
-from bot.standin.models import Message
+from standin import SlackDriver, SlackStandIn, SlackUser
+from standin.models import Message
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0SEATBOT"
@@ -167,7 +167,7 @@ def forged_submission(
     import json
     import urllib.parse
 
-    from bot.standin.payloads import view_submission
+    from standin.payloads import view_submission
 
     person = bot.slack.user(user_id)
     assert person is not None

@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.messages.change_modal import WORKING_CALLBACK
 from bot.server import SeatbotWSGI, start_in_background
-from bot.standin import SlackDriver, SlackStandIn
+from standin import SlackDriver, SlackStandIn
 from storage.models import ChangeRequest
 from tests.conftest import NOW
 from tests.factories import make_account

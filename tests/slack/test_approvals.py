@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.standin.models import Message
+from standin.models import Message
 from storage.models import AuditEvent, ChangeRequest, OutboxMessage, Product, SlackMessage
 from tests.conftest import NOW, PG_URL
 from tests.factories import account_data, make_account

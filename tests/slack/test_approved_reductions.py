@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.standin.models import Message
+from standin.models import Message
 from storage.engine import unit_of_work
 from storage.models import ChangeRequest, Product, SeatAssignment
 from tests.conftest import NOW

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.standin import SlackUser
-from bot.standin.models import Message
+from standin import SlackUser
+from standin.models import Message
 from storage.models import AuditEvent, ChangeRequest, PendingAssignment, Product, SeatAssignment
 from tests.conftest import NOW, PG_URL
 from tests.factories import make_account

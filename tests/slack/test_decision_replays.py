@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.standin.models import Message
+from standin.models import Message
 from storage.models import AuditEvent, ChangeRequest, OutboxMessage, Product
 from tests.conftest import NOW
 from tests.factories import make_account

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender
 from bot.services.seat_changes import Submission, submit
 from bot.slack.client import make_web_client
-from bot.standin import SlackStandIn
+from standin import SlackStandIn
 from storage.engine import unit_of_work
 from storage.models import OutboxMessage, SlackMessage
 from tests.conftest import NOW

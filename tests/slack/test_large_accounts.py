@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.messages.i18n import unescape_mrkdwn
-from bot.standin.models import Message
+from standin.models import Message
 from storage.models import ChangeRequest, Product
 from tests.conftest import NOW
 from tests.factories import make_account

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.standin import SlackUser
+from standin import SlackUser
 from storage import repositories as repo
 from storage.engine import unit_of_work
 from storage.models import ChangeRequest, PendingAssignment, Product, SeatAssignment

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from bot.app import create_app
 from bot.config import Settings
 from bot.jobs import start_jobs
-from bot.standin import SlackDriver, SlackStandIn
+from standin import SlackDriver, SlackStandIn
 from tests.conftest import NOW
 from tests.factories import make_account
 from tests.slack.conftest import SIGNING_SECRET, blocks_text

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.standin import SlackUser
-from bot.standin.models import Message
+from standin import SlackUser
+from standin.models import Message
 from storage.models import AuditEvent, PendingAssignment, Product, SeatAlert, SeatAssignment
 from tests.conftest import NOW, PG_URL
 from tests.factories import account_data, make_account

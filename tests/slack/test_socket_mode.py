@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.socket_mode import socket_handler
-from bot.standin import SlackDriver, SlackStandIn
+from standin import SlackDriver, SlackStandIn
 from tests.conftest import NOW
 from tests.factories import make_account
 from tests.slack.conftest import blocks_text

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.standin import SlackStandIn, SlackUser
+from standin import SlackStandIn, SlackUser
 
 ALICE = SlackUser("U0ALICE", "alice", "Alice Martin", email="alice@acme.test")
 BOB = SlackUser("U0BOB", "bob", "Bob Durand", locale="fr-FR", tz="Europe/Paris")

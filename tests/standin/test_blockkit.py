@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.standin.blockkit import normalize_blocks, validate_message_blocks, validate_view
+from standin.blockkit import normalize_blocks, validate_message_blocks, validate_view
 from tests.standin.conftest import button, modal, section, text_input
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.standin.blockkit import validate_message_blocks, validate_view
+from standin.blockkit import validate_message_blocks, validate_view
 
 
 def plain(text: str) -> dict[str, Any]:

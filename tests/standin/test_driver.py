@@ -14,7 +14,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standin import SlackDriver, SlackStandIn
+from standin import SlackDriver, SlackStandIn
 from tests.standin.conftest import ALICE, BOB, button, modal, section, text_input
 
 SECRET = "driver-secret"

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from waitress import create_server
 
-from bot.standin import SlackDriver, SlackStandIn, render_message
+from standin import SlackDriver, SlackStandIn, render_message
 from tests.standin.conftest import ALICE, BOB, button, modal, section, text_input
 
 SECRET = "e2e-signing-secret"
@@ -170,7 +170,7 @@ def test_forged_and_stale_requests_are_refused(live: tuple[SlackStandIn, SlackDr
 def test_signatures_match_slack_sdk() -> None:
     import time
 
-    from bot.standin.signing import sign
+    from standin.signing import sign
 
     body = b'{"type":"event_callback"}'
     ts = str(int(time.time()))

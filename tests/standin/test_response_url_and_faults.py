@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin import SlackStandIn
+from standin import SlackStandIn
 from tests.standin.conftest import ALICE, FakeClock, button, section
 
 

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
-from bot.standin import SlackDriver, SlackStandIn
+from standin import SlackDriver, SlackStandIn
 from tests.standin.conftest import ALICE, BOB, button, modal, section, text_input
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.standin import render_message, render_view
-from bot.standin.mrkdwn import readable
+from standin import render_message, render_view
+from standin.mrkdwn import readable
 from tests.standin.conftest import button, modal, section, text_input
 
 NAMES = {"U0ALICE": "Alice Martin", "C0SEATS": "seat-requests"}

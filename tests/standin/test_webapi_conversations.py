@@ -6,7 +6,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin import SlackStandIn
+from standin import SlackStandIn
 from tests.standin.conftest import ALICE, FakeClock
 
 METADATA = {"event_type": "seatbot_outbox", "event_payload": {"outbox_id": 7}}

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin import SlackStandIn, SlackUser
+from standin import SlackStandIn, SlackUser
 from tests.standin.conftest import ALICE, BOB
 
 

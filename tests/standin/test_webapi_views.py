@@ -6,7 +6,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin import SlackStandIn
+from standin import SlackStandIn
 from tests.standin.conftest import ALICE, BOB, FakeClock, modal, section, text_input
 
 

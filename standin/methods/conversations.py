@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.errors import ApiError
-from bot.standin.methods.base import CallContext, Method
+from standin.errors import ApiError
+from standin.methods.base import CallContext, Method
 
 _MAX_LIMIT = 999
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.standin.errors import ApiError
-from bot.standin.models import Message, MessageEdit, MessageVia, RecordedCall, SlackUser
+from standin.errors import ApiError
+from standin.models import Message, MessageEdit, MessageVia, RecordedCall, SlackUser
 
 TRIGGER_TTL = 3.0  # seconds a trigger_id can be exchanged, per Slack's docs
 RESPONSE_URL_TTL = 30 * 60.0

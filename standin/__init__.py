@@ -9,12 +9,12 @@
 
 from __future__ import annotations
 
-from bot.standin.blockkit import validate_message_blocks, validate_view
-from bot.standin.driver import HttpResult, SlackDriver
-from bot.standin.models import Message, MessageEdit, RecordedCall, SlackUser
-from bot.standin.signing import sign
-from bot.standin.transcript import render_message, render_view
-from bot.standin.webapi import SlackStandIn
+from standin.blockkit import validate_message_blocks, validate_view
+from standin.driver import HttpResult, SlackDriver
+from standin.models import Message, MessageEdit, RecordedCall, SlackUser
+from standin.signing import sign
+from standin.transcript import render_message, render_view
+from standin.webapi import SlackStandIn
 
 __all__ = [
     "HttpResult",

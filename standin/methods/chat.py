@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.blockkit import MAX_MESSAGE_TEXT, normalize_blocks, validate_message_blocks
-from bot.standin.errors import ApiError
-from bot.standin.methods.base import CallContext, Method
-from bot.standin.params import Params
-from bot.standin.workspace import ChannelRecord, MessageRecord
+from standin.blockkit import MAX_MESSAGE_TEXT, normalize_blocks, validate_message_blocks
+from standin.errors import ApiError
+from standin.methods.base import CallContext, Method
+from standin.params import Params
+from standin.workspace import ChannelRecord, MessageRecord
 
 _COMMON = frozenset(
     {

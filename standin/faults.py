@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.standin.http_service import HttpReply
+from standin.http_service import HttpReply
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """``SlackStandIn``: a local, strict imitation of Slack's Web API.
 
 The bot's ``WebClient(base_url=standin.api_url)`` talks to it over real HTTP.
-It serves ``/api/<method>`` (see :mod:`bot.standin.methods`), response_urls
+It serves ``/api/<method>`` (see :mod:`standin.methods`), response_urls
 under ``/hooks/``, and (on demand) a Socket Mode websocket.  Tests arrange
 people and channels, inject faults, and inspect what the bot did.
 """
@@ -14,17 +14,17 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from bot.standin import response_urls
-from bot.standin.api import WebApi, json_reply
-from bot.standin.errors import ApiError
-from bot.standin.faults import Fault
-from bot.standin.http_service import HttpReply, HttpRequest, HttpService
-from bot.standin.inspection import Inspection
-from bot.standin.models import Message, SlackUser
-from bot.standin.workspace import ChannelRecord, MessageRecord, Workspace
+from standin import response_urls
+from standin.api import WebApi, json_reply
+from standin.errors import ApiError
+from standin.faults import Fault
+from standin.http_service import HttpReply, HttpRequest, HttpService
+from standin.inspection import Inspection
+from standin.models import Message, SlackUser
+from standin.workspace import ChannelRecord, MessageRecord, Workspace
 
 if TYPE_CHECKING:
-    from bot.standin.socket_mode import SocketService
+    from standin.socket_mode import SocketService
 
 
 class SlackStandIn(Inspection):
@@ -128,7 +128,7 @@ class SlackStandIn(Inspection):
 
     @property
     def workspace(self) -> Workspace:
-        """The raw state, for :mod:`bot.standin.driver` (hold ``workspace.lock`` to touch it)."""
+        """The raw state, for :mod:`standin.driver` (hold ``workspace.lock`` to touch it)."""
         return self._ws
 
     # -- arranging the workspace -----------------------------------------------
@@ -239,7 +239,7 @@ class SlackStandIn(Inspection):
 
     def _socket_url(self) -> str:
         if self._socket is None:
-            from bot.standin.socket_mode import SocketService
+            from standin.socket_mode import SocketService
 
             self._socket = SocketService(self._ws, host=self._host)
             self._socket.start()

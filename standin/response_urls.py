@@ -15,11 +15,11 @@ import json
 import secrets
 from typing import Any
 
-from bot.standin.api import WebApi
-from bot.standin.blockkit import MAX_MESSAGE_TEXT, normalize_blocks, validate_message_blocks
-from bot.standin.http_service import HttpReply, HttpRequest
-from bot.standin.models import RecordedCall
-from bot.standin.workspace import (
+from standin.api import WebApi
+from standin.blockkit import MAX_MESSAGE_TEXT, normalize_blocks, validate_message_blocks
+from standin.http_service import HttpReply, HttpRequest
+from standin.models import RecordedCall
+from standin.workspace import (
     RESPONSE_URL_MAX_USES,
     RESPONSE_URL_TTL,
     MessageRecord,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.standin.blockkit import normalize_blocks, validate_view
-from bot.standin.errors import ApiError
-from bot.standin.methods.base import CallContext, Method
-from bot.standin.workspace import MAX_VIEW_STACK, ViewRecord, Workspace
+from standin.blockkit import normalize_blocks, validate_view
+from standin.errors import ApiError
+from standin.methods.base import CallContext, Method
+from standin.workspace import MAX_VIEW_STACK, ViewRecord, Workspace
 
 
 def _parse_view(ctx: CallContext, *, kind: str | None) -> dict[str, Any]:

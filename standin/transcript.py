@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.mrkdwn import Names, readable
+from standin.mrkdwn import Names, readable
 
 RULE = "─" * 40
 _COLUMN = 34  # width of the left column when fields are shown side by side

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.standin.errors import ApiError
+from standin.errors import ApiError
 
 
 class Params:

@@ -14,7 +14,7 @@ import copy
 import hashlib
 from typing import Any
 
-from bot.standin.blockkit.elements import ELEMENTS
+from standin.blockkit.elements import ELEMENTS
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 

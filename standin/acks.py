@@ -17,10 +17,10 @@ import copy
 import json
 from typing import Any
 
-from bot.standin.blockkit import normalize_blocks, validate_message_blocks, validate_view
-from bot.standin.methods.views import apply_update
-from bot.standin.models import RecordedCall
-from bot.standin.workspace import MAX_VIEW_STACK, MessageRecord, ViewRecord, Workspace
+from standin.blockkit import normalize_blocks, validate_message_blocks, validate_view
+from standin.methods.views import apply_update
+from standin.models import RecordedCall
+from standin.workspace import MAX_VIEW_STACK, MessageRecord, ViewRecord, Workspace
 
 
 class AckRejected(Exception):

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.blockkit import sdk_check
-from bot.standin.blockkit.blocks import (
+from standin.blockkit import sdk_check
+from standin.blockkit.blocks import (
     MAX_MESSAGE_BLOCKS,
     MAX_VIEW_BLOCKS,
     check_block,
     check_view,
 )
-from bot.standin.blockkit.context import Ctx
-from bot.standin.blockkit.normalize import normalize_blocks
+from standin.blockkit.context import Ctx
+from standin.blockkit.normalize import normalize_blocks
 
 # chat.postMessage truncates/rejects (msg_too_long) top-level text past this.
 MAX_MESSAGE_TEXT = 40000

@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from bot.standin.models import Message, RecordedCall
-from bot.standin.workspace import Workspace
+from standin.models import Message, RecordedCall
+from standin.workspace import Workspace
 
 T = TypeVar("T")
 

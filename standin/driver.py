@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.standin import acks, payloads
-from bot.standin.interaction_values import (
+from standin import acks, payloads
+from standin.interaction_values import (
     Located,
     Value,
     all_action_ids,
@@ -31,10 +31,10 @@ from bot.standin.interaction_values import (
     selection,
     submission_state,
 )
-from bot.standin.models import Message, SlackUser
-from bot.standin.transport import HttpResult, SlackTransport, Transport
-from bot.standin.webapi import SlackStandIn
-from bot.standin.workspace import ViewRecord
+from standin.models import Message, SlackUser
+from standin.transport import HttpResult, SlackTransport, Transport
+from standin.webapi import SlackStandIn
+from standin.workspace import ViewRecord
 
 __all__ = ["HttpResult", "SlackDriver"]
 

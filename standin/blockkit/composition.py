@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.blockkit.context import Ctx
+from standin.blockkit.context import Ctx
 
 TEXT_TYPES = frozenset({"plain_text", "mrkdwn"})
 _PLAIN_KEYS = frozenset({"type", "text", "emoji"})

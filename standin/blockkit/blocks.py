@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.standin.blockkit import composition as comp
-from bot.standin.blockkit import elements as els
-from bot.standin.blockkit.context import MAX_ID_LENGTH, Ctx, Surface
+from standin.blockkit import composition as comp
+from standin.blockkit import elements as els
+from standin.blockkit.context import MAX_ID_LENGTH, Ctx, Surface
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.standin.params import Params
-from bot.standin.workspace import Workspace
+from standin.params import Params
+from standin.workspace import Workspace
 
 TokenKind = Literal["bot", "app"]
 

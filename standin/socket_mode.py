@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bot.standin.workspace import Workspace
+from standin.workspace import Workspace
 
 
 @dataclass

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from bot.standin.signing import sign
-from bot.standin.webapi import SlackStandIn
+from standin.signing import sign
+from standin.webapi import SlackStandIn
 
 Transport = Literal["http", "socket"]
 EnvelopeType = Literal["slash_commands", "interactive", "events_api"]

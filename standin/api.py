@@ -14,14 +14,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.standin.errors import ApiError
-from bot.standin.faults import Fault
-from bot.standin.http_service import HttpReply, HttpRequest
-from bot.standin.methods import chat, conversations, people, views
-from bot.standin.methods.base import CallContext, Method
-from bot.standin.models import RecordedCall
-from bot.standin.params import Params
-from bot.standin.workspace import Workspace
+from standin.errors import ApiError
+from standin.faults import Fault
+from standin.http_service import HttpReply, HttpRequest
+from standin.methods import chat, conversations, people, views
+from standin.methods.base import CallContext, Method
+from standin.models import RecordedCall
+from standin.params import Params
+from standin.workspace import Workspace
 
 METHODS: dict[str, Method] = {**chat.METHODS, **conversations.METHODS, **people.METHODS, **views.METHODS}
 _ALWAYS_KNOWN = frozenset({"team_id"})

@@ -17,8 +17,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.standin.blockkit import composition as comp
-from bot.standin.blockkit.context import Ctx
+from standin.blockkit import composition as comp
+from standin.blockkit.context import Ctx
 
 Checker = Callable[[Ctx, dict[str, Any], str], None]
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.standin.errors import ApiError
-from bot.standin.methods.base import CallContext, Method
-from bot.standin.models import SlackUser
-from bot.standin.workspace import ChannelRecord, Workspace
+from standin.errors import ApiError
+from standin.methods.base import CallContext, Method
+from standin.models import SlackUser
+from standin.workspace import ChannelRecord, Workspace
 
 
 def auth_test(ctx: CallContext) -> dict[str, Any]:

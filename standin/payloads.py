@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.standin.models import SlackUser
+from standin.models import SlackUser
 
 VERIFICATION_TOKEN = "standin-verification-token"  # the deprecated per-app token Slack still sends
 

@@ -1,0 +1,139 @@
+"""Layering: the Slack stand-in (`standin/`) serves the tests and the demo; it is not part of seatbot.
+
+The product packages never import it; the one exception is the demo run mode
+(`bot/demo.py`), which the CLI imports only inside the `demo` command. The stand-in
+knows nothing of seatbot either, and its own tests (`tests/standin/`) test it alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+PRODUCT = ("bot", "handlers", "storage", "templates")
+MAY_IMPORT_THE_STANDIN = frozenset({Path("bot/demo.py")})
+
+
+def _modules(*packages: str) -> list[Path]:
+    found = sorted(path.relative_to(ROOT) for package in packages for path in (ROOT / package).rglob("*.py"))
+    assert found, f"no module found under {packages}"
+    return found
+
+
+def _imported(path: Path) -> Iterator[tuple[int, str]]:
+    return _imports_in((ROOT / path).read_text(encoding="utf-8"), filename=str(path))
+
+
+def _imports_in(source: str, filename: str = "<source>") -> Iterator[tuple[int, str]]:
+    """(line, absolute module name) for every import in `source`, wherever it is (top level,
+    inside a function, under TYPE_CHECKING) and however it is written (`import x`,
+    `from x import y`, `importlib.import_module("x")`, `__import__("x")`)."""
+    tree = ast.parse(source, filename=filename)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                yield node.lineno, node.module
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and (
+                (isinstance(node.func, ast.Name) and node.func.id == "__import__")
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+            )
+        ):
+            yield node.lineno, node.args[0].value
+
+
+def _is_in(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == package or module.startswith(f"{package}.") for package in packages)
+
+
+def test_the_walk_sees_imports_however_written() -> None:
+    source = """
+import standin.a
+from standin.b import x
+from . import c
+def lazy():
+    from standin import d
+    importlib.import_module("standin.e")
+    __import__("standin.f")
+"""
+    assert {name for _, name in _imports_in(source)} == {
+        "standin.a",
+        "standin.b",
+        "standin",
+        "standin.e",
+        "standin.f",
+    }
+
+
+def test_the_cli_imports_the_demo_only_inside_its_demo_command() -> None:
+    tree = ast.parse((ROOT / "bot/cli.py").read_text(encoding="utf-8"))
+    top_level = {
+        name for node in tree.body for _, name in _imports_in(ast.unparse(node)) if not _is_function(node)
+    }
+    (demo,) = (node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "demo")
+    assert "bot.demo" not in top_level
+    assert "bot.demo" in {name for _, name in _imports_in(ast.unparse(demo))}
+
+
+def _is_function(node: ast.stmt) -> bool:
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+
+
+def _offending(
+    packages: tuple[str, ...],
+    forbidden: tuple[str, ...],
+    allowed: tuple[str, ...] = (),
+    exempt: frozenset[Path] = frozenset(),
+) -> str:
+    return "\n".join(
+        f"{path}:{line}: imports {name}"
+        for path in _modules(*packages)
+        if path not in exempt
+        for line, name in _imported(path)
+        if _is_in(name, forbidden) and not _is_in(name, allowed)
+    )
+
+
+def test_product_modules_do_not_import_the_standin() -> None:
+    offending = _offending(PRODUCT, forbidden=("standin",), exempt=MAY_IMPORT_THE_STANDIN)
+    assert not offending, f"seatbot must not depend on the Slack stand-in:\n{offending}"
+
+
+def test_the_standin_does_not_import_seatbot() -> None:
+    offending = _offending(("standin",), forbidden=(*PRODUCT, "tests"))
+    assert not offending, f"the Slack stand-in stands alone:\n{offending}"
+
+
+def test_the_standin_tests_test_the_standin_alone() -> None:
+    offending = _offending(("tests/standin",), forbidden=(*PRODUCT, "tests"), allowed=("tests.standin",))
+    assert not offending, f"tests of seatbot belong outside tests/standin/:\n{offending}"
+
+
+def test_running_seatbot_does_not_load_the_standin() -> None:
+    probe = (
+        "import sys, bot.cli, bot.app, bot.server, bot.socket_mode, bot.jobs; print('standin' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "False", loaded.stdout + loaded.stderr
+
+
+def test_the_demo_loads_the_standin() -> None:
+    """The other side of the exception: the probe above would notice the stand-in if it were loaded."""
+    probe = "import sys, bot.demo; print('standin' in sys.modules)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "True", loaded.stdout + loaded.stderr
