@@ -28,6 +28,12 @@ class Slot:
         self._used = True
         self._queue._start(job, name=name)
 
+    def release(self) -> None:
+        """Give the place back unused (the request was answered before any work)."""
+        assert not self._used, "a slot runs one job"
+        self._used = True
+        self._queue._slots.release()
+
 
 class WorkQueue:
     def __init__(self, executor: Executor | None = None, *, workers: int = 16, capacity: int = 64) -> None:

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.commands import Amount, OpenChange
-from bot.deps import deps_of
+from bot.deps import Deps, deps_of
 from bot.errors import AlreadyPending, DraftRejected, InvalidInput, NoLongerApplicable, SeatbotError
 from bot.messages.change_modal import (
     CHANGE_CALLBACK,
@@ -37,9 +37,9 @@ from bot.messages.change_modal import (
 from bot.messages.errors import error_reply, internal_error_reply
 from bot.messages.summary import OPEN_CHANGE
 from bot.services.request_views import RequestView
-from bot.services.seat_changes import Mode, Submission, check, modal_for, replayed, submit, submitted_view
+from bot.services.seat_changes import Mode, Submission, modal_for, precheck, submit, submitted_view
 from bot.slack import inbound
-from handlers.flow import Turn, later, on_action
+from handlers.flow import Turn, admit, later, on_action
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -159,19 +159,30 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     language = deps.users.known_language(origin.user_id, locale=origin.locale)
     submission = submission_from(view.values)
     key = f"view:{view.id}"
-    # Checked before the ack, read-only, so a mistake shows next to its field.
-    try:
-        with unit_of_work(deps.engine) as session:
-            replay = replayed(session, team_id=origin.team_id, user_id=origin.user_id, key=key)
-            if replay is not None:
-                ack(response_action="update", view=done_view(*submitted_view(session, replay), language))
-                return
-            check(session, team_id=origin.team_id, user_id=origin.user_id, submission=submission)
-    except (DraftRejected, NoLongerApplicable) as rejected:
-        ack(response_action="errors", errors=modal_errors(rejected.problems, view.blocks, language))
+
+    def busy(reply: Any) -> None:
+        block = (
+            JUSTIFICATION_BLOCK
+            if any(b.get("block_id") == JUSTIFICATION_BLOCK for b in view.blocks)
+            else None
+        )
+        if block is None:
+            ack(response_action="update", view=info_view(reply, language))
+        else:
+            ack(response_action="errors", errors={block: reply.text[:2000]})
+
+    # The place in line comes first: an overloaded seatbot refuses before checking anything.
+    slot = admit(deps, client, ack=ack, origin=origin, response_url=None, name="submit_change", busy=busy)
+    if slot is None:
         return
-    except SeatbotError as error:
-        ack(response_action="update", view=info_view(error_reply(error, language), language))
+    try:
+        early = _answer_before_work(deps, sent, submission, key, language)
+    except BaseException:
+        slot.release()
+        raise
+    if early is not None:
+        slot.release()
+        ack(**early)
         return
 
     def write(turn: Turn) -> None:
@@ -209,17 +220,6 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         turn.after_commit("done view", lambda: _redraw(turn, view.id, done))
         turn.delivered_and_refreshed([turn.user_id, *approvers])
 
-    def busy(reply: Any) -> None:
-        block = (
-            JUSTIFICATION_BLOCK
-            if any(b.get("block_id") == JUSTIFICATION_BLOCK for b in view.blocks)
-            else None
-        )
-        if block is None:
-            ack(response_action="update", view=info_view(reply, language))
-        else:
-            ack(response_action="errors", errors={block: reply.text[:2000]})
-
     later(
         deps,
         client,
@@ -229,8 +229,31 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         name="submit_change",
         work=write,
         acked=lambda: ack(response_action="update", view=working_view(language)),
-        busy=busy,
+        slot=slot,
     )
+
+
+def _answer_before_work(
+    deps: Deps, sent: inbound.Submission, submission: Submission, key: str, language: str
+) -> dict[str, Any] | None:
+    """The ack that settles a submission without work: a replay's result, a mistake next
+    to its field, or a refusal. Read-only. None: it goes ahead."""
+    origin, view = sent.origin, sent.view
+    try:
+        with unit_of_work(deps.engine) as session:
+            replay = precheck(
+                session, team_id=origin.team_id, user_id=origin.user_id, submission=submission, key=key
+            )
+            if replay is None:
+                return None
+            return {
+                "response_action": "update",
+                "view": done_view(*submitted_view(session, replay), language),
+            }
+    except (DraftRejected, NoLongerApplicable) as rejected:
+        return {"response_action": "errors", "errors": modal_errors(rejected.problems, view.blocks, language)}
+    except SeatbotError as error:
+        return {"response_action": "update", "view": info_view(error_reply(error, language), language)}
 
 
 def _redraw(turn: Turn, view_id: str, view: dict[str, Any]) -> None:

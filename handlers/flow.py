@@ -26,6 +26,7 @@ from bot.messages.errors import busy_reply, error_reply, internal_error_reply
 from bot.messages.reply import Reply
 from bot.slack import inbound
 from bot.slack.inbound import Origin
+from bot.work_queue import Slot
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -115,25 +116,49 @@ def later(
     work: Callable[[Turn], None],
     acked: Callable[[], object] | None = None,
     busy: Callable[[Reply], object] | None = None,
+    slot: Slot | None = None,
 ) -> None:
-    """Ack now (with `acked`, or a plain ack) and run `work` on the queue.
+    """Ack now (with `acked`, or a plain ack) and run `work` on the queue, in `slot`
+    when one was already taken with `admit`.
 
     When the queue is full nothing is started: the person is told to try
     again (`busy`, or as the ack of a command) rather than acked late.
     """
-    slot = deps.work.reserve()
+    slot = slot or admit(
+        deps, client, ack=ack, origin=origin, response_url=response_url, name=name, busy=busy
+    )
     if slot is None:
-        reply = busy_reply(deps.users.known_language(origin.user_id, locale=origin.locale))
-        logger.warning("busy, refused job=%s team=%s user=%s", name, origin.team_id, origin.user_id)
-        if busy is not None:
-            busy(reply)
-        else:
-            ack()
-            deps.courtesy(lambda: Turn(deps, client, origin, response_url).tell(reply))
         return
     (acked or ack)()
     turn = Turn(deps, client, origin, response_url)
     slot.run(lambda: run(turn, work, name=name), name=name)
+
+
+def admit(
+    deps: Deps,
+    client: WebClient,
+    *,
+    ack: Ack,
+    origin: Origin,
+    response_url: str | None,
+    name: str,
+    busy: Callable[[Reply], object] | None = None,
+) -> Slot | None:
+    """A place on the work queue, or None once the person has been told seatbot is busy.
+
+    Taken before any work on the ack path too (a form's checks), so that an
+    overloaded seatbot refuses at once instead of doing work it cannot finish."""
+    slot = deps.work.reserve()
+    if slot is not None:
+        return slot
+    reply = busy_reply(deps.users.known_language(origin.user_id, locale=origin.locale))
+    logger.warning("busy, refused job=%s team=%s user=%s", name, origin.team_id, origin.user_id)
+    if busy is not None:
+        busy(reply)
+    else:
+        ack()
+        deps.courtesy(lambda: Turn(deps, client, origin, response_url).tell(reply))
+    return None
 
 
 def on_action(

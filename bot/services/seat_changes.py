@@ -172,14 +172,8 @@ def pending_request_of(session: Session, *, account_id: int, user_id: str) -> Ch
     ).first()
 
 
-def replayed(session: Session, *, team_id: str, user_id: str, key: str | None) -> Submitted | None:
-    """The change already made by this same submission (a replay, a double click), if any."""
-    if key is None:
-        return None
-    return _replayed(session, load_actor(session, team_id=team_id, user_id=user_id), key)
-
-
 def _replayed(session: Session, actor: Actor, key: str | None) -> Submitted | None:
+    """The change already made by this same submission (a replay, a double click), if any."""
     if key is None:
         return None
     user_id = actor.user_id
@@ -198,12 +192,21 @@ def _direct_mode(actor: Actor) -> Mode:
     return Mode.ORDER if actor.account.plan == Plan.SALES_ASSISTED.value else Mode.UPDATE
 
 
-def check(session: Session, *, team_id: str, user_id: str, submission: Submission) -> Draft:
-    """Everything `submit` would refuse, read-only: run before acking a submission."""
-    return _check(session, load_actor(session, team_id=team_id, user_id=user_id), submission)
+def precheck(
+    session: Session, *, team_id: str, user_id: str, submission: Submission, key: str | None
+) -> Submitted | None:
+    """Before a submission is acked, read-only: the change this same submission already
+    made (a replay, a double click), or None when it may go ahead; raises what `submit`
+    would refuse."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    done = _replayed(session, actor, key)
+    if done is None:
+        _check(session, actor, submission)
+    return done
 
 
 def _check(session: Session, actor: Actor, submission: Submission) -> Draft:
+    """Everything `submit` refuses, read-only."""
     current = draft_for(session, actor, submission, check=True)
     if current.mode is Mode.REQUEST:
         _refuse_if_pending(session, actor)

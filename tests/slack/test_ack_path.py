@@ -124,6 +124,36 @@ def test_when_the_queue_is_full_the_answer_is_busy_not_late(
     bot.slack.wait_for(lambda: summaries() == capacity + 1 or None, timeout=10)
 
 
+def test_a_form_sent_while_the_queue_is_full_is_refused_before_any_check(
+    narrow_bot: RunningBot, engine: Engine, account: None
+) -> None:
+    """Overloaded, seatbot refuses a submission at once, before checking it (the blank
+    justification is not even looked at), and stores nothing; the form sent again once
+    there is room is checked and goes through."""
+    bot = narrow_bot
+    view = open_modal(bot, "U0ADMIN", "request support +2")
+    bot.deps.users._cache.clear()
+    bot.slack.fail_next("users.info", timeout=True, hang_seconds=3, times=1)
+    for _ in range(bot.deps.work.capacity):
+        assert bot.driver.slash_command("U0OWNER", "").status == 200
+    refused = bot.driver.submit_view("U0ADMIN", view, {"justification": {"text": "   "}})
+    assert refused.status == 200
+    answer = refused.json()
+    assert answer["response_action"] == "errors"
+    assert "very busy right now" in answer["errors"]["justification"]
+    with Session(engine) as session:
+        assert session.exec(select(ChangeRequest)).all() == []
+
+    def drained() -> bool | None:
+        return len(bot.slack.ephemerals("U0OWNER")) == bot.deps.work.capacity or None
+
+    bot.slack.wait_for(drained, timeout=15)
+    done = submit(bot, "U0ADMIN", view, {"justification": {"text": "Two new hires"}})
+    assert "Request #1" in blocks_text(done["view"]["blocks"])
+    with Session(engine) as session:
+        assert len(session.exec(select(ChangeRequest)).all()) == 1
+
+
 def test_an_event_slack_retries_is_acked_and_not_done_twice(
     bot: RunningBot, engine: Engine, account: None
 ) -> None:
