@@ -1,0 +1,128 @@
+"""What a request costs the database: a few statements, the same for a small account
+and a large one (no query per product, per agent or per request listed)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+
+from bot.messages.change_modal import PICKED_SEATS_ACTION, PRODUCT_BLOCK, SEATS_ACTION
+from bot.services.seat_changes import Submission, submit
+from storage.engine import unit_of_work
+from tests.conftest import NOW
+from tests.factories import TEAM, make_account
+from tests.slack.conftest import RunningBot, open_modal
+
+BACKGROUND = ("outbox-sender", "home-refresher")  # their own work, not the request's
+TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK")  # SQLite's explicit BEGIN; not a round trip for data
+
+ADMINS = [f"U0ADM{i:02d}" for i in range(8)]
+LARGE: dict[str, Any] = {
+    "roles": {"owner": "U0OWNER", "billing_admins": ["U0BILL"], "admins": ["U0ADMIN", *ADMINS]},
+    "products": [
+        {"key": "support", "name": "Support", "edition": "Professional", "seats": 500, "price_per_seat": 115},
+        *(
+            {"key": f"p{i:02d}", "name": f"Product {i:02d}", "edition": "Team", "seats": 50}
+            for i in range(39)
+        ),
+    ],
+    "agents": [{"user": f"U0AGT{i:03d}", "product": "support"} for i in range(120)]
+    + [{"user": f"U0AGT{i:03d}", "product": f"p{i % 39:02d}"} for i in range(120)],
+}
+
+
+class Statements:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if threading.current_thread().name.startswith(BACKGROUND) or statement.startswith(TRANSACTION):
+            return
+        with self._lock:
+            self._seen.append(statement)
+
+    def during(self, action: Callable[[], object]) -> list[str]:
+        with self._lock:
+            self._seen.clear()
+        action()
+        with self._lock:
+            return list(self._seen)
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[Statements]:
+    counter = Statements()
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(params=["small", "large"])
+def size(request: pytest.FixtureRequest, engine: Engine) -> str:
+    if request.param == "small":
+        make_account(engine, now=NOW)
+    else:
+        make_account(engine, now=NOW, **LARGE)
+    return str(request.param)
+
+
+def _pending_requests(engine: Engine, count: int) -> None:
+    """`count` admins each with a pending request, for the owner's queue."""
+    for admin in ADMINS[:count]:
+        with unit_of_work(engine, write=True) as session:
+            submit(
+                session,
+                team_id=TEAM,
+                user_id=admin,
+                submission=Submission(counts={"support": "600"}, justification="Hires"),
+                now=NOW,
+            )
+
+
+# At most this many statements, whatever the account's size: a query per product, per
+# agent or per listed request would go far past these at 40 products and 8 requests.
+LIMITS = {"summary": 4, "open_modal": 5, "keystroke": 4, "home": 7}
+
+
+def _within_limit(flow: str, seen: list[str]) -> None:
+    assert len(seen) <= LIMITS[flow], "\n".join(seen)
+
+
+def test_the_summary(bot: RunningBot, statements: Statements, size: str) -> None:
+    seen = statements.during(lambda: bot.command("U0OWNER", ""))
+    _within_limit("summary", seen)
+
+
+def test_opening_the_change_modal_and_a_keystroke(bot: RunningBot, statements: Statements, size: str) -> None:
+    opened: dict[str, Any] = {}
+    seen = statements.during(lambda: opened.update(open_modal(bot, "U0ADMIN", "request support +1")))
+    _within_limit("open_modal", seen)
+    view = opened
+    before = view["hash"]
+    field = SEATS_ACTION if size == "small" else PICKED_SEATS_ACTION  # 40 products: a picker
+
+    def keystroke() -> None:
+        bot.driver.click(
+            "U0ADMIN", view=view, action_id=field, block_id=f"{PRODUCT_BLOCK}support", value="503"
+        )
+        bot.slack.wait_for(lambda: (bot.slack.view(view["id"]) or {}).get("hash") != before or None)
+
+    _within_limit("keystroke", statements.during(keystroke))
+
+
+def test_app_home_with_a_queue(bot: RunningBot, engine: Engine, statements: Statements, size: str) -> None:
+    """The owner's home lists the pending requests with their lines: one query for all of them."""
+    if size == "small":
+        make_account(engine, now=NOW, roles=LARGE["roles"])
+    _pending_requests(engine, 1 if size == "small" else 8)
+
+    def opened() -> None:
+        bot.driver.app_home_opened("U0OWNER")
+        bot.slack.wait_for(lambda: bot.slack.home("U0OWNER"))
+
+    _within_limit("home", statements.during(opened))
