@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
+from bot.services.recording import Event, Message, record
 from storage import repositories as repo
 from storage.models import Account, AlertLevel, Product, SeatAlert, SlackMessage
 
@@ -80,24 +81,12 @@ def _open(session: Session, account: Account, product: Product, level: AlertLeve
     )
     session.add(alert)
     session.flush()
-    repo.add_audit(
+    record(
         session,
         account_id=account.id,
         at=now,
-        actor_id=None,
-        action="alert.opened",
-        subject_type="product",
-        subject_id=product.key,
-        after={"level": level.value},
-    )
-    enqueue(
-        session,
-        account_id=account.id,
-        kind=Kind.ALERT,
-        recipient=alert.channel,
-        dedupe_key=f"alert:{alert.id}",
-        now=now,
-        alert_id=alert.id,
+        event=Event("alert.opened", "product", product.key, after={"level": level.value}),
+        messages=[Message(Kind.ALERT, alert.channel, f"alert:{alert.id}", alert_id=alert.id)],
     )
 
 
@@ -115,14 +104,8 @@ def _change(
         alert.level = level.value
     if close:
         alert.closed_at = now
-        repo.add_audit(
-            session,
-            account_id=account.id,
-            at=now,
-            actor_id=None,
-            action="alert.closed",
-            subject_type="seat_alert",
-            subject_id=str(alert.id),
+        record(
+            session, account_id=account.id, at=now, event=Event("alert.closed", "seat_alert", str(alert.id))
         )
     alert.updated_at = now
     alert.revision += 1
@@ -131,16 +114,14 @@ def _change(
     posted = session.exec(select(SlackMessage).where(SlackMessage.alert_id == alert.id)).first()
     if posted is None:
         return  # not posted yet: the pending post renders the state at delivery time
-    enqueue(
-        session,
-        account_id=account.id,
-        kind=Kind.ALERT_REFRESH,
-        recipient=posted.channel,
-        dedupe_key=f"refresh:{Kind.ALERT.value}:{posted.id}:{alert.revision}",
-        now=now,
+    refresh = Message(
+        Kind.ALERT_REFRESH,
+        posted.channel,
+        f"refresh:{Kind.ALERT.value}:{posted.id}:{alert.revision}",
         alert_id=alert.id,
         slack_message_id=posted.id,
     )
+    record(session, account_id=account.id, at=now, messages=[refresh])
 
 
 @dataclass(frozen=True)

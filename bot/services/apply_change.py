@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
 from bot.errors import NoLongerApplicable, Problem
 from bot.services import alerts, assignments
+from bot.services.recording import Event, Message, record
 from storage import repositories as repo
 from storage.models import Account, ChangeRequestLine, Product, SeatAssignment
 
@@ -57,41 +58,40 @@ def apply_lines(
             )
             continue
         released += _release(session, product, list(line.releases or []), line.to_seats, problems)
-        repo.add_audit(
-            session,
-            account_id=account_id,
-            at=now,
+        changed_seats = Event(
+            "seats.changed",
+            "product",
+            product.key,
             actor_id=actor_id,
-            action="seats.changed",
-            subject_type="product",
-            subject_id=product.key,
             before={"seats": line.from_seats},
             after={"seats": line.to_seats, "request_id": request_id},
         )
+        record(session, account_id=account_id, at=now, event=changed_seats)
     problems += _suite_check(session, account_id)
     if problems:
         raise NoLongerApplicable(problems, request_id=request_id)
     for item in released:
-        repo.add_audit(
+        record(
             session,
             account_id=account_id,
             at=now,
-            actor_id=actor_id,
-            action="seat.released",
-            subject_type="user",
-            subject_id=item.user_id,
-            before={"product": item.product_key},
-            after={"request_id": request_id},
-        )
-        enqueue(
-            session,
-            account_id=account_id,
-            kind=Kind.SEAT_RELEASED,
-            recipient=item.user_id,
-            dedupe_key=f"released:{request_id}:{item.product_key}:{item.user_id}",
-            now=now,
-            request_id=request_id,
-            params={"product": item.product_name},
+            event=Event(
+                "seat.released",
+                "user",
+                item.user_id,
+                actor_id=actor_id,
+                before={"product": item.product_key},
+                after={"request_id": request_id},
+            ),
+            messages=[
+                Message(
+                    Kind.SEAT_RELEASED,
+                    item.user_id,
+                    f"released:{request_id}:{item.product_key}:{item.user_id}",
+                    request_id=request_id,
+                    params={"product": item.product_name},
+                )
+            ],
         )
     _after_seat_changes(session, account_id, lines, now)
     return released

@@ -15,13 +15,14 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from bot.account_file import USER_ID
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
 from bot.errors import InvalidInput
 from bot.permissions import APPROVERS, Action
 from bot.services import alerts
 from bot.services.actors import Actor, load_actor, require
 from bot.services.offers import WAITING, BuyOffer
 from bot.services.products import find_product
+from bot.services.recording import Event, Message, record
 from storage import repositories as repo
 from storage.models import (
     Account,
@@ -126,16 +127,8 @@ def assign(
                 created_at=now,
             )
         )
-        repo.add_audit(
-            session,
-            account_id=actor.account_id,
-            at=now,
-            actor_id=user_id,
-            action="seat.waiting",
-            subject_type="user",
-            subject_id=target,
-            after={"product": product.key},
-        )
+        waits = Event("seat.waiting", "user", target, actor_id=user_id, after={"product": product.key})
+        record(session, account_id=actor.account_id, at=now, event=waits)
         session.flush()
     alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=True, now=now)
     queue = _waiting(session, product)
@@ -173,26 +166,25 @@ def unassign(
     else:
         session.delete(seat)
         session.flush()
-        repo.add_audit(
+        told = Message(
+            Kind.SEAT_RELEASED,
+            target,
+            f"unassigned:{product.id}:{target}:{now.isoformat()}",
+            params={"product": product.name, "by": user_id},
+        )
+        record(
             session,
             account_id=actor.account_id,
             at=now,
-            actor_id=user_id,
-            action="seat.unassigned",
-            subject_type="user",
-            subject_id=target,
-            before={"product": product.key, "assigned_at": seat.assigned_at.isoformat()},
+            event=Event(
+                "seat.unassigned",
+                "user",
+                target,
+                actor_id=user_id,
+                before={"product": product.key, "assigned_at": seat.assigned_at.isoformat()},
+            ),
+            messages=[told] if notify and target != user_id else [],
         )
-        if notify and target != user_id:
-            enqueue(
-                session,
-                account_id=actor.account_id,
-                kind=Kind.SEAT_RELEASED,
-                recipient=target,
-                dedupe_key=f"unassigned:{product.id}:{target}:{now.isoformat()}",
-                now=now,
-                params={"product": product.name, "by": user_id},
-            )
         alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=False, now=now)
         fill_waiting(session, account=actor.account, product=product, now=now)
     used = repo.seats_in_use(session, product_id=product.id or 0)
@@ -211,16 +203,14 @@ def _cancel_waiting(session: Session, actor: Actor, product: Product, target: st
         if waiting.user_id == target:
             waiting.status, waiting.closed_at = WaitingStatus.CANCELLED.value, now
             session.add(waiting)
-            repo.add_audit(
-                session,
-                account_id=actor.account_id,
-                at=now,
+            cancelled = Event(
+                "seat.waiting_cancelled",
+                "user",
+                target,
                 actor_id=actor.user_id,
-                action="seat.waiting_cancelled",
-                subject_type="user",
-                subject_id=target,
                 before={"product": product.key},
             )
+            record(session, account_id=actor.account_id, at=now, event=cancelled)
             alerts.refresh_open(session, account=actor.account, product_id=product.id or 0, now=now)
             return True
     return False
@@ -250,26 +240,25 @@ def _give(
         )
     )
     session.flush()
-    repo.add_audit(
+    granted = Message(
+        Kind.SEAT_GRANTED,
+        target,
+        f"granted:{product.id}:{target}:{now.isoformat()}",
+        params={"product": product.name, "by": by},
+    )
+    record(
         session,
         account_id=account.id,
         at=now,
-        actor_id=by,
-        action="seat.assigned",
-        subject_type="user",
-        subject_id=target,
-        after={"product": product.key, **({"source": source} if source else {})},
+        event=Event(
+            "seat.assigned",
+            "user",
+            target,
+            actor_id=by,
+            after={"product": product.key, **({"source": source} if source else {})},
+        ),
+        messages=[granted] if tell else [],
     )
-    if tell:
-        enqueue(
-            session,
-            account_id=account.id,
-            kind=Kind.SEAT_GRANTED,
-            recipient=target,
-            dedupe_key=f"granted:{product.id}:{target}:{now.isoformat()}",
-            now=now,
-            params={"product": product.name, "by": by},
-        )
 
 
 def fill_waiting(session: Session, *, account: Account, product: Product, now: datetime) -> list[str]:
@@ -284,15 +273,13 @@ def fill_waiting(session: Session, *, account: Account, product: Product, now: d
             used += 1
             given.append(waiting.user_id)
             if waiting.requested_by != waiting.user_id:
-                enqueue(
-                    session,
-                    account_id=account.id or 0,
-                    kind=Kind.WAITING_DONE,
-                    recipient=waiting.requested_by,
-                    dedupe_key=f"waiting_done:{waiting.id}",
-                    now=now,
+                done = Message(
+                    Kind.WAITING_DONE,
+                    waiting.requested_by,
+                    f"waiting_done:{waiting.id}",
                     params={"product": product.name, "user": waiting.user_id},
                 )
+                record(session, account_id=account.id or 0, at=now, messages=[done])
         waiting.status, waiting.closed_at = WaitingStatus.DONE.value, now
         session.add(waiting)
     if given:

@@ -21,14 +21,14 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
 from bot.errors import InvalidInput, NoLongerApplicable
 from bot.permissions import Action
 from bot.services import assignments
 from bot.services.actors import Actor, load_actor, require
 from bot.services.apply_change import apply_lines
 from bot.services.offers import ALERT, WAITING, BuyOffer
-from storage import repositories as repo
+from bot.services.recording import Event, Message, record
 from storage.models import (
     MAX_SEATS,
     ChangeRequest,
@@ -123,15 +123,8 @@ def _buy(session: Session, actor: Actor, offer: BuyOffer, now: datetime) -> BuyR
         session.expire_all()
         return _stale(session, product, assignments.waiting_users(session, product_id=product.id or 0))
     if actor.account.plan == Plan.SALES_ASSISTED.value and actor.account.sales_contact:
-        enqueue(
-            session,
-            account_id=actor.account_id,
-            kind=Kind.ORDER,
-            recipient=actor.account.sales_contact,
-            dedupe_key=f"order:{request.id}",
-            now=now,
-            request_id=request.id,
-        )
+        order = Message(Kind.ORDER, actor.account.sales_contact, f"order:{request.id}", request_id=request.id)
+        record(session, account_id=actor.account_id, at=now, messages=[order])
     given = [
         user
         for p in suite
@@ -247,20 +240,18 @@ def _record(
             )
         )
     session.flush()
-    repo.add_audit(
-        session,
-        account_id=actor.account_id,
-        at=now,
+    bought = Event(
+        "change.applied_directly",
+        "change_request",
+        str(request.id),
         actor_id=actor.user_id,
-        action="change.applied_directly",
-        subject_type="change_request",
-        subject_id=str(request.id),
         after={
             "lines": {p.key: [offer.from_seats, after] for p in suite},
             "justification": JUSTIFICATION,
             "offer": offer.key,
         },
     )
+    record(session, account_id=actor.account_id, at=now, event=bought)
     return request
 
 

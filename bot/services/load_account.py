@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bot.account_file import AccountFile
 from bot.durations import parse_duration
 from bot.errors import InvalidInput
+from bot.services.recording import Event, record
 from bot.services.schedule import next_due
 from storage import repositories as repo
 from storage.models import (
@@ -56,17 +57,14 @@ def load_account(session: Session, *, data: AccountFile, team_id: str, now: date
     report = LoadReport(account_id=account.id, created=created)
     if created or changed:
         account.updated_at = now
-        repo.add_audit(
-            session,
-            account_id=account.id,
-            at=now,
-            actor_id=None,
-            action="account.created" if created else "account.updated",
-            subject_type="account",
-            subject_id=team_id,
+        event = Event(
+            "account.created" if created else "account.updated",
+            "account",
+            team_id,
             before={k: before[k] for k in changed} if before else None,
             after=_jsonable(changed),
         )
+        record(session, account_id=account.id, at=now, event=event)
         report.changes.append("account created" if created else f"account: {', '.join(changed)}")
     if POLICY_FIELDS & changed.keys():
         _reschedule_pending(session, account)
@@ -141,17 +139,14 @@ def _sync_products(
             for key, value in changed.items():
                 setattr(product, key, value)
             product.updated_at = now
-        repo.add_audit(
-            session,
-            account_id=account_id,
-            at=now,
-            actor_id=None,
-            action="product.created" if before is None else "product.updated",
-            subject_type="product",
-            subject_id=item.key,
+        event = Event(
+            "product.created" if before is None else "product.updated",
+            "product",
+            item.key,
             before=_jsonable(before) if before else None,
             after=_jsonable(changed),
         )
+        record(session, account_id=account_id, at=now, event=event)
         report.changes.append(f"product {item.key}: {', '.join(changed)}")
     report.kept.extend(sorted(existing))
 
@@ -185,17 +180,14 @@ def _sync_roles(
 def _audit_role(
     session: Session, account_id: int, now: datetime, user_id: str, before: str | None, after: str | None
 ) -> None:
-    repo.add_audit(
-        session,
-        account_id=account_id,
-        at=now,
-        actor_id=None,
-        action="role.changed",
-        subject_type="user",
-        subject_id=user_id,
+    event = Event(
+        "role.changed",
+        "user",
+        user_id,
         before={"role": before} if before else None,
         after={"role": after} if after else None,
     )
+    record(session, account_id=account_id, at=now, event=event)
 
 
 def _sync_agents(
@@ -215,16 +207,13 @@ def _sync_agents(
                 account_id=account_id, product_id=product.id, user_id=agent.user, assigned_at=assigned_at
             )
         )
-        repo.add_audit(
-            session,
-            account_id=account_id,
-            at=now,
-            actor_id=None,
-            action="seat.assigned",
-            subject_type="user",
-            subject_id=agent.user,
+        event = Event(
+            "seat.assigned",
+            "user",
+            agent.user,
             after={"product": agent.product, "assigned_at": assigned_at.isoformat()},
         )
+        record(session, account_id=account_id, at=now, event=event)
         report.changes.append(f"seat of {agent.product} for {agent.user}")
     session.flush()
     used = repo.used_seats(session, account_id=account_id)
