@@ -28,14 +28,14 @@ from sqlmodel import Session, select
 from bot.delivery.outbox import Kind, cancel_reminders
 from bot.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
 from bot.permissions import Action
+from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
-from bot.services.apply_change import Released, apply_lines
 from bot.services.recording import Event, Message, record
 from bot.services.request_views import RequestView, request_view
 from bot.services.seat_changes import pending_request_of
 from bot.services.text import clean_text
 from storage import repositories as repo
-from storage.models import ChangeRequest, Plan, RequestStatus, SlackMessage
+from storage.models import ChangeRequest, RequestStatus, SlackMessage
 
 MAX_REASON = 1000
 
@@ -43,7 +43,7 @@ MAX_REASON = 1000
 @dataclass(frozen=True)
 class Decided:
     request: ChangeRequest
-    released: list[Released]
+    released: list[ledger.Released]
 
 
 def decide(
@@ -64,21 +64,16 @@ def decide(
     reason = clean_text(reason or "", limit=MAX_REASON) or None
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     close_request(session, request, status, by=user_id, now=now, reason=None if approve else reason)
-    released: list[Released] = []
+    released: list[ledger.Released] = []
     if approve:
         # Raises NoLongerApplicable if counts moved: the whole transaction, status
         # included, rolls back and the request stays pending.
-        released = apply_lines(
-            session, account_id=actor.account_id, request_id=request_id, actor_id=user_id, now=now
+        released = ledger.apply_change(
+            session, account=actor.account, request_id=request_id, actor_id=user_id, now=now
         )
         request.status = RequestStatus.APPLIED.value
         request.applied_at = now
         session.add(request)
-        if actor.account.plan == Plan.SALES_ASSISTED.value and actor.account.sales_contact:
-            order = Message(
-                Kind.ORDER, actor.account.sales_contact, f"order:{request_id}", request_id=request_id
-            )
-            record(session, account_id=actor.account_id, at=now, messages=[order])
     record(
         session,
         account_id=actor.account_id,

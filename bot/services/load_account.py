@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from bot.account_file import AccountFile
 from bot.durations import parse_duration
-from bot.errors import InvalidInput
+from bot.services import ledger
 from bot.services.recording import Event, record
 from bot.services.schedule import next_due
 from storage import repositories as repo
@@ -27,7 +27,6 @@ from storage.models import (
     RequestStatus,
     Role,
     RoleGrant,
-    SeatAssignment,
 )
 
 
@@ -195,38 +194,12 @@ def _sync_agents(
 ) -> None:
     session.flush()
     products = {p.key: p for p in repo.products(session, account_id=account_id)}
-    held = {(a.product_id, a.user_id) for a in repo.assignments(session, account_id=account_id)}
-    for agent in data.agents:
-        product = products[agent.product]
-        assert product.id is not None
-        if (product.id, agent.user) in held:
-            continue
-        assigned_at = (agent.assigned_at or now).astimezone(UTC)
-        session.add(
-            SeatAssignment(
-                account_id=account_id, product_id=product.id, user_id=agent.user, assigned_at=assigned_at
-            )
-        )
-        event = Event(
-            "seat.assigned",
-            "user",
-            agent.user,
-            after={"product": agent.product, "assigned_at": assigned_at.isoformat()},
-        )
-        record(session, account_id=account_id, at=now, event=event)
-        report.changes.append(f"seat of {agent.product} for {agent.user}")
-    session.flush()
-    used = repo.used_seats(session, account_id=account_id)
-    for product in products.values():
-        assert product.id is not None
-        if used.get(product.id, 0) > product.seats:
-            raise InvalidInput(
-                "seats_below_usage",
-                field=f"products.{product.key}.seats",
-                product=product.key,
-                seats=product.seats,
-                used=used[product.id],
-            )
+    agents = [
+        ledger.Agent(agent.user, products[agent.product], (agent.assigned_at or now).astimezone(UTC))
+        for agent in data.agents
+    ]
+    for agent in ledger.load_agents(session, account_id=account_id, agents=agents, now=now):
+        report.changes.append(f"seat of {agent.product.key} for {agent.user_id}")
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -26,9 +26,8 @@ from bot.errors import (
     RequestsDisabled,
 )
 from bot.permissions import APPROVERS, Action
-from bot.services import drafts
+from bot.services import drafts, ledger
 from bot.services.actors import Actor, load_actor
-from bot.services.apply_change import Released, apply_lines
 from bot.services.products import find_product
 from bot.services.recording import Event, Message, record
 from bot.services.request_views import RequestView, request_view
@@ -82,7 +81,7 @@ class Submitted:
     request: ChangeRequest
     mode: Mode
     change: drafts.ChangePreview
-    released: list[Released]
+    released: list[ledger.Released]
 
 
 def mode_for(session: Session, actor: Actor) -> Mode:
@@ -222,18 +221,13 @@ def submit(
     current = check(session, team_id=team_id, user_id=user_id, submission=submission)
     actor = current.actor
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
-    released: list[Released] = []
+    released: list[ledger.Released] = []
     if current.mode is Mode.REQUEST:
         _notify_approvers(session, actor=actor, request=request, now=now)
     else:
-        released = apply_lines(
-            session, account_id=actor.account_id, request_id=request.id or 0, actor_id=user_id, now=now
+        released = ledger.apply_change(
+            session, account=actor.account, request_id=request.id or 0, actor_id=user_id, now=now
         )
-        if current.mode is Mode.ORDER and actor.account.sales_contact:
-            order = Message(
-                Kind.ORDER, actor.account.sales_contact, f"order:{request.id}", request_id=request.id
-            )
-            record(session, account_id=actor.account_id, at=now, messages=[order])
     return Submitted(actor, request, current.mode, current.change, released)
 
 

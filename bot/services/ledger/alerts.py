@@ -5,6 +5,9 @@ threshold) and closes when a seat frees up; only then can a new alert be
 posted. Episodes only open or worsen on *rising* usage (an assignment, fewer
 seats) and only close on *falling* usage (a seat freed, more seats), so a
 product hovering at its limit does not flood the channel.
+
+Only the ledger opens, updates and closes episodes (`evaluate`, after every
+change of seats or usage); the rest of seatbot reads them (`alert_view`).
 """
 
 from __future__ import annotations
@@ -141,8 +144,7 @@ class AlertView:
 
 
 def alert_view(session: Session, *, alert_id: int) -> AlertView:
-    from bot.services.assignments import waiting_users
-
+    """The alert as it is now, for whoever draws it (the post, and each refresh)."""
     alert = session.get(SeatAlert, alert_id)
     assert alert is not None
     product = session.get(Product, alert.product_id)
@@ -159,7 +161,7 @@ def alert_view(session: Session, *, alert_id: int) -> AlertView:
         level=AlertLevel(alert.level),
         closed_at=alert.closed_at,
         opened_at=alert.opened_at,
-        waiting=waiting_users(session, product_id=product.id or 0),
+        waiting=[w.user_id for w in repo.waiting(session, product_id=product.id or 0)],
         currency=account.currency,
         alert_id=alert.id,
         price_per_seat=product.price_per_seat,
