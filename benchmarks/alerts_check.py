@@ -17,7 +17,7 @@ from sqlalchemy import event, insert
 from sqlmodel import select
 
 from benchmarks.setup_data import ALERTS_TEAM
-from bot.deps import utcnow
+from bot.clock import utcnow
 from bot.jobs import run_nudge_pass
 from bot.services.ledger import alerts
 from storage import repositories as repo

@@ -54,6 +54,7 @@ from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from bot.clock import utcnow
 from bot.delivery.outbox import REMINDERS, Kind
 from bot.delivery.render import PURPOSE_OF, REFRESH_OF, render, state_token
 from bot.messages.i18n import DEFAULT_LANGUAGE
@@ -113,12 +114,6 @@ EXPECTED = PERMANENT | {"ratelimited"}
 """Slack errors logged as one line (they are categorised); any other gets its traceback."""
 
 
-def _utcnow() -> datetime:
-    from bot.deps import utcnow
-
-    return utcnow()
-
-
 @dataclass
 class _Attempt:
     """What one attempt at a row learnt: whether a post may have landed without our knowing."""
@@ -148,7 +143,7 @@ class Sender:
         self._client = make_delivery_client(client, timeout=timeout)
         self._users = UserDirectory(self._client)
         self.id = sender_id or f"sender-{uuid.uuid4().hex[:12]}"
-        self._clock: Callable[[], datetime] = _utcnow
+        self._clock: Callable[[], datetime] = utcnow
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
