@@ -98,9 +98,10 @@ class UserDirectory:
         once and kept for a few minutes.
         """
         wanted = fold(name.strip().lstrip("@"))
-        return [p for p in self._everyone() if wanted in p.names]
+        return [p for p in self.everyone() if wanted in p.names]
 
-    def _everyone(self) -> list[Profile]:
+    def everyone(self) -> list[Profile]:
+        """Every member of the workspace (bots and deactivated people included), kept a few minutes."""
         with self._lock:
             cached = self._directory.get("all")
         if cached is not None:
