@@ -31,8 +31,8 @@ from storage.models import Account, PendingAssignment, Product, SeatAssignment, 
 class Person:
     """Someone who may hold a seat, as the caller's user directory describes them.
 
-    A caller with no directory at hand (the account file) knows nothing against
-    anyone: `Person(user_id)`.
+    A caller with no directory at hand (an import without a Slack token) knows
+    nothing against anyone: `Person(user_id)`.
     """
 
     user_id: str
