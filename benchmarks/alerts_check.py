@@ -1,6 +1,6 @@
 """The out-of-licences check over a big account, measured in-process.
 
-``bot.services.alerts.evaluate`` over every product of the alerts workspace
+``bot.services.ledger.alerts.evaluate`` over every product of the alerts workspace
 (loaded by ``seatbot load`` beforehand), in one unit of work against the
 benchmark's database: wall time and SQL statements, counted with the same
 ``before_cursor_execute`` hook as the probe. Run twice: the first pass opens an
@@ -17,9 +17,9 @@ from sqlalchemy import event, insert
 from sqlmodel import select
 
 from benchmarks.setup_data import ALERTS_TEAM
-from bot.deps import utcnow
+from bot.clock import utcnow
 from bot.jobs import run_nudge_pass
-from bot.services import alerts
+from bot.services.ledger import alerts
 from storage import repositories as repo
 from storage.engine import make_engine, unit_of_work
 from storage.models import Account, ChangeRequest, RequestStatus, SeatAssignment

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from bot.clock import utcnow
 from bot.config import MissingCredentials, Settings
+from bot.delivery.sender import Sender
+from bot.loading import LoadFailed, load_file
+from bot.services.assignments import export_rows, import_rows
+from bot.services.audit_export import audit_rows, to_csv, to_json
+from bot.services.ledger import Person
+from bot.slack.client import make_web_client
+from bot.slack.users import UserDirectory
 from storage import migrate
-from storage.engine import make_engine
+from storage.engine import make_engine, unit_of_work
 from storage.models import Account
 
 logger = logging.getLogger("seatbot")
@@ -69,6 +80,8 @@ def main(log_level: str | None) -> None:
 )
 def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
+    # Bolt, the web server and the scheduler are imported by the commands that run them
+    # only, so that `seatbot load`, `agents`, `db` and `--help` start without them.
     from bot.app import create_app
     from bot.jobs import start_jobs
     from bot.server import SeatbotWSGI
@@ -88,6 +101,7 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
 @main.command()
 def socket() -> None:
     """Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)."""
+    # Imported here, as in `serve`: only this command pays for Bolt and the scheduler.
     from bot.jobs import start_jobs
     from bot.socket_mode import socket_handler
 
@@ -111,8 +125,6 @@ def socket() -> None:
 )
 def load(file: Path, team_id: str | None) -> None:
     """Create or update an account from FILE (idempotent)."""
-    from bot.loading import LoadFailed, load_file
-
     settings = _settings()
     engine = _engine(settings)
     try:
@@ -134,6 +146,7 @@ def load(file: Path, team_id: str | None) -> None:
 @main.command()
 def demo() -> None:
     """Play the whole flow on this machine, with no Slack workspace."""
+    # Imported here: the demo brings the app and the Slack stand-in, which no other command needs.
     from bot.demo import run_demo
 
     sys.exit(run_demo())
@@ -170,9 +183,6 @@ def audit() -> None:
 )
 def audit_export(fmt: str, team_id: str | None, output: Path | None) -> None:
     """Write the whole audit log as CSV or JSON."""
-    from bot.services.audit_export import audit_rows, to_csv, to_json
-    from storage.engine import unit_of_work
-
     engine = _engine(_settings())
     with unit_of_work(engine) as session:
         rows = audit_rows(session, team_id=team_id)
@@ -193,13 +203,11 @@ def agents() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--team", "team_id", default=None, help="Workspace (T…); default: the only account.")
 def agents_import(file: Path, team_id: str | None) -> None:
-    """Add the agents listed in FILE; rows already there are skipped (idempotent)."""
-    import csv
+    """Add the agents listed in FILE; rows already there are skipped (idempotent).
 
-    from bot.deps import utcnow
-    from bot.services.assignments import import_rows
-    from storage.engine import unit_of_work
-
+    Bots and deactivated people get no seat: with SLACK_BOT_TOKEN, Slack is asked
+    who they are (users.list) before anything is written.
+    """
     settings = _settings()
     engine = _engine(settings)
     try:
@@ -211,9 +219,10 @@ def agents_import(file: Path, team_id: str | None) -> None:
             rows = [(reader.line_num, row) for row in reader]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise click.ClickException(f"{file}: not a readable CSV file ({exc})") from exc
+    people = _people(settings)
     with unit_of_work(engine, write=True) as session:
         account = _account(session, team_id)
-        report = import_rows(session, account=account, rows=rows, now=utcnow())
+        report = import_rows(session, account=account, rows=rows, now=utcnow(), people=people)
     click.echo(
         f"{file}: {report.added} seat(s) added, {report.already} already there, "
         f"{len(report.refused)} row(s) not taken"
@@ -230,12 +239,6 @@ def agents_import(file: Path, team_id: str | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def agents_export(team_id: str | None, output: Path | None) -> None:
     """Write who holds which seat, as CSV (re-importable)."""
-    import csv
-    import io
-
-    from bot.services.assignments import export_rows
-    from storage.engine import unit_of_work
-
     engine = _engine(_settings())
     with unit_of_work(engine) as session:
         account = _account(session, team_id)
@@ -251,9 +254,27 @@ def agents_export(team_id: str | None, output: Path | None) -> None:
         click.echo(f"{len(rows)} seat(s) written to {output}", err=True)
 
 
-def _account(session: Session, team_id: str | None) -> Account:
-    from sqlmodel import select
+def _people(settings: Settings) -> Callable[[str], Person]:
+    """Who a user id is, as Slack says (one users.list, read before the import's transaction
+    so that no lock waits on Slack); without a token, nobody is known to be a bot."""
+    if settings.slack_bot_token is None:
+        click.echo("SLACK_BOT_TOKEN is not set: bots and deactivated people cannot be checked", err=True)
+        return Person
+    client = make_web_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    try:
+        known = {profile.user_id: profile.person for profile in UserDirectory(client).everyone()}
+    except SlackApiError as exc:
+        raise click.ClickException(
+            f"Slack refused to list its people ({exc.response.get('error')}): nothing was imported"
+        ) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach Slack at {settings.slack_api_url}: {exc}") from exc
+    return lambda user_id: known.get(user_id) or Person(user_id)
 
+
+def _account(session: Session, team_id: str | None) -> Account:
     query = select(Account) if team_id is None else select(Account).where(Account.team_id == team_id)
     accounts = session.exec(query).all()
     if len(accounts) != 1:
@@ -269,10 +290,6 @@ def _deliver_now(settings: Settings, engine: Engine) -> None:
     """Send the alerts an import caused; without a token they wait for the running bot's job."""
     if settings.slack_bot_token is None:
         return
-    from bot.delivery.sender import Sender
-    from bot.deps import utcnow
-    from bot.slack.client import make_web_client
-
     client = make_web_client(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
@@ -289,8 +306,6 @@ def _ready(settings: Settings, mode: str) -> Settings:
 
 def _check_token(settings: Settings) -> None:
     """One auth.test at start-up (to SLACK_API_URL only), so a wrong token fails now, clearly."""
-    from bot.slack.client import make_web_client
-
     assert settings.slack_bot_token is not None
     client = make_web_client(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
@@ -310,8 +325,6 @@ def _check_token(settings: Settings) -> None:
 def _load_configured_account(settings: Settings, engine: Engine) -> None:
     if settings.seatbot_config is None:
         return
-    from bot.loading import LoadFailed, load_file
-
     try:
         report = load_file(engine, settings.seatbot_config, team_id=None, settings=settings)
     except (LoadFailed, SlackApiError) as exc:

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.clock import utcnow as utcnow  # re-exported: where the app's callers have found the clock
 from bot.delivery.sender import Sender
 from bot.home_refresher import HomeRefresher
 from bot.slack.users import UserDirectory
@@ -20,11 +21,6 @@ from bot.work_queue import WorkQueue
 logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "seatbot"
-
-
-def utcnow() -> datetime:
-    """The real clock; read at the edge only and passed down as `now`."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.account_file import AccountFileError, read_account_file
+from bot.clock import utcnow
 from bot.config import Settings
-from bot.deps import utcnow
 from bot.errors import InvalidInput
 from bot.services.load_account import LoadReport, load_account
 from bot.slack.client import make_web_client

@@ -29,7 +29,10 @@ def _say(block: str, language: str, **facts: object) -> Reply:
 
 
 def resolve_person(turn: Turn, command: Assign) -> Profile | Reply:
-    """The Slack user the command names, or what to say if it names nobody who can hold a seat."""
+    """The Slack user the command names, or what to say if it names nobody (or several).
+
+    Whether they may hold a seat (not a bot, not deactivated) is the seat ledger's rule.
+    """
     assert command.user is not None
     users, language = turn.deps.users, turn.language
     if command.user_is_id:
@@ -41,13 +44,7 @@ def resolve_person(turn: Turn, command: Assign) -> Profile | Reply:
         return _say("not_a_user", language, text=command.user[:40])
     if len(matches) > 1:
         return _say("ambiguous_user", language, text=command.user[:40])
-    person = matches[0]
-    if not command.remove:  # a departed person's seat must still be freeable
-        if person.is_bot:
-            return _say("is_bot", language, user=person.user_id)
-        if person.deleted:
-            return _say("deactivated", language, user=person.user_id)
-    return person
+    return matches[0]
 
 
 def run_assign(turn: Turn, *, command: Assign) -> None:
@@ -59,29 +56,17 @@ def run_assign(turn: Turn, *, command: Assign) -> None:
         turn.tell(found)
         return
     person, product_text = found.user_id, command.product
-    if command.remove:  # a deactivated account can't read a DM: don't send one
-        result = turn.write(
-            lambda s: unassign(
-                s,
-                team_id=turn.team_id,
-                user_id=turn.user_id,
-                target=person,
-                product_text=product_text,
-                now=turn.deps.clock(),
-                notify=not found.deleted,
-            )
+    use_case = unassign if command.remove else assign
+    result = turn.write(
+        lambda s: use_case(
+            s,
+            team_id=turn.team_id,
+            user_id=turn.user_id,
+            target=found.person,
+            product_text=product_text,
+            now=turn.deps.clock(),
         )
-    else:
-        result = turn.write(
-            lambda s: assign(
-                s,
-                team_id=turn.team_id,
-                user_id=turn.user_id,
-                target=person,
-                product_text=product_text,
-                now=turn.deps.clock(),
-            )
-        )
+    )
     logger.info(
         "seat %s team=%s by=%s user=%s product=%s outcome=%s",
         "unassign" if command.remove else "assign",

@@ -16,11 +16,13 @@ from storage.models import (
     Account,
     AuditEvent,
     ChangeRequest,
+    PendingAssignment,
     Product,
     RequestStatus,
     Role,
     RoleGrant,
     SeatAssignment,
+    WaitingStatus,
 )
 
 
@@ -70,6 +72,15 @@ def used_seats(session: Session, *, account_id: int) -> dict[int, int]:
 def seats_in_use(session: Session, *, product_id: int) -> int:
     query = select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product_id)
     return int(session.exec(query).one())
+
+
+def waiting(session: Session, *, product_id: int) -> list[PendingAssignment]:
+    """Who waits for a seat of the product, first come first served."""
+    query = select(PendingAssignment).where(
+        PendingAssignment.product_id == product_id,
+        PendingAssignment.status == WaitingStatus.WAITING.value,
+    )
+    return list(session.exec(query.order_by(col(PendingAssignment.created_at), col(PendingAssignment.id))))
 
 
 def assignments(session: Session, *, account_id: int) -> list[SeatAssignment]:

@@ -9,7 +9,7 @@ from bot.messages.reply import Reply
 from bot.messages.requests import approval_message, order_message, outcome_message, released_message
 from bot.messages.seats import alert_message, granted_message, undeliverable_message, waiting_done_message
 from bot.permissions import APPROVERS
-from bot.services.alerts import alert_view
+from bot.services.ledger import alert_view
 from bot.services.request_views import load_request_view
 from storage import repositories as repo
 from storage.models import Account, ChangeRequest, OutboxMessage, SeatAlert

@@ -54,10 +54,12 @@ from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import REMINDERS, Kind, enqueue
+from bot.clock import utcnow
+from bot.delivery.outbox import REMINDERS, Kind
 from bot.delivery.render import PURPOSE_OF, REFRESH_OF, render, state_token
 from bot.messages.i18n import DEFAULT_LANGUAGE
 from bot.messages.reply import Reply
+from bot.services.recording import Message, record
 from bot.services.working_hours import next_working_time
 from bot.slack.client import make_delivery_client
 from bot.slack.users import Profile, UserDirectory
@@ -112,12 +114,6 @@ EXPECTED = PERMANENT | {"ratelimited"}
 """Slack errors logged as one line (they are categorised); any other gets its traceback."""
 
 
-def _utcnow() -> datetime:
-    from bot.deps import utcnow
-
-    return utcnow()
-
-
 @dataclass
 class _Attempt:
     """What one attempt at a row learnt: whether a post may have landed without our knowing."""
@@ -147,7 +143,7 @@ class Sender:
         self._client = make_delivery_client(client, timeout=timeout)
         self._users = UserDirectory(self._client)
         self.id = sender_id or f"sender-{uuid.uuid4().hex[:12]}"
-        self._clock: Callable[[], datetime] = _utcnow
+        self._clock: Callable[[], datetime] = utcnow
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -480,17 +476,15 @@ class Sender:
                 current = state_token(session, row, lock=True)
                 if current != rendered:
                     # It changed while this message was on its way: bring it up to date.
-                    enqueue(
-                        session,
-                        account_id=row.account_id,
-                        kind=refresh,
-                        recipient=message.channel,
-                        now=now,
+                    newer = Message(
+                        refresh,
+                        message.channel,
+                        f"refresh:{row.kind}:{message.id}:{current}",
                         request_id=row.request_id,
                         alert_id=row.alert_id,
-                        dedupe_key=f"refresh:{row.kind}:{message.id}:{current}",
                         slack_message_id=message.id,
                     )
+                    record(session, account_id=row.account_id, at=now, messages=[newer])
         logger.info("delivered outbox=%s", row_id)
 
     def _record_failure(
@@ -553,15 +547,13 @@ def _report_to_owner(session: Session, row: OutboxMessage, error: str, now: date
     """A channel message that can never be posted is not swallowed: the owner hears of it."""
     owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
     if owners:
-        enqueue(
-            session,
-            account_id=row.account_id,
-            kind=Kind.UNDELIVERABLE,
-            recipient=owners[0],
-            dedupe_key=f"undeliverable:{row.recipient}:{error}:{row.id}",
-            now=now,
+        report = Message(
+            Kind.UNDELIVERABLE,
+            owners[0],
+            f"undeliverable:{row.recipient}:{error}:{row.id}",
             params={"channel": row.recipient, "error": error},
         )
+        record(session, account_id=row.account_id, at=now, messages=[report])
 
 
 def _retry_after(headers: object) -> timedelta | None:

@@ -12,9 +12,9 @@ from bot.messages.blocks import actions, button, confirm_dialog
 from bot.messages.i18n import Mrkdwn, escape_mrkdwn, people, slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
 from bot.messages.requests import change_lines, one_line
-from bot.services.alerts import AlertView
 from bot.services.assignments import Assignment, Outcome
 from bot.services.buying import BuyOutcome, BuyResult
+from bot.services.ledger import AlertView
 from bot.services.offers import ALERT, BuyOffer
 from bot.services.request_views import LineView
 from storage.models import AlertLevel

@@ -1,13 +1,12 @@
-"""Who holds a seat: assign, unassign, wait for a seat, bulk import and export.
+"""Who holds a seat, from Slack and the command line: assign, unassign, bulk import and export.
 
-The licence count is never exceeded: an assignment locks the product row
-(`SELECT … FOR UPDATE` on PostgreSQL; SQLite writers hold the database lock),
-counts, then inserts, so two people racing for the last seat cannot both
-get it. The loser waits in line and gets the next free seat.
+The seat itself (its lock, the waiting line, the alerts, who may hold one)
+is the ledger's; these use cases check who asks and say what happened.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,21 +14,14 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from bot.account_file import USER_ID
-from bot.delivery.outbox import Kind, enqueue
 from bot.errors import InvalidInput
 from bot.permissions import APPROVERS, Action
-from bot.services import alerts
-from bot.services.actors import Actor, load_actor, require
+from bot.services import ledger
+from bot.services.actors import load_actor, require
 from bot.services.offers import WAITING, BuyOffer
 from bot.services.products import find_product
 from storage import repositories as repo
-from storage.models import (
-    Account,
-    PendingAssignment,
-    Product,
-    SeatAssignment,
-    WaitingStatus,
-)
+from storage.models import Account, Product, SeatAssignment
 
 
 class Outcome(StrEnum):
@@ -58,247 +50,45 @@ def product_named(session: Session, *, account_id: int, text: str) -> Product:
     return find_product(repo.products(session, account_id=account_id), text)
 
 
-def _locked_usage(session: Session, product: Product) -> int:
-    """Lock the product row for this transaction and count its seats in use."""
-    session.exec(select(Product.id).where(Product.id == product.id).with_for_update()).one()
-    return repo.seats_in_use(session, product_id=product.id or 0)
-
-
-def _holds(session: Session, product: Product, user_id: str) -> bool:
-    return (
-        session.exec(
-            select(SeatAssignment.id).where(
-                SeatAssignment.product_id == product.id, SeatAssignment.user_id == user_id
-            )
-        ).first()
-        is not None
-    )
-
-
-def _waiting(session: Session, product: Product) -> list[PendingAssignment]:
-    return list(
-        session.exec(
-            select(PendingAssignment)
-            .where(
-                PendingAssignment.product_id == product.id,
-                PendingAssignment.status == WaitingStatus.WAITING.value,
-            )
-            .order_by(col(PendingAssignment.created_at), col(PendingAssignment.id))
-        )
-    )
-
-
-def waiting_users(session: Session, *, product_id: int) -> list[str]:
-    product = session.get(Product, product_id)
-    assert product is not None
-    return [w.user_id for w in _waiting(session, product)]
-
-
 def assign(
-    session: Session, *, team_id: str, user_id: str, target: str, product_text: str, now: datetime
+    session: Session, *, team_id: str, user_id: str, target: ledger.Person, product_text: str, now: datetime
 ) -> Assignment:
+    """Give `target` a seat, or a place in line with a one-click offer to buy more."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     require(session, actor, Action.ASSIGN_SEATS)
     product = product_named(session, account_id=actor.account_id, text=product_text)
-    used = _locked_usage(session, product)
-    if _holds(session, product, target):
-        raise InvalidInput("already_assigned", user=target, product=product.name)
+    placed = ledger.assign(
+        session, account=actor.account, product=product, person=target, by=user_id, now=now
+    )
     can_buy = actor.role in APPROVERS
-    if used < product.seats:
-        _give(session, actor.account, product, target, by=user_id, now=now, tell=target != user_id)
-        alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=True, now=now)
-        return Assignment(
-            Outcome.ASSIGNED,
-            product,
-            used + 1,
-            len(_waiting(session, product)),
-            can_buy,
-            actor.account.currency,
-        )
-    queue = _waiting(session, product)
-    if target not in [w.user_id for w in queue]:
-        session.add(
-            PendingAssignment(
-                account_id=actor.account_id,
-                product_id=product.id or 0,
-                user_id=target,
-                requested_by=user_id,
-                created_at=now,
-            )
-        )
-        repo.add_audit(
-            session,
-            account_id=actor.account_id,
-            at=now,
-            actor_id=user_id,
-            action="seat.waiting",
-            subject_type="user",
-            subject_id=target,
-            after={"product": product.key},
-        )
-        session.flush()
-    alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=True, now=now)
-    queue = _waiting(session, product)
+    currency = actor.account.currency
+    if placed.seated:
+        return Assignment(Outcome.ASSIGNED, product, placed.used, len(placed.queue), can_buy, currency)
     offer = None
     if can_buy:
-        entry = next(w for w in queue if w.user_id == target)
-        offer = BuyOffer(product.key, product.seats, max(len(queue), 1), f"{WAITING}{entry.id}")
-    return Assignment(Outcome.WAITING, product, used, len(queue), can_buy, actor.account.currency, offer)
+        entry = next(w for w in placed.queue if w.user_id == target.user_id)
+        offer = BuyOffer(product.key, product.seats, max(len(placed.queue), 1), f"{WAITING}{entry.id}")
+    return Assignment(Outcome.WAITING, product, placed.used, len(placed.queue), can_buy, currency, offer)
 
 
 def unassign(
-    session: Session,
-    *,
-    team_id: str,
-    user_id: str,
-    target: str,
-    product_text: str,
-    now: datetime,
-    notify: bool = True,
+    session: Session, *, team_id: str, user_id: str, target: ledger.Person, product_text: str, now: datetime
 ) -> Assignment:
+    """Free `target`'s seat (the next in line gets it), or take them out of the line."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     require(session, actor, Action.ASSIGN_SEATS)
     product = product_named(session, account_id=actor.account_id, text=product_text)
-    _locked_usage(session, product)
-    seat = session.exec(
-        select(SeatAssignment).where(
-            SeatAssignment.product_id == product.id, SeatAssignment.user_id == target
-        )
-    ).first()
-    outcome = Outcome.UNASSIGNED
-    if seat is None:
-        if not _cancel_waiting(session, actor, product, target, now):
-            raise InvalidInput("not_assigned", user=target, product=product.name)
-        outcome = Outcome.WAITING_CANCELLED
-    else:
-        session.delete(seat)
-        session.flush()
-        repo.add_audit(
-            session,
-            account_id=actor.account_id,
-            at=now,
-            actor_id=user_id,
-            action="seat.unassigned",
-            subject_type="user",
-            subject_id=target,
-            before={"product": product.key, "assigned_at": seat.assigned_at.isoformat()},
-        )
-        if notify and target != user_id:
-            enqueue(
-                session,
-                account_id=actor.account_id,
-                kind=Kind.SEAT_RELEASED,
-                recipient=target,
-                dedupe_key=f"unassigned:{product.id}:{target}:{now.isoformat()}",
-                now=now,
-                params={"product": product.name, "by": user_id},
-            )
-        alerts.evaluate(session, account=actor.account, product_ids=[product.id or 0], rising=False, now=now)
-        fill_waiting(session, account=actor.account, product=product, now=now)
-    used = repo.seats_in_use(session, product_id=product.id or 0)
+    freed = ledger.unassign(
+        session, account=actor.account, product=product, person=target, by=user_id, now=now
+    )
     return Assignment(
-        outcome,
+        Outcome.UNASSIGNED if freed else Outcome.WAITING_CANCELLED,
         product,
-        used,
-        len(_waiting(session, product)),
+        repo.seats_in_use(session, product_id=product.id or 0),
+        len(ledger.waiting_users(session, product_id=product.id or 0)),
         actor.role in APPROVERS,
         actor.account.currency,
     )
-
-
-def _cancel_waiting(session: Session, actor: Actor, product: Product, target: str, now: datetime) -> bool:
-    for waiting in _waiting(session, product):
-        if waiting.user_id == target:
-            waiting.status, waiting.closed_at = WaitingStatus.CANCELLED.value, now
-            session.add(waiting)
-            repo.add_audit(
-                session,
-                account_id=actor.account_id,
-                at=now,
-                actor_id=actor.user_id,
-                action="seat.waiting_cancelled",
-                subject_type="user",
-                subject_id=target,
-                before={"product": product.key},
-            )
-            alerts.refresh_open(session, account=actor.account, product_id=product.id or 0, now=now)
-            return True
-    return False
-
-
-def _give(
-    session: Session,
-    account: Account,
-    product: Product,
-    target: str,
-    *,
-    by: str | None,
-    now: datetime,
-    tell: bool,
-    assigned_at: datetime | None = None,
-    source: str | None = None,
-) -> None:
-    """Record the seat and its audit event; `tell` the person by DM."""
-    assert account.id is not None
-    session.add(
-        SeatAssignment(
-            account_id=account.id,
-            product_id=product.id or 0,
-            user_id=target,
-            assigned_at=assigned_at or now,
-            assigned_by=by,
-        )
-    )
-    session.flush()
-    repo.add_audit(
-        session,
-        account_id=account.id,
-        at=now,
-        actor_id=by,
-        action="seat.assigned",
-        subject_type="user",
-        subject_id=target,
-        after={"product": product.key, **({"source": source} if source else {})},
-    )
-    if tell:
-        enqueue(
-            session,
-            account_id=account.id,
-            kind=Kind.SEAT_GRANTED,
-            recipient=target,
-            dedupe_key=f"granted:{product.id}:{target}:{now.isoformat()}",
-            now=now,
-            params={"product": product.name, "by": by},
-        )
-
-
-def fill_waiting(session: Session, *, account: Account, product: Product, now: datetime) -> list[str]:
-    """Give free seats to the people waiting for them, first come first served; tell them."""
-    used = _locked_usage(session, product)
-    given: list[str] = []
-    for waiting in _waiting(session, product):
-        if used >= product.seats:
-            break
-        if not _holds(session, product, waiting.user_id):
-            _give(session, account, product, waiting.user_id, by=waiting.requested_by, now=now, tell=True)
-            used += 1
-            given.append(waiting.user_id)
-            if waiting.requested_by != waiting.user_id:
-                enqueue(
-                    session,
-                    account_id=account.id or 0,
-                    kind=Kind.WAITING_DONE,
-                    recipient=waiting.requested_by,
-                    dedupe_key=f"waiting_done:{waiting.id}",
-                    now=now,
-                    params={"product": product.name, "user": waiting.user_id},
-                )
-        waiting.status, waiting.closed_at = WaitingStatus.DONE.value, now
-        session.add(waiting)
-    if given:
-        session.flush()
-        alerts.evaluate(session, account=account, product_ids=[product.id or 0], rising=True, now=now)
-    return given
 
 
 @dataclass(frozen=True)
@@ -309,50 +99,62 @@ class ImportReport:
     """One line per row not taken, saying where and why."""
 
 
+WHY_NOT = {
+    "is_bot": "is a bot (bots don't take seats)",
+    "deactivated": "is deactivated in Slack (deactivated people don't take seats)",
+}
+"""What the import says of a row `ledger.may_hold` refused, by its code."""
+
+
 def import_rows(
-    session: Session, *, account: Account, rows: list[tuple[int, dict[str, str]]], now: datetime
+    session: Session,
+    *,
+    account: Account,
+    rows: list[tuple[int, dict[str, str]]],
+    now: datetime,
+    people: Callable[[str], ledger.Person] = ledger.Person,
 ) -> ImportReport:
-    """Add the agents of a usage export (user, product, assigned_at); rows already there are skipped."""
+    """Add the agents of a usage export (user, product, assigned_at); rows already there are skipped.
+
+    `people` says who a user id is (a bot? deactivated?); by default nothing is known
+    against anyone.
+    """
     assert account.id is not None
-    added = already = 0
-    refused: list[str] = []
-    touched: set[int] = set()
+    refused: dict[int, str] = {}
+    lines: list[int] = []
+    agents: list[ledger.Agent] = []
     for line, row in rows:
         user = (row.get("user") or "").strip()
         product_text = (row.get("product") or "").strip()
         if not USER_ID.match(user):
-            refused.append(f"line {line}: {user[:40]!r} is not a Slack user id")
+            refused[line] = f"line {line}: {user[:40]!r} is not a Slack user id"
             continue
         try:
             product = product_named(session, account_id=account.id, text=product_text)
             assigned_at = _parse_time(row.get("assigned_at"), now)
         except (InvalidInput, ValueError) as exc:
-            refused.append(f"line {line}: {_why(exc, product_text)}")
+            refused[line] = f"line {line}: {_why(exc, product_text)}"
             continue
-        used = _locked_usage(session, product)
-        if _holds(session, product, user):
-            already += 1
-            continue
-        if used >= product.seats:
-            refused.append(
-                f"line {line}: {user}: no free {product.name} seat ({used} of {product.seats} in use)"
-            )
-            continue
-        _give(
-            session,
-            account,
-            product,
-            user,
-            by=None,
-            now=now,
-            tell=False,
-            assigned_at=assigned_at,
-            source="import",
-        )
-        added += 1
-        touched.add(product.id or 0)
-    alerts.evaluate(session, account=account, product_ids=sorted(touched), rising=True, now=now)
-    return ImportReport(added, already, refused)
+        lines.append(line)
+        agents.append(ledger.Agent(user, product, assigned_at))
+    results = ledger.import_agents(session, account=account, agents=agents, people=people, now=now)
+    added = already = 0
+    for line, agent, result in zip(lines, agents, results, strict=True):
+        product = agent.product
+        match result.taken:
+            case ledger.Taken.ADDED:
+                added += 1
+            case ledger.Taken.ALREADY:
+                already += 1
+            case ledger.Taken.FULL:
+                refused[line] = (
+                    f"line {line}: {agent.user_id}: no free {product.name} seat "
+                    f"({result.used} of {product.seats} in use)"
+                )
+            case ledger.Taken.REFUSED:
+                code = result.refusal.code if result.refusal else ""
+                refused[line] = f"line {line}: {agent.user_id} {WHY_NOT.get(code, code)}"
+    return ImportReport(added, already, [refused[line] for line in sorted(refused)])
 
 
 def _why(exc: Exception, product_text: str) -> str:

@@ -21,20 +21,19 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
 from bot.errors import InvalidInput, NoLongerApplicable
 from bot.permissions import Action
-from bot.services import assignments
+from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
-from bot.services.apply_change import apply_lines
 from bot.services.offers import ALERT, WAITING, BuyOffer
+from bot.services.products import find_product
+from bot.services.recording import Event, record
 from storage import repositories as repo
 from storage.models import (
     MAX_SEATS,
     ChangeRequest,
     ChangeRequestLine,
     PendingAssignment,
-    Plan,
     Product,
     RequestStatus,
     SeatAlert,
@@ -97,21 +96,21 @@ def buy_seats(session: Session, *, team_id: str, user_id: str, offer: BuyOffer, 
 
 def _buy(session: Session, actor: Actor, offer: BuyOffer, now: datetime) -> BuyResult:
     user_id = actor.user_id
-    product = assignments.product_named(session, account_id=actor.account_id, text=offer.product_key)
+    product = find_product(repo.products(session, account_id=actor.account_id), offer.product_key)
     _check_offer(session, actor, product, offer)
     suite = _lock_suite(session, actor, product)
     done = _change_of(session, account_id=actor.account_id, key=offer.key)
     if done is not None:
         return _already(session, product, done)
-    waiting = assignments.waiting_users(session, product_id=product.id or 0)
+    waiting = ledger.waiting_users(session, product_id=product.id or 0)
     if any(p.seats != offer.from_seats for p in suite) or len(waiting) < offer.count:
         return _stale(session, product, waiting)
-    waiting_before = {p.id or 0: assignments.waiting_users(session, product_id=p.id or 0) for p in suite}
+    waiting_before = {p.id or 0: ledger.waiting_users(session, product_id=p.id or 0) for p in suite}
     try:
         with session.begin_nested():
             request = _record(session, actor, suite, offer, now)
-            apply_lines(
-                session, account_id=actor.account_id, request_id=request.id or 0, actor_id=user_id, now=now
+            ledger.apply_change(
+                session, account=actor.account, request_id=request.id or 0, actor_id=user_id, now=now
             )
     except IntegrityError:
         # Lost the race to the same offer (the unique key): report the winner's change.
@@ -121,22 +120,12 @@ def _buy(session: Session, actor: Actor, offer: BuyOffer, now: datetime) -> BuyR
         return _already(session, product, done)
     except NoLongerApplicable:
         session.expire_all()
-        return _stale(session, product, assignments.waiting_users(session, product_id=product.id or 0))
-    if actor.account.plan == Plan.SALES_ASSISTED.value and actor.account.sales_contact:
-        enqueue(
-            session,
-            account_id=actor.account_id,
-            kind=Kind.ORDER,
-            recipient=actor.account.sales_contact,
-            dedupe_key=f"order:{request.id}",
-            now=now,
-            request_id=request.id,
-        )
+        return _stale(session, product, ledger.waiting_users(session, product_id=product.id or 0))
     given = [
         user
         for p in suite
         for user in waiting_before[p.id or 0]
-        if user not in assignments.waiting_users(session, product_id=p.id or 0)
+        if user not in ledger.waiting_users(session, product_id=p.id or 0)
     ]
     return BuyResult(
         BuyOutcome.BOUGHT,
@@ -247,20 +236,18 @@ def _record(
             )
         )
     session.flush()
-    repo.add_audit(
-        session,
-        account_id=actor.account_id,
-        at=now,
+    bought = Event(
+        "change.applied_directly",
+        "change_request",
+        str(request.id),
         actor_id=actor.user_id,
-        action="change.applied_directly",
-        subject_type="change_request",
-        subject_id=str(request.id),
         after={
             "lines": {p.key: [offer.from_seats, after] for p in suite},
             "justification": JUSTIFICATION,
             "offer": offer.key,
         },
     )
+    record(session, account_id=actor.account_id, at=now, event=bought)
     return request
 
 

@@ -25,16 +25,17 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.delivery.outbox import Kind, cancel_reminders, enqueue
+from bot.delivery.outbox import Kind, cancel_reminders
 from bot.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
 from bot.permissions import Action
+from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
-from bot.services.apply_change import Released, apply_lines
+from bot.services.recording import Event, Message, record
 from bot.services.request_views import RequestView, request_view
 from bot.services.seat_changes import pending_request_of
 from bot.services.text import clean_text
 from storage import repositories as repo
-from storage.models import ChangeRequest, Plan, RequestStatus, SlackMessage
+from storage.models import ChangeRequest, RequestStatus, SlackMessage
 
 MAX_REASON = 1000
 
@@ -42,7 +43,7 @@ MAX_REASON = 1000
 @dataclass(frozen=True)
 class Decided:
     request: ChangeRequest
-    released: list[Released]
+    released: list[ledger.Released]
 
 
 def decide(
@@ -63,45 +64,31 @@ def decide(
     reason = clean_text(reason or "", limit=MAX_REASON) or None
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     close_request(session, request, status, by=user_id, now=now, reason=None if approve else reason)
-    released: list[Released] = []
+    released: list[ledger.Released] = []
     if approve:
         # Raises NoLongerApplicable if counts moved: the whole transaction, status
         # included, rolls back and the request stays pending.
-        released = apply_lines(
-            session, account_id=actor.account_id, request_id=request_id, actor_id=user_id, now=now
+        released = ledger.apply_change(
+            session, account=actor.account, request_id=request_id, actor_id=user_id, now=now
         )
         request.status = RequestStatus.APPLIED.value
         request.applied_at = now
         session.add(request)
-        if actor.account.plan == Plan.SALES_ASSISTED.value and actor.account.sales_contact:
-            enqueue(
-                session,
-                account_id=actor.account_id,
-                kind=Kind.ORDER,
-                recipient=actor.account.sales_contact,
-                dedupe_key=f"order:{request_id}",
-                now=now,
-                request_id=request_id,
-            )
-    repo.add_audit(
+    record(
         session,
         account_id=actor.account_id,
         at=now,
-        actor_id=user_id,
-        action=f"request.{'applied' if approve else 'declined'}",
-        subject_type="change_request",
-        subject_id=str(request_id),
-        before={"status": RequestStatus.PENDING.value},
-        after={"status": request.status, "reason": reason},
-    )
-    enqueue(
-        session,
-        account_id=actor.account_id,
-        kind=Kind.OUTCOME,
-        recipient=request.requester_id,
-        dedupe_key=f"outcome:{request_id}",
-        now=now,
-        request_id=request_id,
+        event=Event(
+            f"request.{'applied' if approve else 'declined'}",
+            "change_request",
+            str(request_id),
+            actor_id=user_id,
+            before={"status": RequestStatus.PENDING.value},
+            after={"status": request.status, "reason": reason},
+        ),
+        messages=[
+            Message(Kind.OUTCOME, request.requester_id, f"outcome:{request_id}", request_id=request_id)
+        ],
     )
     refresh_copies(session, account_id=actor.account_id, request_id=request_id, now=now)
     return Decided(request, released)
@@ -133,17 +120,15 @@ def withdraw(
         if request.requester_id != user_id:
             raise RequestNotFound(request_id)  # other people's requests are not theirs to see
     close_request(session, request, RequestStatus.WITHDRAWN, by=user_id, now=now, reason=None)
-    repo.add_audit(
-        session,
-        account_id=actor.account_id,
-        at=now,
+    withdrawn = Event(
+        "request.withdrawn",
+        "change_request",
+        str(request.id),
         actor_id=user_id,
-        action="request.withdrawn",
-        subject_type="change_request",
-        subject_id=str(request.id),
         before={"status": RequestStatus.PENDING.value},
         after={"status": RequestStatus.WITHDRAWN.value},
     )
+    record(session, account_id=actor.account_id, at=now, event=withdrawn)
     refresh_copies(session, account_id=actor.account_id, request_id=request.id or 0, now=now)
     return request
 
@@ -192,14 +177,14 @@ def refresh_copies(session: Session, *, account_id: int, request_id: int, now: d
             SlackMessage.request_id == request_id, SlackMessage.purpose == Kind.APPROVAL.value
         )
     ).all()
-    for copy in copies:
-        enqueue(
-            session,
-            account_id=account_id,
-            kind=Kind.APPROVAL_REFRESH,
-            recipient=copy.channel,
-            dedupe_key=f"refresh:{Kind.APPROVAL.value}:{copy.id}:{request.status}",
-            now=now,
+    refreshes = [
+        Message(
+            Kind.APPROVAL_REFRESH,
+            copy.channel,
+            f"refresh:{Kind.APPROVAL.value}:{copy.id}:{request.status}",
             request_id=request_id,
             slack_message_id=copy.id,
         )
+        for copy in copies
+    ]
+    record(session, account_id=account_id, at=now, messages=refreshes)

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from bot.account_file import AccountFile
 from bot.durations import parse_duration
-from bot.errors import InvalidInput
+from bot.services import ledger
+from bot.services.recording import Event, record
 from bot.services.schedule import next_due
 from storage import repositories as repo
 from storage.models import (
@@ -26,7 +27,6 @@ from storage.models import (
     RequestStatus,
     Role,
     RoleGrant,
-    SeatAssignment,
 )
 
 
@@ -56,17 +56,14 @@ def load_account(session: Session, *, data: AccountFile, team_id: str, now: date
     report = LoadReport(account_id=account.id, created=created)
     if created or changed:
         account.updated_at = now
-        repo.add_audit(
-            session,
-            account_id=account.id,
-            at=now,
-            actor_id=None,
-            action="account.created" if created else "account.updated",
-            subject_type="account",
-            subject_id=team_id,
+        event = Event(
+            "account.created" if created else "account.updated",
+            "account",
+            team_id,
             before={k: before[k] for k in changed} if before else None,
             after=_jsonable(changed),
         )
+        record(session, account_id=account.id, at=now, event=event)
         report.changes.append("account created" if created else f"account: {', '.join(changed)}")
     if POLICY_FIELDS & changed.keys():
         _reschedule_pending(session, account)
@@ -141,17 +138,14 @@ def _sync_products(
             for key, value in changed.items():
                 setattr(product, key, value)
             product.updated_at = now
-        repo.add_audit(
-            session,
-            account_id=account_id,
-            at=now,
-            actor_id=None,
-            action="product.created" if before is None else "product.updated",
-            subject_type="product",
-            subject_id=item.key,
+        event = Event(
+            "product.created" if before is None else "product.updated",
+            "product",
+            item.key,
             before=_jsonable(before) if before else None,
             after=_jsonable(changed),
         )
+        record(session, account_id=account_id, at=now, event=event)
         report.changes.append(f"product {item.key}: {', '.join(changed)}")
     report.kept.extend(sorted(existing))
 
@@ -185,17 +179,14 @@ def _sync_roles(
 def _audit_role(
     session: Session, account_id: int, now: datetime, user_id: str, before: str | None, after: str | None
 ) -> None:
-    repo.add_audit(
-        session,
-        account_id=account_id,
-        at=now,
-        actor_id=None,
-        action="role.changed",
-        subject_type="user",
-        subject_id=user_id,
+    event = Event(
+        "role.changed",
+        "user",
+        user_id,
         before={"role": before} if before else None,
         after={"role": after} if after else None,
     )
+    record(session, account_id=account_id, at=now, event=event)
 
 
 def _sync_agents(
@@ -203,41 +194,12 @@ def _sync_agents(
 ) -> None:
     session.flush()
     products = {p.key: p for p in repo.products(session, account_id=account_id)}
-    held = {(a.product_id, a.user_id) for a in repo.assignments(session, account_id=account_id)}
-    for agent in data.agents:
-        product = products[agent.product]
-        assert product.id is not None
-        if (product.id, agent.user) in held:
-            continue
-        assigned_at = (agent.assigned_at or now).astimezone(UTC)
-        session.add(
-            SeatAssignment(
-                account_id=account_id, product_id=product.id, user_id=agent.user, assigned_at=assigned_at
-            )
-        )
-        repo.add_audit(
-            session,
-            account_id=account_id,
-            at=now,
-            actor_id=None,
-            action="seat.assigned",
-            subject_type="user",
-            subject_id=agent.user,
-            after={"product": agent.product, "assigned_at": assigned_at.isoformat()},
-        )
-        report.changes.append(f"seat of {agent.product} for {agent.user}")
-    session.flush()
-    used = repo.used_seats(session, account_id=account_id)
-    for product in products.values():
-        assert product.id is not None
-        if used.get(product.id, 0) > product.seats:
-            raise InvalidInput(
-                "seats_below_usage",
-                field=f"products.{product.key}.seats",
-                product=product.key,
-                seats=product.seats,
-                used=used[product.id],
-            )
+    agents = [
+        ledger.Agent(agent.user, products[agent.product], (agent.assigned_at or now).astimezone(UTC))
+        for agent in data.agents
+    ]
+    for agent in ledger.load_agents(session, account_id=account_id, agents=agents, now=now):
+        report.changes.append(f"seat of {agent.product.key} for {agent.user_id}")
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

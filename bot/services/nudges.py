@@ -19,10 +19,11 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
 from bot.errors import AlreadyDecided
 from bot.permissions import APPROVERS
 from bot.services.decisions import close_request, refresh_copies
+from bot.services.recording import Event, Message, record
 from bot.services.schedule import next_due
 from storage import repositories as repo
 from storage.models import Account, ChangeRequest, RequestStatus
@@ -110,29 +111,24 @@ def _nudge(session: Session, account: Account, request: ChangeRequest, now: date
         updated_at=now,
     ):
         return False  # another replica nudged it first
-    for approver in repo.holders_of(session, account_id=account.id or 0, roles=APPROVERS):
-        if approver == request.requester_id:
-            continue
-        # Delivered within the approver's working hours: the sender holds it until then.
-        enqueue(
-            session,
-            account_id=account.id or 0,
-            kind=Kind.NUDGE,
-            recipient=approver,
-            dedupe_key=f"nudge:{request.id}:{seen + 1}:{approver}",
-            now=now,
+    # Delivered within each approver's working hours: the sender holds a reminder until then.
+    reminders = [
+        Message(
+            Kind.NUDGE,
+            approver,
+            f"nudge:{request.id}:{seen + 1}:{approver}",
             request_id=request.id,
             params={"nudge": seen + 1},
         )
-    repo.add_audit(
+        for approver in repo.holders_of(session, account_id=account.id or 0, roles=APPROVERS)
+        if approver != request.requester_id
+    ]
+    record(
         session,
         account_id=account.id or 0,
         at=now,
-        actor_id=None,
-        action="request.nudged",
-        subject_type="change_request",
-        subject_id=str(request.id),
-        after={"nudge": seen + 1},
+        event=Event("request.nudged", "change_request", str(request.id), after={"nudge": seen + 1}),
+        messages=reminders,
     )
     return True
 
@@ -143,24 +139,13 @@ def _escalate(session: Session, account: Account, request: ChangeRequest, now: d
     ):
         return False
     assert account.alerts_channel is not None
-    enqueue(
-        session,
-        account_id=account.id or 0,
-        kind=Kind.ESCALATION,
-        recipient=account.alerts_channel,
-        dedupe_key=f"escalate:{request.id}",
-        now=now,
-        request_id=request.id,
-    )
-    repo.add_audit(
+    channel = account.alerts_channel
+    record(
         session,
         account_id=account.id or 0,
         at=now,
-        actor_id=None,
-        action="request.escalated",
-        subject_type="change_request",
-        subject_id=str(request.id),
-        after={"channel": account.alerts_channel},
+        event=Event("request.escalated", "change_request", str(request.id), after={"channel": channel}),
+        messages=[Message(Kind.ESCALATION, channel, f"escalate:{request.id}", request_id=request.id)],
     )
     return True
 
@@ -170,25 +155,20 @@ def _expire(session: Session, account: Account, request: ChangeRequest, now: dat
         close_request(session, request, RequestStatus.EXPIRED, by=None, now=now, reason=None)
     except AlreadyDecided:
         return False  # decided (or expired by another replica) a moment ago
-    repo.add_audit(
+    record(
         session,
         account_id=account.id or 0,
         at=now,
-        actor_id=None,
-        action="request.expired",
-        subject_type="change_request",
-        subject_id=str(request.id),
-        before={"status": RequestStatus.PENDING.value},
-        after={"status": RequestStatus.EXPIRED.value},
-    )
-    enqueue(
-        session,
-        account_id=account.id or 0,
-        kind=Kind.OUTCOME,
-        recipient=request.requester_id,
-        dedupe_key=f"outcome:{request.id}",
-        now=now,
-        request_id=request.id,
+        event=Event(
+            "request.expired",
+            "change_request",
+            str(request.id),
+            before={"status": RequestStatus.PENDING.value},
+            after={"status": RequestStatus.EXPIRED.value},
+        ),
+        messages=[
+            Message(Kind.OUTCOME, request.requester_id, f"outcome:{request.id}", request_id=request.id)
+        ],
     )
     refresh_copies(session, account_id=account.id or 0, request_id=request.id or 0, now=now)
     return True

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.commands import Amount
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
 from bot.errors import (
     AlreadyPending,
     DraftRejected,
@@ -26,10 +26,10 @@ from bot.errors import (
     RequestsDisabled,
 )
 from bot.permissions import APPROVERS, Action
-from bot.services import drafts
+from bot.services import drafts, ledger
 from bot.services.actors import Actor, load_actor
-from bot.services.apply_change import Released, apply_lines
 from bot.services.products import find_product
+from bot.services.recording import Event, Message, record
 from bot.services.request_views import RequestView, request_view
 from bot.services.schedule import next_due
 from bot.services.text import clean_text, fold
@@ -81,7 +81,7 @@ class Submitted:
     request: ChangeRequest
     mode: Mode
     change: drafts.ChangePreview
-    released: list[Released]
+    released: list[ledger.Released]
 
 
 def mode_for(session: Session, actor: Actor) -> Mode:
@@ -243,23 +243,13 @@ def submit(
     submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
     current = _check(session, actor, submission)
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
-    released: list[Released] = []
+    released: list[ledger.Released] = []
     if current.mode is Mode.REQUEST:
         _notify_approvers(session, actor=actor, request=request, now=now)
     else:
-        released = apply_lines(
-            session, account_id=actor.account_id, request_id=request.id or 0, actor_id=user_id, now=now
+        released = ledger.apply_change(
+            session, account=actor.account, request_id=request.id or 0, actor_id=user_id, now=now
         )
-        if current.mode is Mode.ORDER and actor.account.sales_contact:
-            enqueue(
-                session,
-                account_id=actor.account_id,
-                kind=Kind.ORDER,
-                recipient=actor.account.sales_contact,
-                dedupe_key=f"order:{request.id}",
-                now=now,
-                request_id=request.id,
-            )
     return Submitted(actor, request, current.mode, current.change, released)
 
 
@@ -305,36 +295,28 @@ def _record(
             )
         )
     session.flush()
-    repo.add_audit(
-        session,
-        account_id=actor.account_id,
-        at=now,
+    created = Event(
+        "change.applied_directly" if direct else "request.created",
+        "change_request",
+        str(request.id),
         actor_id=actor.user_id,
-        action="change.applied_directly" if direct else "request.created",
-        subject_type="change_request",
-        subject_id=str(request.id),
         after={
             "lines": {line.key: [line.before, line.after] for line in current.change.lines},
             "justification": justification,
         },
     )
+    record(session, account_id=actor.account_id, at=now, event=created)
     return request
 
 
 def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest, now: datetime) -> None:
     approvers = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
-    for approver in approvers:
-        if approver == request.requester_id:
-            continue
-        enqueue(
-            session,
-            account_id=actor.account_id,
-            kind=Kind.APPROVAL,
-            recipient=approver,
-            dedupe_key=f"approval:{request.id}:{approver}",
-            now=now,
-            request_id=request.id,
-        )
+    asks = [
+        Message(Kind.APPROVAL, approver, f"approval:{request.id}:{approver}", request_id=request.id)
+        for approver in approvers
+        if approver != request.requester_id
+    ]
+    record(session, account_id=actor.account_id, at=now, messages=asks)
 
 
 def prefill(products: list[Product], *, product: str | None, amount: Amount | None) -> dict[str, int]:

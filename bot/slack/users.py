@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messages.i18n import DEFAULT_LANGUAGE, language_for
+from bot.services.ledger import Person
 from bot.services.text import fold
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ class Profile:
     @property
     def language(self) -> str:
         return language_for(self.locale)
+
+    @property
+    def person(self) -> Person:
+        """What the seat ledger needs to know of them (it takes no Slack types)."""
+        return Person(self.user_id, is_bot=self.is_bot, deactivated=self.deleted)
 
 
 def _profile(user: dict[str, Any]) -> Profile:
@@ -92,9 +98,10 @@ class UserDirectory:
         once and kept for a few minutes.
         """
         wanted = fold(name.strip().lstrip("@"))
-        return [p for p in self._everyone() if wanted in p.names]
+        return [p for p in self.everyone() if wanted in p.names]
 
-    def _everyone(self) -> list[Profile]:
+    def everyone(self) -> list[Profile]:
+        """Every member of the workspace (bots and deactivated people included), kept a few minutes."""
         with self._lock:
             cached = self._directory.get("all")
         if cached is not None:

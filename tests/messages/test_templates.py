@@ -140,7 +140,7 @@ def test_templates_ship_inside_the_package() -> None:
 def _alert(level: str, closed: bool, waiting: list[str]) -> object:
     from datetime import UTC, datetime
 
-    from bot.services.alerts import AlertView
+    from bot.services.ledger import AlertView
     from storage.models import AlertLevel
 
     at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

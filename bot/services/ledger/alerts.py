@@ -5,6 +5,9 @@ threshold) and closes when a seat frees up; only then can a new alert be
 posted. Episodes only open or worsen on *rising* usage (an assignment, fewer
 seats) and only close on *falling* usage (a seat freed, more seats), so a
 product hovering at its limit does not flood the channel.
+
+Only the ledger opens, updates and closes episodes (`evaluate`, after every
+change of seats or usage); the rest of seatbot reads them (`alert_view`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
+from bot.services.recording import Event, Message, record
 from storage import repositories as repo
 from storage.models import Account, AlertLevel, Product, SeatAlert, SlackMessage
 
@@ -80,24 +84,12 @@ def _open(session: Session, account: Account, product: Product, level: AlertLeve
     )
     session.add(alert)
     session.flush()
-    repo.add_audit(
+    record(
         session,
         account_id=account.id,
         at=now,
-        actor_id=None,
-        action="alert.opened",
-        subject_type="product",
-        subject_id=product.key,
-        after={"level": level.value},
-    )
-    enqueue(
-        session,
-        account_id=account.id,
-        kind=Kind.ALERT,
-        recipient=alert.channel,
-        dedupe_key=f"alert:{alert.id}",
-        now=now,
-        alert_id=alert.id,
+        event=Event("alert.opened", "product", product.key, after={"level": level.value}),
+        messages=[Message(Kind.ALERT, alert.channel, f"alert:{alert.id}", alert_id=alert.id)],
     )
 
 
@@ -115,14 +107,8 @@ def _change(
         alert.level = level.value
     if close:
         alert.closed_at = now
-        repo.add_audit(
-            session,
-            account_id=account.id,
-            at=now,
-            actor_id=None,
-            action="alert.closed",
-            subject_type="seat_alert",
-            subject_id=str(alert.id),
+        record(
+            session, account_id=account.id, at=now, event=Event("alert.closed", "seat_alert", str(alert.id))
         )
     alert.updated_at = now
     alert.revision += 1
@@ -131,16 +117,14 @@ def _change(
     posted = session.exec(select(SlackMessage).where(SlackMessage.alert_id == alert.id)).first()
     if posted is None:
         return  # not posted yet: the pending post renders the state at delivery time
-    enqueue(
-        session,
-        account_id=account.id,
-        kind=Kind.ALERT_REFRESH,
-        recipient=posted.channel,
-        dedupe_key=f"refresh:{Kind.ALERT.value}:{posted.id}:{alert.revision}",
-        now=now,
+    refresh = Message(
+        Kind.ALERT_REFRESH,
+        posted.channel,
+        f"refresh:{Kind.ALERT.value}:{posted.id}:{alert.revision}",
         alert_id=alert.id,
         slack_message_id=posted.id,
     )
+    record(session, account_id=account.id, at=now, messages=[refresh])
 
 
 @dataclass(frozen=True)
@@ -160,8 +144,7 @@ class AlertView:
 
 
 def alert_view(session: Session, *, alert_id: int) -> AlertView:
-    from bot.services.assignments import waiting_users
-
+    """The alert as it is now, for whoever draws it (the post, and each refresh)."""
     alert = session.get(SeatAlert, alert_id)
     assert alert is not None
     product = session.get(Product, alert.product_id)
@@ -178,7 +161,7 @@ def alert_view(session: Session, *, alert_id: int) -> AlertView:
         level=AlertLevel(alert.level),
         closed_at=alert.closed_at,
         opened_at=alert.opened_at,
-        waiting=waiting_users(session, product_id=product.id or 0),
+        waiting=[w.user_id for w in repo.waiting(session, product_id=product.id or 0)],
         currency=account.currency,
         alert_id=alert.id,
         price_per_seat=product.price_per_seat,

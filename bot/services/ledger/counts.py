@@ -1,9 +1,13 @@
-"""Apply seat lines to the subscription, re-checking everything against the
-database as it is now (counts and usage may have moved since the draft).
+"""Change seat counts: apply a change's lines to the subscription, re-checking
+everything against the database as it is now (counts and usage may have moved
+since the draft), then its consequences.
 
 Each write is conditional (`WHERE seats = :from`), so two changes racing for
-the same product cannot both win; any mismatch raises NoLongerApplicable and
-the caller's transaction rolls back whole.
+the same product cannot both win; any mismatch, a suite left with unequal
+counts, or agents who no longer hold the seats to release raise
+NoLongerApplicable and the caller's transaction rolls back whole. Once applied:
+the released agents are told, alerts open or close, people waiting get the new
+seats, and on sales-assisted plans the change goes to sales as an order.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.delivery.outbox import Kind
 from bot.errors import NoLongerApplicable, Problem
-from bot.services import alerts, assignments
+from bot.services.ledger.seats import settle
+from bot.services.recording import Event, Message, record
 from storage import repositories as repo
-from storage.models import Account, ChangeRequestLine, Product, SeatAssignment
+from storage.models import Account, ChangeRequestLine, Plan, Product, SeatAssignment
 
 
 @dataclass(frozen=True)
@@ -29,9 +34,12 @@ class Released:
     user_id: str
 
 
-def apply_lines(
-    session: Session, *, account_id: int, request_id: int, actor_id: str | None, now: datetime
+def apply_change(
+    session: Session, *, account: Account, request_id: int, actor_id: str | None, now: datetime
 ) -> list[Released]:
+    """Apply the lines of change `request_id` and everything that follows; the agents
+    who lost their seat."""
+    account_id = account.id or 0
     lines = session.exec(select(ChangeRequestLine).where(ChangeRequestLine.request_id == request_id)).all()
     products = {p.id: p for p in repo.products(session, account_id=account_id)}
     problems: list[Problem] = []
@@ -57,59 +65,49 @@ def apply_lines(
             )
             continue
         released += _release(session, product, list(line.releases or []), line.to_seats, problems)
-        repo.add_audit(
-            session,
-            account_id=account_id,
-            at=now,
+        changed_seats = Event(
+            "seats.changed",
+            "product",
+            product.key,
             actor_id=actor_id,
-            action="seats.changed",
-            subject_type="product",
-            subject_id=product.key,
             before={"seats": line.from_seats},
             after={"seats": line.to_seats, "request_id": request_id},
         )
+        record(session, account_id=account_id, at=now, event=changed_seats)
     problems += _suite_check(session, account_id)
     if problems:
         raise NoLongerApplicable(problems, request_id=request_id)
     for item in released:
-        repo.add_audit(
+        record(
             session,
             account_id=account_id,
             at=now,
-            actor_id=actor_id,
-            action="seat.released",
-            subject_type="user",
-            subject_id=item.user_id,
-            before={"product": item.product_key},
-            after={"request_id": request_id},
+            event=Event(
+                "seat.released",
+                "user",
+                item.user_id,
+                actor_id=actor_id,
+                before={"product": item.product_key},
+                after={"request_id": request_id},
+            ),
+            messages=[
+                Message(
+                    Kind.SEAT_RELEASED,
+                    item.user_id,
+                    f"released:{request_id}:{item.product_key}:{item.user_id}",
+                    request_id=request_id,
+                    params={"product": item.product_name},
+                )
+            ],
         )
-        enqueue(
-            session,
-            account_id=account_id,
-            kind=Kind.SEAT_RELEASED,
-            recipient=item.user_id,
-            dedupe_key=f"released:{request_id}:{item.product_key}:{item.user_id}",
-            now=now,
-            request_id=request_id,
-            params={"product": item.product_name},
-        )
-    _after_seat_changes(session, account_id, lines, now)
-    return released
-
-
-def _after_seat_changes(
-    session: Session, account_id: int, lines: Sequence[ChangeRequestLine], now: datetime
-) -> None:
-    """More seats serve whoever waits for one; fewer may fill a product up: tell the channel."""
-    account = session.get(Account, account_id)
-    assert account is not None
     for line in lines:
-        product = session.get(Product, line.product_id)
-        assert product is not None
+        # Fewer seats may fill a product up (tell the channel); more serve whoever waits.
         rising = line.to_seats < line.from_seats
-        alerts.evaluate(session, account=account, product_ids=[line.product_id], rising=rising, now=now)
-        if not rising:
-            assignments.fill_waiting(session, account=account, product=product, now=now)
+        settle(session, account=account, product=products[line.product_id], rising=rising, now=now)
+    if account.plan == Plan.SALES_ASSISTED.value and account.sales_contact:
+        order = Message(Kind.ORDER, account.sales_contact, f"order:{request_id}", request_id=request_id)
+        record(session, account_id=account_id, at=now, messages=[order])
+    return released
 
 
 def _release(

@@ -1,0 +1,82 @@
+"""One way to record a state change: its audit event and the messages it causes.
+
+Both are written in the caller's transaction, so a change is never committed
+without its history, nor announced without being committed. What keeps them
+once-only stays in the database: an outbox row is not queued twice under the
+same `dedupe_key`, and the audit table is append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.delivery.outbox import Kind, enqueue
+from storage import repositories as repo
+
+
+@dataclass(frozen=True)
+class Event:
+    """The audit event: who did `action` to which subject, with the state before and after."""
+
+    action: str
+    subject_type: str
+    subject_id: str | None
+    actor_id: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message the change sends to someone (never the person clicking: they get the answer)."""
+
+    kind: Kind
+    recipient: str
+    dedupe_key: str
+    """Queued at most once under this key, however often the change is recorded."""
+    request_id: int | None = None
+    alert_id: int | None = None
+    params: dict[str, Any] | None = None
+    slack_message_id: int | None = None
+    """Set to rewrite that posted message instead of posting a new one."""
+
+
+def record(
+    session: Session,
+    *,
+    account_id: int,
+    at: datetime,
+    event: Event | None = None,
+    messages: Iterable[Message] = (),
+) -> None:
+    """Record one state change: its audit `event` (if it has one) and queue its `messages`."""
+    if event is not None:
+        repo.add_audit(
+            session,
+            account_id=account_id,
+            at=at,
+            actor_id=event.actor_id,
+            action=event.action,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+            before=event.before,
+            after=event.after,
+        )
+    for message in messages:
+        enqueue(
+            session,
+            account_id=account_id,
+            kind=message.kind,
+            recipient=message.recipient,
+            dedupe_key=message.dedupe_key,
+            now=at,
+            request_id=message.request_id,
+            alert_id=message.alert_id,
+            params=message.params,
+            slack_message_id=message.slack_message_id,
+        )
