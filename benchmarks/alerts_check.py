@@ -17,8 +17,8 @@ from sqlalchemy import event, insert
 from sqlmodel import select
 
 from benchmarks.setup_data import ALERTS_TEAM
-from bot.clock import utcnow
-from bot.jobs import run_nudge_pass
+from bot.domain.clock import utcnow
+from bot.runtime.jobs import run_nudge_pass
 from bot.services.ledger import alerts
 from storage import repositories as repo
 from storage.engine import make_engine, unit_of_work

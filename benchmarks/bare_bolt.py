@@ -29,7 +29,7 @@ def _ack(ack: Ack) -> None:
 def create_app(signing_secret: str, *, token: str, api_url: str) -> App:
     # Like any single-workspace Bolt app: its token is checked once (auth.test, cached)
     # against the same Slack stand-in seatbot talks to; nothing else reaches the Web API.
-    # process_before_response=True as in seatbot (bot/app.py): the listener runs on the
+    # process_before_response=True as in seatbot (bot/runtime/app.py): the listener runs on the
     # request thread, so the ack is not delayed by Bolt's default 10 ms ack polling and
     # the ratio measures seatbot's own work.
     client = WebClient(token=token, base_url=api_url)

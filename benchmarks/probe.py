@@ -52,6 +52,6 @@ def main() -> None:
     event.listen(Engine, "before_cursor_execute", _count)
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ[PORT_VARIABLE])), _Handler)
     threading.Thread(target=server.serve_forever, name="bench-probe", daemon=True).start()
-    from bot.cli import main as seatbot
+    from bot.runtime.cli import main as seatbot
 
     seatbot(prog_name="seatbot")

@@ -1,5 +1,5 @@
 """`python -m bot` is `seatbot`."""
 
-from bot.cli import main
+from bot.runtime.cli import main
 
 main()

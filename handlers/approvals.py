@@ -14,17 +14,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.deps import deps_of
-from bot.errors import InvalidInput, SeatbotError
+from bot.domain.errors import InvalidInput, SeatbotError
 from bot.messages.change_modal import DECLINE_CALLBACK, REASON_BLOCK, TEXT_ACTION, decline_modal, info_view
 from bot.messages.errors import error_reply
 from bot.messages.requests import APPROVE, DECLINE, WITHDRAW, simple
-from bot.permissions import APPROVERS
+from bot.runtime.deps import deps_of
 from bot.services.decisions import decide, decision_preflight, withdraw
 from bot.slack import inbound
 from handlers.flow import Turn, later, on_action
-from storage import repositories as repo
-from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +46,7 @@ def _approve(action: inbound.Action, turn: Turn) -> None:
 def _open_reason(action: inbound.Action, turn: Turn) -> None:
     """Open the reason modal, unless the request can't be declined (by this person, any more)."""
     request_id = request_id_of(action.value)
-    shown = turn.read(
-        lambda s: decision_preflight(s, team_id=turn.team_id, user_id=turn.user_id, request_id=request_id)
-    )
+    shown = turn.read(decision_preflight, request_id=request_id)
     if action.trigger_id is None:
         raise InvalidInput("form_unavailable")
     turn.client.views_open(trigger_id=action.trigger_id, view=decline_modal(shown, turn.language))
@@ -70,8 +65,7 @@ def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context
     reason = field if isinstance(field, str) else ""
     # Checked before the ack, read-only: a refusal replaces the modal instead of closing it.
     try:
-        with unit_of_work(deps.engine) as session:
-            decision_preflight(session, team_id=origin.team_id, user_id=origin.user_id, request_id=request_id)
+        deps.read(decision_preflight, team_id=origin.team_id, user_id=origin.user_id, request_id=request_id)
     except SeatbotError as error:
         ack(response_action="update", view=info_view(error_reply(error, language), language))
         return
@@ -89,17 +83,7 @@ def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context
 
 def _decide(turn: Turn, request_id: int, *, approve: bool, reason: str | None) -> None:
     """Take the decision in one transaction; a refusal is a domain error, told by `run`."""
-    decided = turn.write(
-        lambda s: decide(
-            s,
-            team_id=turn.team_id,
-            user_id=turn.user_id,
-            request_id=request_id,
-            approve=approve,
-            reason=reason,
-            now=turn.deps.clock(),
-        )
-    )
+    decided = turn.write(decide, request_id=request_id, approve=approve, reason=reason)
     logger.info(
         "request decided team=%s request=%s by=%s approved=%s",
         turn.team_id,
@@ -107,10 +91,7 @@ def _decide(turn: Turn, request_id: int, *, approve: bool, reason: str | None) -
         turn.user_id,
         approve,
     )
-    approvers = turn.read(
-        lambda s: repo.holders_of(s, account_id=decided.request.account_id, roles=APPROVERS)
-    )
-    turn.delivered_and_refreshed([turn.user_id, decided.request.requester_id, *approvers])
+    turn.delivered_and_refreshed([turn.user_id, *decided.concerned])
 
 
 def _withdraw(action: inbound.Action, turn: Turn) -> None:
@@ -120,14 +101,11 @@ def _withdraw(action: inbound.Action, turn: Turn) -> None:
 def run_withdraw(turn: Turn, *, request_id: int | None) -> None:
     """Withdraw the person's pending request (`/seats withdraw`) or the one clicked; tell them
     first, then rewrite the approvers' copies."""
-    withdrawn = turn.write(
-        lambda s: withdraw(
-            s, team_id=turn.team_id, user_id=turn.user_id, now=turn.deps.clock(), request_id=request_id
-        )
+    withdrawn = turn.write(withdraw, request_id=request_id)
+    turn.after_commit(
+        "answer", lambda: turn.tell(simple("withdrawn", turn.language, id=withdrawn.request_id))
     )
-    turn.after_commit("answer", lambda: turn.tell(simple("withdrawn", turn.language, id=withdrawn.id)))
-    approvers = turn.read(lambda s: repo.holders_of(s, account_id=withdrawn.account_id, roles=APPROVERS))
-    turn.delivered_and_refreshed([turn.user_id, *approvers])
+    turn.delivered_and_refreshed(withdrawn.concerned)
 
 
 def _metadata_request_id(metadata: str) -> int:

@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App
 
-from bot.commands import Assign
+from bot.domain.commands import Assign
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, section
 from bot.messages.seats import BUY_SEATS, assignment_reply, buy_reply, parse_buy_value, unassigned_reply
@@ -57,16 +57,7 @@ def run_assign(turn: Turn, *, command: Assign) -> None:
         return
     person, product_text = found.user_id, command.product
     use_case = unassign if command.remove else assign
-    result = turn.write(
-        lambda s: use_case(
-            s,
-            team_id=turn.team_id,
-            user_id=turn.user_id,
-            target=found.person,
-            product_text=product_text,
-            now=turn.deps.clock(),
-        )
-    )
+    result = turn.write(use_case, target=found.person, product_text=product_text)
     logger.info(
         "seat %s team=%s by=%s user=%s product=%s outcome=%s",
         "unassign" if command.remove else "assign",
@@ -87,9 +78,7 @@ def run_assign(turn: Turn, *, command: Assign) -> None:
 def _buy(action: inbound.Action, turn: Turn) -> None:
     # The button's value is untrusted: its shape here, the offer itself in the service.
     offer = parse_buy_value(action.value)
-    result = turn.write(
-        lambda s: buy_seats(s, team_id=turn.team_id, user_id=turn.user_id, offer=offer, now=turn.deps.clock())
-    )
+    result = turn.write(buy_seats, offer=offer)
     log_outcome(result, team_id=turn.team_id, user_id=turn.user_id)
     reply = buy_reply(result, clicked=offer, language=turn.language, currency=result.currency)
     turn.after_commit("answer", lambda: turn.tell(reply))

@@ -14,11 +14,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
-from bot.commands import Amount, OpenChange
-from bot.deps import Deps, deps_of
-from bot.errors import AlreadyPending, DraftRejected, InvalidInput, NoLongerApplicable, SeatbotError
+from bot.domain.commands import Amount, OpenChange
+from bot.domain.errors import AlreadyPending, DraftRejected, InvalidInput, NoLongerApplicable, SeatbotError
 from bot.messages.change_modal import (
     CHANGE_CALLBACK,
     CONFIRM_ACTION,
@@ -36,11 +34,10 @@ from bot.messages.change_modal import (
 )
 from bot.messages.errors import error_reply, internal_error_reply
 from bot.messages.summary import OPEN_CHANGE
-from bot.services.request_views import RequestView
-from bot.services.seat_changes import Mode, Submission, modal_for, precheck, submit, submitted_view
+from bot.runtime.deps import Deps, deps_of
+from bot.services.seat_changes import Submission, modal_for, precheck, submit_and_show
 from bot.slack import inbound
 from handlers.flow import Turn, admit, later, on_action
-from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +56,7 @@ def open_modal(turn: Turn, *, trigger_id: str | None, command: OpenChange | None
     if trigger_id is None:
         raise InvalidInput("form_unavailable")
     shown = turn.read(
-        lambda s: modal_for(
-            s,
-            team_id=turn.team_id,
-            user_id=turn.user_id,
-            product=command.product if command else None,
-            amount=command.amount if command else None,
-        )
+        modal_for, product=command.product if command else None, amount=command.amount if command else None
     )
     view = change_modal(shown, turn.language, initial=shown.initial)
     try:
@@ -121,10 +112,10 @@ def submission_from(
     return Submission(counts=counts, justification=justification, confirmed_token=confirmed)
 
 
-def redraw_preview(turn: Turn, view: inbound.ViewState, draw: Callable[[Session], dict[str, Any]]) -> None:
+def redraw_preview(turn: Turn, view: inbound.ViewState, draw: Callable[[], dict[str, Any]]) -> None:
     """Redraw a form in progress from what `draw` builds (the live summary, the picker)."""
     try:
-        updated = turn.read(draw)
+        updated = draw()
     except SeatbotError:
         return  # the submission will explain; a preview has nothing to say
     try:
@@ -140,11 +131,8 @@ def _live_summary(action: inbound.Action, turn: Turn) -> None:
     view = action.view
     assert view is not None  # `in_modal` listeners only see clicks inside a modal
 
-    def draw(session: Session) -> dict[str, Any]:
-        shown = modal_for(
-            session, team_id=turn.team_id, user_id=turn.user_id, submission=submission_from(view.values)
-        )
-        return change_modal(shown, turn.language)
+    def draw() -> dict[str, Any]:
+        return change_modal(turn.read(modal_for, submission=submission_from(view.values)), turn.language)
 
     redraw_preview(turn, view, draw)
 
@@ -186,19 +174,8 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         return
 
     def write(turn: Turn) -> None:
-        def submit_and_show(session: Session) -> tuple[Mode, RequestView, list[str]]:
-            done = submit(
-                session,
-                team_id=turn.team_id,
-                user_id=turn.user_id,
-                submission=submission,
-                now=turn.deps.clock(),
-                idempotency_key=key,
-            )
-            return submitted_view(session, done)
-
         try:
-            mode, shown, approvers = turn.write(submit_and_show)
+            shown = turn.write(submit_and_show, submission=submission, idempotency_key=key)
         except (DraftRejected, NoLongerApplicable, AlreadyPending) as error:
             # Lost a race since the check: say so where the person is looking.
             _redraw(turn, view.id, info_view(error_reply(error, turn.language), turn.language))
@@ -213,12 +190,12 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
             "change submitted team=%s user=%s request=%s mode=%s",
             turn.team_id,
             turn.user_id,
-            shown.id,
-            mode.value,
+            shown.request.id,
+            shown.mode.value,
         )
-        done = done_view(mode, shown, approvers, turn.language)
+        done = done_view(shown.mode, shown.request, shown.approvers, turn.language)
         turn.after_commit("done view", lambda: _redraw(turn, view.id, done))
-        turn.delivered_and_refreshed([turn.user_id, *approvers])
+        turn.delivered_and_refreshed([turn.user_id, *shown.approvers])
 
     later(
         deps,
@@ -240,20 +217,17 @@ def _answer_before_work(
     to its field, or a refusal. Read-only. None: it goes ahead."""
     origin, view = sent.origin, sent.view
     try:
-        with unit_of_work(deps.engine) as session:
-            replay = precheck(
-                session, team_id=origin.team_id, user_id=origin.user_id, submission=submission, key=key
-            )
-            if replay is None:
-                return None
-            return {
-                "response_action": "update",
-                "view": done_view(*submitted_view(session, replay), language),
-            }
+        replay = deps.read(
+            precheck, team_id=origin.team_id, user_id=origin.user_id, submission=submission, key=key
+        )
     except (DraftRejected, NoLongerApplicable) as rejected:
         return {"response_action": "errors", "errors": modal_errors(rejected.problems, view.blocks, language)}
     except SeatbotError as error:
         return {"response_action": "update", "view": info_view(error_reply(error, language), language)}
+    if replay is None:
+        return None
+    shown = done_view(replay.mode, replay.request, replay.approvers, language)
+    return {"response_action": "update", "view": shown}
 
 
 def _redraw(turn: Turn, view_id: str, view: dict[str, Any]) -> None:

@@ -8,12 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.commands import Assign, ListRequests, OpenChange, ShowHelp, ShowSummary, Withdraw, parse
-from bot.deps import deps_of
-from bot.errors import InvalidInput
+from bot.domain.commands import Assign, ListRequests, OpenChange, ShowHelp, ShowSummary, Withdraw, parse
+from bot.domain.errors import InvalidInput
 from bot.messages.help import help_reply
 from bot.messages.requests import requests_list
 from bot.messages.summary import summary_reply
+from bot.runtime.deps import deps_of
 from bot.services.request_lists import overview
 from bot.services.summary import subscription_summary
 from bot.slack import inbound
@@ -45,13 +45,7 @@ def seats(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContex
     def work(turn: Turn) -> None:
         match parsed:
             case ShowSummary():
-                turn.tell(
-                    turn.read(
-                        lambda s: summary_reply(
-                            subscription_summary(s, team_id=turn.team_id, user_id=turn.user_id), turn.language
-                        )
-                    )
-                )
+                turn.tell(summary_reply(turn.read(subscription_summary), turn.language))
             case ShowHelp(unknown=unknown):
                 turn.tell(help_reply(turn.language, unknown=unknown or None))
             case OpenChange(bad_amount=bad) if bad is not None:
@@ -61,7 +55,7 @@ def seats(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContex
             case Assign() as wanted:
                 run_assign(turn, command=wanted)
             case ListRequests():
-                listed = turn.read(lambda s: overview(s, team_id=turn.team_id, user_id=turn.user_id))
+                listed = turn.read(overview)
                 turn.tell(requests_list(listed.mine, listed.queue, turn.language))
             case Withdraw():
                 run_withdraw(turn, request_id=None)

@@ -13,8 +13,8 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot.deps import CONTEXT_KEY, deps_of
 from bot.messages.errors import internal_error_reply
+from bot.runtime.deps import CONTEXT_KEY, deps_of
 
 logger = logging.getLogger(__name__)
 

@@ -18,16 +18,14 @@ from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
-from bot.deps import Deps, deps_of
-from bot.errors import SeatbotError
+from bot.domain.errors import SeatbotError
 from bot.messages.errors import busy_reply, error_reply, internal_error_reply
 from bot.messages.reply import Reply
+from bot.runtime.deps import Deps, deps_of
+from bot.runtime.work_queue import Slot
 from bot.slack import inbound
 from bot.slack.inbound import Origin
-from bot.work_queue import Slot
-from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +52,16 @@ class Turn:
     def team_id(self) -> str:
         return self.origin.team_id
 
-    def read(self, use_case: Callable[[Session], T]) -> T:
-        with unit_of_work(self.deps.engine) as session:
-            return use_case(session)
+    def read(self, use_case: Callable[..., T], /, **arguments: Any) -> T:
+        """`use_case(session, team_id=, user_id=, **arguments)` as this person, read-only."""
+        return self.deps.read(use_case, team_id=self.team_id, user_id=self.user_id, **arguments)
 
-    def write(self, use_case: Callable[[Session], T]) -> T:
-        """Run `use_case` in one transaction; from here on, the change stands."""
-        with unit_of_work(self.deps.engine, write=True) as session:
-            result = use_case(session)
+    def write(self, use_case: Callable[..., T], /, **arguments: Any) -> T:
+        """`use_case(session, team_id=, user_id=, now=, **arguments)` as this person, in one
+        transaction; from here on, the change stands."""
+        result = self.deps.write(
+            use_case, team_id=self.team_id, user_id=self.user_id, now=self.deps.clock(), **arguments
+        )
         self.committed = True
         return result
 

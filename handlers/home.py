@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
-from bot.deps import deps_of
+from bot.runtime.deps import deps_of
 from bot.slack import inbound
 from handlers.flow import Turn, later
 from handlers.home_tab import publish_home

@@ -1,6 +1,6 @@
 """App Home: summary, your requests and (approvers) the pending queue.
 
-Published when the tab is opened, and redrawn (`bot.home_refresher`) after
+Published when the tab is opened, and redrawn (`bot.runtime.home_refresher`) after
 every change that concerns the person, so what they see is never stale for long.
 """
 
@@ -11,15 +11,14 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps
-from bot.errors import SeatbotError
+from bot.domain.errors import SeatbotError
 from bot.messages.errors import error_reply
 from bot.messages.home import home_view
 from bot.messages.reply import divider
 from bot.messages.requests import requests_list
 from bot.messages.summary import summary_reply
+from bot.runtime.deps import Deps
 from bot.services.home_page import home_page
-from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +26,7 @@ logger = logging.getLogger(__name__)
 def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
     language = deps.users.language(user_id)
     try:
-        with unit_of_work(deps.engine) as session:
-            page = home_page(session, team_id=team_id, user_id=user_id)
+        page = deps.read(home_page, team_id=team_id, user_id=user_id)
         summary = summary_reply(page.summary, language)
         requests = requests_list(page.requests.mine, page.requests.queue, language)
         blocks = [*summary.blocks, divider(), *requests.blocks]
@@ -38,7 +36,7 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
 
 
 def redraw_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
-    """Best effort (`bot.home_refresher` calls it after changes): a failed redraw is
+    """Best effort (`bot.runtime.home_refresher` calls it after changes): a failed redraw is
     logged; the tab is drawn again when next opened anyway."""
     try:
         publish_home(deps, client, team_id=team_id, user_id=user_id)

@@ -7,11 +7,9 @@ which seat inputs it shows, so this listener, not the plain live summary, answer
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
-from sqlmodel import Session
 
 from bot.messages.change_modal import (
     PICK_ACTION,
@@ -19,9 +17,8 @@ from bot.messages.change_modal import (
     PICKED_SEATS_ACTION,
     PRODUCT_BLOCK,
     change_modal,
-    with_suites,
 )
-from bot.services.seat_changes import draft
+from bot.services.seat_changes import picked_draft
 from bot.slack import inbound
 from handlers.change_modal import redraw_preview, submission_from
 from handlers.flow import Turn, on_action
@@ -49,18 +46,8 @@ def _redraw_form(action: inbound.Action, turn: Turn) -> None:
     picked = picked_keys(view, view.values)
     submission = submission_from(view.values)
 
-    def draw(session: Session) -> dict[str, Any]:
-        current = draft(session, team_id=turn.team_id, user_id=turn.user_id, submission=submission)
-        # A product taken out of the picker drops its typed value with it.
-        kept = set(with_suites(current.products, picked))
-        counts = {k: v for k, v in submission.counts.items() if k in kept}
-        if counts != dict(submission.counts):
-            current = draft(
-                session,
-                team_id=turn.team_id,
-                user_id=turn.user_id,
-                submission=replace(submission, counts=counts),
-            )
+    def draw() -> dict[str, Any]:
+        current = turn.read(picked_draft, submission=submission, picked=picked)
         return change_modal(current, turn.language, picked=picked)
 
     redraw_preview(turn, view, draw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.errors import InvalidInput
+from bot.domain.errors import InvalidInput
 from bot.messages.reading import request_modal
 from bot.messages.requests import READ_REQUEST
 from bot.services.request_views import readable_request
@@ -20,9 +20,7 @@ def register(app: App) -> None:
 
 def _open_request(action: inbound.Action, turn: Turn) -> None:
     request_id = request_id_of(action.value)
-    shown = turn.read(
-        lambda s: readable_request(s, team_id=turn.team_id, user_id=turn.user_id, request_id=request_id)
-    )
+    shown = turn.read(readable_request, request_id=request_id)
     if action.trigger_id is None:
         raise InvalidInput("form_unavailable")
     turn.client.views_open(trigger_id=action.trigger_id, view=request_modal(shown, turn.language))

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, func, update
+from sqlalchemy import CursorResult, Result, and_, func, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -52,6 +52,22 @@ def update_if_pending(session: Session, request_id: int, *conditions: Any, **val
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
     return session.exec(select(Account).where(Account.team_id == team_id)).first()
+
+
+def account_and_role(session: Session, *, team_id: str, user_id: str) -> tuple[Account, Role] | None:
+    """The team's account and the person's role on it, in one round trip (every request's first)."""
+    query = (
+        select(Account, RoleGrant.role)
+        .outerjoin(
+            RoleGrant, and_(col(RoleGrant.account_id) == Account.id, col(RoleGrant.user_id) == user_id)
+        )
+        .where(Account.team_id == team_id)
+    )
+    found = session.exec(query).first()
+    if found is None:
+        return None
+    account, role = found
+    return account, Role(role) if role else Role.MEMBER
 
 
 def products(session: Session, *, account_id: int) -> list[Product]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.account_file import AccountFile
+from bot.domain.account_file import AccountFile
 from bot.services.load_account import LoadReport, load_account
 from storage.engine import unit_of_work
 

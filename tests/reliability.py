@@ -35,7 +35,7 @@ was not run here has no row (PostgreSQL rows need `TEST_DATABASE_URL`).
   row leased once the bot is idle; each request and seat count change has its audit
   event).
 * **Unauthenticated requests** (`tests/faults/test_unauthenticated.py`): refused
-  with 401 (413 when oversized) by the door in `bot/server.py` before Bolt, one
+  with 401 (413 when oversized) by the door in `bot/runtime/server.py` before Bolt, one
   rate-limited log line per reason, never the body.
 * **Fault families** (`tests/faults/`): a `seatbot serve` process killed with
   SIGKILL right after the ack; PostgreSQL stopped and restarted under a running bot

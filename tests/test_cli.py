@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from bot.cli import main
+from bot.runtime.cli import main
 from storage.engine import make_engine
 from storage.models import Account
 

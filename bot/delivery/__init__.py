@@ -1,2 +1,3 @@
-"""The one delivery path for messages to anyone but the person clicking:
-an outbox row in the same transaction as the change, then a sender."""
+"""The one delivery path for messages to anyone but the person clicking: use cases
+queue an outbox row in the same transaction as the change (`bot.services.outbox`);
+the sender here renders and posts it, once."""

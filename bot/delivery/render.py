@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.delivery.outbox import Kind
+from bot.domain.permissions import APPROVERS
 from bot.messages.reply import Reply
 from bot.messages.requests import approval_message, order_message, outcome_message, released_message
 from bot.messages.seats import alert_message, granted_message, undeliverable_message, waiting_done_message
-from bot.permissions import APPROVERS
 from bot.services.ledger import alert_view
+from bot.services.outbox import Kind
 from bot.services.request_views import load_request_view
 from storage import repositories as repo
 from storage.models import Account, ChangeRequest, OutboxMessage, SeatAlert

@@ -54,11 +54,11 @@ from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from bot.clock import utcnow
-from bot.delivery.outbox import REMINDERS, Kind
 from bot.delivery.render import PURPOSE_OF, REFRESH_OF, render, state_token
+from bot.domain.clock import utcnow
 from bot.messages.i18n import DEFAULT_LANGUAGE
 from bot.messages.reply import Reply
+from bot.services.outbox import REMINDERS, Kind
 from bot.services.recording import Message, record
 from bot.services.working_hours import next_working_time
 from bot.slack.client import make_delivery_client

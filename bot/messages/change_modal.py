@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,7 +19,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.views import View
 
-from bot.errors import Problem
+from bot.domain.errors import Problem
+from bot.domain.request_view import RequestView
 from bot.messages.i18n import people, texts
 from bot.messages.limits import (
     ELLIPSIS,
@@ -35,7 +36,7 @@ from bot.messages.limits import (
 from bot.messages.reply import Reply, context, divider, section
 from bot.messages.requests import change_lines, line_sections
 from bot.services.drafts import ChangePreview
-from bot.services.request_views import RequestView
+from bot.services.products import with_suites
 from bot.services.seat_changes import Draft, Mode
 from storage.models import MAX_SEATS, Product
 
@@ -73,14 +74,6 @@ def _plain(text: str, limit: int = LABEL_TEXT) -> PlainTextObject:
 
 def has_picker(draft: Draft) -> bool:
     return len(draft.products) > ROOMY_UP_TO
-
-
-def with_suites(products: Sequence[Product], keys: Iterable[str]) -> list[str]:
-    """`keys` and the other products of their suites (which must keep the same count),
-    in display order."""
-    wanted = set(keys)
-    suites = {p.suite for p in products if p.key in wanted and p.suite}
-    return [p.key for p in products if p.key in wanted or (p.suite and p.suite in suites)]
 
 
 def change_modal(

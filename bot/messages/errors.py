@@ -1,6 +1,6 @@
 """The one place a domain error becomes what a person reads.
 
-Every class of `bot.errors` has its words here (a test walks them all); an
+Every class of `bot.domain.errors` has its words here (a test walks them all); an
 error with no words would be a bug, and is logged as one.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.errors import (
+from bot.domain.errors import (
     AccountNotSetUp,
     AlreadyDecided,
     AlreadyPending,
@@ -23,10 +23,10 @@ from bot.errors import (
     RequestsDisabled,
     SeatbotError,
 )
+from bot.domain.permissions import ALLOWED, APPROVERS, Action
 from bot.messages.i18n import Mrkdwn, escape_mrkdwn, people, texts
 from bot.messages.reply import Reply, section
 from bot.messages.requests import already_decided, not_applicable, pending_exists, simple
-from bot.permissions import ALLOWED, APPROVERS, Action
 from storage.models import Role
 
 logger = logging.getLogger(__name__)

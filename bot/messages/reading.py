@@ -8,11 +8,11 @@ from typing import Any
 from slack_sdk.models.blocks import Block, PlainTextObject
 from slack_sdk.models.views import View
 
+from bot.domain.request_view import RequestView
 from bot.messages.i18n import escape_mrkdwn, people, slack_date, texts
 from bot.messages.limits import ELLIPSIS, SECTION_TEXT, VIEW_BLOCKS, VIEW_TITLE, chunks, shorten
 from bot.messages.reply import context, divider, section
 from bot.messages.requests import line_sections, request_status
-from bot.services.request_views import RequestView
 
 READ_CALLBACK = "read_request"
 RELEASE_SECTIONS = 20

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
-from bot.errors import AlreadyDecided, Problem
+from bot.domain.errors import AlreadyDecided, Problem
+from bot.domain.request_view import ChangeLine, LineView, RequestView
 from bot.messages.blocks import actions, button, confirm_dialog
 from bot.messages.i18n import Mrkdwn, Texts, mention, people, slack_date, texts, unescape_mrkdwn
 from bot.messages.limits import MESSAGE_BLOCKS, SECTION_TEXT, chunks
 from bot.messages.reply import Reply, context, section
-from bot.services.request_views import ChangeLine, LineView, RequestView
 from storage.models import RequestStatus
 
 APPROVE = "approve_request"

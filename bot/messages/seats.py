@@ -7,7 +7,8 @@ from decimal import Decimal
 from babel.lists import format_list
 from slack_sdk.models.blocks import Block, ButtonElement
 
-from bot.errors import InvalidInput
+from bot.domain.errors import InvalidInput
+from bot.domain.request_view import LineView
 from bot.messages.blocks import actions, button, confirm_dialog
 from bot.messages.i18n import Mrkdwn, escape_mrkdwn, people, slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
@@ -16,8 +17,7 @@ from bot.services.assignments import Assignment, Outcome
 from bot.services.buying import BuyOutcome, BuyResult
 from bot.services.ledger import AlertView
 from bot.services.offers import ALERT, BuyOffer
-from bot.services.request_views import LineView
-from storage.models import AlertLevel
+from storage.models import AlertLevel, Product
 
 BUY_SEATS = "buy_seats"
 OPEN_CHANGE = "open_change_modal"
@@ -72,6 +72,14 @@ def buy_button(
     )
 
 
+def _buy_actions(offer: BuyOffer, product: Product, *, currency: str, language: str) -> Block:
+    return actions(
+        buy_button(
+            offer, product=product.name, price=product.price_per_seat, currency=currency, language=language
+        )
+    )
+
+
 def assignment_reply(result: Assignment, *, target: str, language: str, currency: str) -> Reply:
     t = texts("seats", language)
     product = result.product
@@ -84,17 +92,7 @@ def assignment_reply(result: Assignment, *, target: str, language: str, currency
     if result.waiting > 1:
         blocks.append(context(t("waiting_others", count=result.waiting)))
     if result.offer is not None:
-        blocks.append(
-            actions(
-                buy_button(
-                    result.offer,
-                    product=product.name,
-                    price=product.price_per_seat,
-                    currency=currency,
-                    language=language,
-                )
-            )
-        )
+        blocks.append(_buy_actions(result.offer, product, currency=currency, language=language))
     else:
         blocks.append(
             actions(
@@ -163,17 +161,7 @@ def buy_reply(result: BuyResult, *, clicked: BuyOffer, language: str, currency: 
     blocks = [section(text)]
     if result.offer is not None:
         blocks.append(context(t("waiting_others", count=result.waiting)))
-        blocks.append(
-            actions(
-                buy_button(
-                    result.offer,
-                    product=product.name,
-                    price=product.price_per_seat,
-                    currency=currency,
-                    language=language,
-                )
-            )
-        )
+        blocks.append(_buy_actions(result.offer, product, currency=currency, language=language))
     else:
         blocks.append(context(t("buy_nobody_waits", product=product.name)))
     return Reply(text=text, blocks=blocks)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ButtonElement
 
+from bot.domain.permissions import APPROVERS
 from bot.messages.blocks import actions, button
 from bot.messages.i18n import Texts, texts
 from bot.messages.limits import SECTION_FIELDS
 from bot.messages.reply import Reply, context, divider, fields_section, header, section
-from bot.permissions import APPROVERS
 from bot.services.summary import ProductUsage, Summary
 from storage.models import Role
 

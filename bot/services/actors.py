@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.errors import AccountNotSetUp, PermissionDenied
-from bot.permissions import Action, allows, who_to_ask
+from bot.domain.errors import AccountNotSetUp, PermissionDenied
+from bot.domain.permissions import Action, allows, who_to_ask
 from storage import repositories as repo
 from storage.models import Account, Role
 
@@ -25,11 +25,11 @@ class Actor:
 
 
 def load_actor(session: Session, *, team_id: str, user_id: str) -> Actor:
-    account = repo.account_by_team(session, team_id=team_id)
-    if account is None:
+    found = repo.account_and_role(session, team_id=team_id, user_id=user_id)
+    if found is None:
         raise AccountNotSetUp(team_id)
-    assert account.id is not None
-    return Actor(account, user_id, repo.role_of(session, account_id=account.id, user_id=user_id))
+    account, role = found
+    return Actor(account, user_id, role)
 
 
 def require(session: Session, actor: Actor, action: Action) -> None:

@@ -13,9 +13,9 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from bot.account_file import USER_ID
-from bot.errors import InvalidInput
-from bot.permissions import APPROVERS, Action
+from bot.domain.account_file import USER_ID
+from bot.domain.errors import InvalidInput
+from bot.domain.permissions import APPROVERS, Action
 from bot.services import ledger
 from bot.services.actors import load_actor, require
 from bot.services.offers import WAITING, BuyOffer

@@ -21,8 +21,8 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.errors import InvalidInput, NoLongerApplicable
-from bot.permissions import Action
+from bot.domain.errors import InvalidInput, NoLongerApplicable
+from bot.domain.permissions import Action
 from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
 from bot.services.offers import ALERT, WAITING, BuyOffer

@@ -25,13 +25,14 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.delivery.outbox import Kind, cancel_reminders
-from bot.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
-from bot.permissions import Action
+from bot.domain.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
+from bot.domain.permissions import APPROVERS, Action
+from bot.domain.request_view import RequestView
 from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
+from bot.services.outbox import Kind, cancel_reminders
 from bot.services.recording import Event, Message, record
-from bot.services.request_views import RequestView, request_view
+from bot.services.request_views import request_view
 from bot.services.seat_changes import pending_request_of
 from bot.services.text import clean_text
 from storage import repositories as repo
@@ -44,6 +45,14 @@ MAX_REASON = 1000
 class Decided:
     request: ChangeRequest
     released: list[ledger.Released]
+    concerned: list[str]
+    """Whose App Home shows this request: the requester and every approver."""
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    request_id: int
+    concerned: list[str]
 
 
 def decide(
@@ -91,7 +100,7 @@ def decide(
         ],
     )
     refresh_copies(session, account_id=actor.account_id, request_id=request_id, now=now)
-    return Decided(request, released)
+    return Decided(request, released, _concerned(session, actor, request))
 
 
 def decision_preflight(session: Session, *, team_id: str, user_id: str, request_id: int) -> RequestView:
@@ -108,7 +117,7 @@ def decision_preflight(session: Session, *, team_id: str, user_id: str, request_
 
 def withdraw(
     session: Session, *, team_id: str, user_id: str, now: datetime, request_id: int | None = None
-) -> ChangeRequest:
+) -> Withdrawn:
     """Withdraw the person's pending request (or the given one, if it is theirs)."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     if request_id is None:
@@ -130,7 +139,12 @@ def withdraw(
     )
     record(session, account_id=actor.account_id, at=now, event=withdrawn)
     refresh_copies(session, account_id=actor.account_id, request_id=request.id or 0, now=now)
-    return request
+    return Withdrawn(request.id or 0, _concerned(session, actor, request))
+
+
+def _concerned(session: Session, actor: Actor, request: ChangeRequest) -> list[str]:
+    approvers = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
+    return list(dict.fromkeys([request.requester_id, *approvers]))
 
 
 def _request_of_account(session: Session, actor: Actor, request_id: int) -> ChangeRequest:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from bot.errors import Problem
+from bot.domain.errors import Problem
 from storage.models import MAX_SEATS, Product, SeatAssignment
 
 MAX_JUSTIFICATION = 3000

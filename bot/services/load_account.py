@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.account_file import AccountFile
-from bot.durations import parse_duration
+from bot.domain.account_file import AccountFile
+from bot.domain.durations import parse_duration
 from bot.services import ledger
 from bot.services.recording import Event, record
 from bot.services.schedule import next_due

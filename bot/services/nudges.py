@@ -1,7 +1,7 @@
 """Requests nobody answers: nudged, then escalated to the channel, then expired.
 
 Each request is handled in its own short transaction (`run_step`, driven by
-`bot.jobs`), so one failing request is logged and skipped while the others go
+`bot.runtime.jobs`), so one failing request is logged and skipped while the others go
 on. A pass reads only pending requests whose `next_due_at` has come.
 
 Each step is a conditional UPDATE on the request (`WHERE nudge_count = :seen`,
@@ -19,10 +19,10 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind
-from bot.errors import AlreadyDecided
-from bot.permissions import APPROVERS
+from bot.domain.errors import AlreadyDecided
+from bot.domain.permissions import APPROVERS
 from bot.services.decisions import close_request, refresh_copies
+from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from bot.services.schedule import next_due
 from storage import repositories as repo

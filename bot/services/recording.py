@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.outbox import Kind, enqueue
+from bot.services.outbox import Kind, enqueue
 from storage import repositories as repo
 
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from bot.permissions import APPROVERS, Action
+from bot.domain.permissions import APPROVERS, Action
+from bot.domain.request_view import RequestView
 from bot.services.actors import Actor, load_actor, require
-from bot.services.request_views import RequestView, request_views
+from bot.services.request_views import request_views
 from storage.models import ChangeRequest, RequestStatus
 
 

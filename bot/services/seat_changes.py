@@ -7,17 +7,17 @@ role in the database, never from what the modal says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.commands import Amount
-from bot.delivery.outbox import Kind
-from bot.errors import (
+from bot.domain.commands import Amount
+from bot.domain.errors import (
     AlreadyPending,
     DraftRejected,
     InvalidInput,
@@ -25,12 +25,14 @@ from bot.errors import (
     Problem,
     RequestsDisabled,
 )
-from bot.permissions import APPROVERS, Action
+from bot.domain.permissions import APPROVERS, Action
+from bot.domain.request_view import RequestView
 from bot.services import drafts, ledger
 from bot.services.actors import Actor, load_actor
-from bot.services.products import find_product
+from bot.services.outbox import Kind
+from bot.services.products import find_product, with_suites
 from bot.services.recording import Event, Message, record
-from bot.services.request_views import RequestView, request_view
+from bot.services.request_views import request_view
 from bot.services.schedule import next_due
 from bot.services.text import clean_text, fold
 from storage import repositories as repo
@@ -151,15 +153,28 @@ def modal_for(
     return replace(draft_for(session, actor, Submission(counts=counts), products=products), initial=initial)
 
 
-def submitted_view(session: Session, done: Submitted) -> tuple[Mode, RequestView, list[str]]:
+@dataclass(frozen=True)
+class Shown:
     """What the form shows once submitted: the change as stored, and who was asked to decide."""
+
+    mode: Mode
+    request: RequestView
+    approvers: list[str]
+
+
+def submitted_view(session: Session, done: Submitted) -> Shown:
     shown = request_view(session, done.request, done.actor.account.currency)
     approvers = [
         u
         for u in repo.holders_of(session, account_id=done.actor.account_id, roles=APPROVERS)
         if u != done.actor.user_id
     ]
-    return done.mode, shown, approvers
+    return Shown(done.mode, shown, approvers)
+
+
+def submit_and_show(session: Session, **arguments: Any) -> Shown:
+    """`submit` (with its arguments), then what the form shows of it, in the same transaction."""
+    return submitted_view(session, submit(session, **arguments))
 
 
 def pending_request_of(session: Session, *, account_id: int, user_id: str) -> ChangeRequest | None:
@@ -194,15 +209,30 @@ def _direct_mode(actor: Actor) -> Mode:
 
 def precheck(
     session: Session, *, team_id: str, user_id: str, submission: Submission, key: str | None
-) -> Submitted | None:
-    """Before a submission is acked, read-only: the change this same submission already
-    made (a replay, a double click), or None when it may go ahead; raises what `submit`
+) -> Shown | None:
+    """Before a submission is acked, read-only: what this same submission already made
+    (a replay, a double click), or None when it may go ahead; raises what `submit`
     would refuse."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     done = _replayed(session, actor, key)
     if done is None:
         _check(session, actor, submission)
-    return done
+        return None
+    return submitted_view(session, done)
+
+
+def picked_draft(
+    session: Session, *, team_id: str, user_id: str, submission: Submission, picked: Sequence[str]
+) -> Draft:
+    """The draft of a large account's form, where a picker chooses the products shown: a
+    product taken out of the picker drops its typed value with it."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    current = draft_for(session, actor, submission)
+    kept = set(with_suites(current.products, picked))
+    counts = {k: v for k, v in submission.counts.items() if k in kept}
+    if counts == dict(submission.counts):
+        return current
+    return draft_for(session, actor, replace(submission, counts=counts), products=current.products)
 
 
 def _check(session: Session, actor: Actor, submission: Submission) -> Draft:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.permissions import Action
+from bot.domain.permissions import Action
 from bot.services.actors import Actor, load_actor, require
 from storage import repositories as repo
 from storage.models import Plan, Role

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.server import SeatbotWSGI, start_in_background
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
+from bot.runtime.server import SeatbotWSGI, start_in_background
 from standin import SlackDriver, SlackStandIn
 from storage import migrate
 from storage.engine import make_engine
@@ -111,10 +111,14 @@ def test_health_follows_the_database_and_requests_work_after(
         engine.dispose()
 
     health_lines = [
-        r for r in caplog.records if r.name == "bot.ingress" and "health check failed" in r.getMessage()
+        r
+        for r in caplog.records
+        if r.name == "bot.runtime.ingress" and "health check failed" in r.getMessage()
     ]
     assert len(health_lines) == 1, "one line for the outage, not one per probe"
-    assert all(r.exc_info is None for r in caplog.records if r.name in ("bot.server", "bot.ingress"))
+    assert all(
+        r.exc_info is None for r in caplog.records if r.name in ("bot.runtime.server", "bot.runtime.ingress")
+    )
     record(
         "PostgreSQL restarted under a running bot",
         "postgresql (private cluster)",

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.ingress import RefusalLog
-from bot.server import MAX_BODY, SeatbotWSGI, start_in_background
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
+from bot.runtime.ingress import RefusalLog
+from bot.runtime.server import MAX_BODY, SeatbotWSGI, start_in_background
 from standin import SlackDriver, SlackStandIn
 from standin.signing import sign
 from standin.transport import HttpResult
@@ -163,7 +163,7 @@ def _assert_calm(caplog: pytest.LogCaptureFixture, *, expect_lines: int | None) 
     assert all(r.exc_info is None for r in caplog.records), "a traceback was logged"
     assert all(r.levelno < logging.ERROR for r in caplog.records)
     assert not [r for r in caplog.records if MARKER in r.getMessage()], "a body was logged"
-    refusals = [r for r in caplog.records if r.name == "bot.ingress"]
+    refusals = [r for r in caplog.records if r.name == "bot.runtime.ingress"]
     if expect_lines is not None:
         assert len(refusals) <= expect_lines
     assert all(len(r.getMessage()) < 200 for r in refusals)
@@ -221,7 +221,7 @@ def test_a_flood_of_forgeries_writes_one_line_per_reason_per_minute(
             driver.post_raw(FORM, content_type="application/x-www-form-urlencoded", timestamp="x").status
             == 401
         )
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.ingress"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.runtime.ingress"]
     assert lines == [
         "request refused reason=bad_signature status=401 detail=127.0.0.1 suppressed_since_last=0",
         "request refused reason=bad_timestamp status=401 detail=127.0.0.1 suppressed_since_last=0",
@@ -234,7 +234,7 @@ def test_a_flood_of_forgeries_writes_one_line_per_reason_per_minute(
     assert caplog.records[-1].getMessage() == (
         "request refused reason=bad_signature status=401 detail=127.0.0.1 suppressed_since_last=39"
     )
-    assert sum(len(r.getMessage()) for r in caplog.records if r.name == "bot.ingress") < 300
+    assert sum(len(r.getMessage()) for r in caplog.records if r.name == "bot.runtime.ingress") < 300
     TRIED["flood: 41 forged 0.5 MB bodies + 5 bad timestamps"] = 46
 
 

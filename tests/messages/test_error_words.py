@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import errors
-from bot.errors import Problem, SeatbotError
+from bot.domain import errors
+from bot.domain.errors import Problem, SeatbotError
 from bot.messages.errors import error_reply, internal_error_reply
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.request_view import LineView, RequestView
 from bot.messages import i18n
 from bot.messages.change_modal import summary_blocks
 from bot.messages.limits import ELLIPSIS, chunks, shorten
@@ -22,7 +23,6 @@ from bot.messages.requests import (
 )
 from bot.messages.summary import summary_reply
 from bot.services.drafts import ChangePreview, Holder, LinePreview
-from bot.services.request_views import LineView, RequestView
 from bot.services.summary import ProductUsage, Summary
 from standin.blockkit import validate_message_blocks, validate_view
 from storage.models import Plan, RequestStatus, Role

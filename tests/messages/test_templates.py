@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from slack_sdk.models.blocks import Block
 
-from bot.errors import AccountNotSetUp, PermissionDenied
+from bot.domain.errors import AccountNotSetUp, PermissionDenied
 from bot.messages import i18n, seats
 from bot.messages.errors import error_reply
 from bot.messages.help import help_reply

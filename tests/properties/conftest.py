@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.server import SeatbotWSGI, start_in_background
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
+from bot.runtime.server import SeatbotWSGI, start_in_background
 from standin import SlackDriver, SlackStandIn
 from standin.transport import HttpResult
 from storage.engine import make_engine

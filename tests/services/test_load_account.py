@@ -10,8 +10,8 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.config import Settings
-from bot.loading import LoadFailed, load_file
+from bot.runtime.config import Settings
+from bot.runtime.loading import LoadFailed, load_file
 from storage import repositories as repo
 from storage.models import Account, AuditEvent, Product, Role, SeatAssignment
 from tests.conftest import NOW

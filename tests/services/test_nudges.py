@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.jobs import run_nudge_pass
+from bot.runtime.jobs import run_nudge_pass
 from bot.services.seat_changes import Submission, submit
 from storage.engine import unit_of_work
 from storage.models import AuditEvent, ChangeRequest, OutboxMessage
@@ -192,7 +192,7 @@ def test_one_failing_request_does_not_stop_the_others(
         return real_nudge(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(nudges, "_nudge", broken_for_the_first)
-    from bot.jobs import run_nudge_pass
+    from bot.runtime.jobs import run_nudge_pass
 
     run = run_nudge_pass(engine, now=NOW + 24 * HOUR)
     assert (run.nudged, run.failed) == ([2], [1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from bot.errors import AlreadyPending
+from bot.domain.errors import AlreadyPending
 from bot.services import seat_changes
 from bot.services.seat_changes import Submission, submit
 from storage.engine import unit_of_work

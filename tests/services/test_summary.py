@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.errors import AccountNotSetUp, PermissionDenied
+from bot.domain.errors import AccountNotSetUp, PermissionDenied
 from bot.services.summary import subscription_summary
 from storage.models import Role
 from tests.conftest import NOW

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.deps import Deps, utcnow
-from bot.server import SeatbotWSGI, start_in_background
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
+from bot.runtime.deps import Deps, utcnow
+from bot.runtime.server import SeatbotWSGI, start_in_background
 from standin import SlackDriver, SlackStandIn, SlackUser
 from standin.models import Message
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.app import create_app
-from bot.config import Settings
 from bot.messages.change_modal import WORKING_CALLBACK
-from bot.server import SeatbotWSGI, start_in_background
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
+from bot.runtime.server import SeatbotWSGI, start_in_background
 from standin import SlackDriver, SlackStandIn
 from storage.models import ChangeRequest
 from tests.conftest import NOW

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.cli import main
+from bot.runtime.cli import main
 from storage.models import AuditEvent, Product, SeatAssignment
 from tests.conftest import NOW
 from tests.factories import make_account

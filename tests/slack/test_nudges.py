@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.jobs import run_nudge_job
+from bot.runtime.jobs import run_nudge_job
 from storage.models import ChangeRequest, OutboxMessage
 from tests.conftest import NOW
 from tests.factories import make_account

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.jobs import start_jobs
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
+from bot.runtime.jobs import start_jobs
 from standin import SlackDriver, SlackStandIn
 from tests.conftest import NOW
 from tests.factories import make_account

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.jobs import Jobs
+from bot.runtime.jobs import Jobs
 from tests.conftest import NOW
 from tests.factories import make_account
 from tests.slack.conftest import RunningBot, blocks_text, open_modal, submit

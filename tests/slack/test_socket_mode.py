@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import Engine
 
-from bot.config import Settings
-from bot.socket_mode import socket_handler
+from bot.runtime.config import Settings
+from bot.runtime.socket_mode import socket_handler
 from standin import SlackDriver, SlackStandIn
 from tests.conftest import NOW
 from tests.factories import make_account

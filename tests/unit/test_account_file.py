@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.account_file import AccountFile
+from bot.domain.account_file import AccountFile
 from tests.factories import account_data
 
 
@@ -75,7 +75,7 @@ def test_more_agents_than_seats_is_refused() -> None:
 def test_the_example_file_is_valid() -> None:
     from pathlib import Path
 
-    from bot.account_file import read_account_file
+    from bot.domain.account_file import read_account_file
 
     parsed = read_account_file(Path(__file__).parents[2] / "examples" / "account.yml")
     assert parsed.roles.owner == "U0OWNER"

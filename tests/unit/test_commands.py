@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import ShowHelp, ShowSummary, parse
-from bot.durations import format_duration, parse_duration
+from bot.domain.commands import ShowHelp, ShowSummary, parse
+from bot.domain.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.home_refresher import HomeRefresher
+from bot.runtime.home_refresher import HomeRefresher
 
 
 class Drawing:

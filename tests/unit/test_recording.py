@@ -13,7 +13,7 @@ BUILDERS = {"AuditEvent", "add_audit", "enqueue"}
 
 HOMES = {
     Path("bot/services/recording.py"),  # the one caller
-    Path("bot/delivery/outbox.py"),  # defines enqueue
+    Path("bot/services/outbox.py"),  # defines enqueue
     Path("storage/repositories.py"),  # defines add_audit
 }
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind
+from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from storage import repositories as repo
 from storage.models import Account, AlertLevel, Product, SeatAlert, SlackMessage

@@ -19,9 +19,9 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from bot.delivery.outbox import Kind
-from bot.errors import NoLongerApplicable, Problem
+from bot.domain.errors import NoLongerApplicable, Problem
 from bot.services.ledger.seats import settle
+from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from storage import repositories as repo
 from storage.models import Account, ChangeRequestLine, Plan, Product, SeatAssignment

@@ -19,9 +19,9 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from bot.delivery.outbox import Kind
-from bot.errors import InvalidInput
+from bot.domain.errors import InvalidInput
 from bot.services.ledger import alerts
+from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from storage import repositories as repo
 from storage.models import Account, PendingAssignment, Product, SeatAssignment, WaitingStatus

@@ -15,10 +15,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.clock import utcnow
-from bot.config import MissingCredentials, Settings
 from bot.delivery.sender import Sender
-from bot.loading import LoadFailed, load_file
+from bot.domain.clock import utcnow
+from bot.runtime.config import MissingCredentials, Settings
+from bot.runtime.loading import LoadFailed, load_file
 from bot.services.assignments import export_rows, import_rows
 from bot.services.audit_export import audit_rows, to_csv, to_json
 from bot.services.ledger import Person
@@ -82,10 +82,10 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""
     # Bolt, the web server and the scheduler are imported by the commands that run them
     # only, so that `seatbot load`, `agents`, `db` and `--help` start without them.
-    from bot.app import create_app
-    from bot.jobs import start_jobs
-    from bot.server import SeatbotWSGI
-    from bot.server import serve as run_server
+    from bot.runtime.app import create_app
+    from bot.runtime.jobs import start_jobs
+    from bot.runtime.server import SeatbotWSGI
+    from bot.runtime.server import serve as run_server
 
     settings = _ready(_settings(), "serve")
     _check_token(settings)
@@ -102,8 +102,8 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
 def socket() -> None:
     """Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)."""
     # Imported here, as in `serve`: only this command pays for Bolt and the scheduler.
-    from bot.jobs import start_jobs
-    from bot.socket_mode import socket_handler
+    from bot.runtime.jobs import start_jobs
+    from bot.runtime.socket_mode import socket_handler
 
     settings = _ready(_settings(), "socket")
     _check_token(settings)
@@ -147,7 +147,7 @@ def load(file: Path, team_id: str | None) -> None:
 def demo() -> None:
     """Play the whole flow on this machine, with no Slack workspace."""
     # Imported here: the demo brings the app and the Slack stand-in, which no other command needs.
-    from bot.demo import run_demo
+    from bot.runtime.demo import run_demo
 
     sys.exit(run_demo())
 

@@ -7,20 +7,22 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.clock import utcnow as utcnow  # re-exported: where the app's callers have found the clock
 from bot.delivery.sender import Sender
-from bot.home_refresher import HomeRefresher
+from bot.domain.clock import utcnow as utcnow  # re-exported: where the app's callers have found the clock
+from bot.runtime.home_refresher import HomeRefresher
+from bot.runtime.work_queue import WorkQueue
 from bot.slack.users import UserDirectory
-from bot.work_queue import WorkQueue
+from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "seatbot"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,16 @@ class Deps:
         self._courtesy.shutdown(wait=True)
         self.homes.close(timeout=timeout)
         self.sender.close(timeout=timeout)
+
+    def read(self, use_case: Callable[..., T], /, **arguments: Any) -> T:
+        """Run a use case in a read-only unit of work: `use_case(session, **arguments)`."""
+        with unit_of_work(self.engine) as session:
+            return use_case(session, **arguments)
+
+    def write(self, use_case: Callable[..., T], /, **arguments: Any) -> T:
+        """Run a use case in one transaction, committed when it returns."""
+        with unit_of_work(self.engine, write=True) as session:
+            return use_case(session, **arguments)
 
     def deliver(self) -> None:
         """Have what the last transaction queued sent (called after commit, after the ack).

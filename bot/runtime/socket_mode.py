@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy import Engine
 
-from bot.app import create_app
-from bot.config import Settings
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
 
 
 def socket_handler(

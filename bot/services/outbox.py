@@ -1,4 +1,5 @@
-"""Enqueue messages in the caller's transaction (no Slack here)."""
+"""The outbox: messages queued in the caller's transaction, next to the change they announce
+(no Slack here; `bot.delivery` sends them)."""
 
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.account_file import AccountFileError, read_account_file
-from bot.clock import utcnow
-from bot.config import Settings
-from bot.errors import InvalidInput
+from bot.domain.account_file import AccountFileError, read_account_file
+from bot.domain.clock import utcnow
+from bot.domain.errors import InvalidInput
+from bot.runtime.config import Settings
 from bot.services.load_account import LoadReport, load_account
 from bot.slack.client import make_web_client
 from storage.engine import unit_of_work

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
 from waitress.server import create_server
 
-from bot.ingress import STATUS_OF, Door, Refusal, RefusalLog
+from bot.runtime.ingress import STATUS_OF, Door, Refusal, RefusalLog
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -39,7 +39,7 @@ MAX_BODY = 1024 * 1024
 class SeatbotWSGI:
     """Routes the public endpoints; everything else is 404.
 
-    `POST /slack/events` passes through the door (`bot.ingress`) first: only a
+    `POST /slack/events` passes through the door (`bot.runtime.ingress`) first: only a
     signed, recent, decodable request reaches Bolt, and a refused one costs a
     rate-limited log line at most.
     """

@@ -23,7 +23,7 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.deps import Deps
+from bot.runtime.deps import Deps
 from bot.services.nudges import NudgeRun, due_requests, next_wake, run_step
 from storage.engine import unit_of_work
 

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.durations import parse_duration
+from bot.domain.durations import parse_duration
 from storage.models import MAX_SEATS, Plan
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")

@@ -12,14 +12,14 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.config import Settings
 from bot.delivery.sender import Sender
-from bot.deps import CONTEXT_KEY, Deps, utcnow
-from bot.home_refresher import HomeRefresher
-from bot.ingress import quiet_bolt_verification
+from bot.runtime.config import Settings
+from bot.runtime.deps import CONTEXT_KEY, Deps, utcnow
+from bot.runtime.home_refresher import HomeRefresher
+from bot.runtime.ingress import quiet_bolt_verification
+from bot.runtime.work_queue import WorkQueue
 from bot.slack.client import make_web_client
 from bot.slack.users import UserDirectory
-from bot.work_queue import WorkQueue
 from handlers import register_listeners
 from handlers.home_tab import redraw_home
 
@@ -40,7 +40,7 @@ def create_app(
 
     Listeners run on the request's own thread and only parse and ack
     (`process_before_response=True`: no ack waits for a pool or polls for
-    completion); the work goes to a bounded queue (`bot.work_queue`) that
+    completion); the work goes to a bounded queue (`bot.runtime.work_queue`) that
     answers "busy, try again" when full, so Slack always gets its answer in time.
 
     Few workers, a long line: the work mostly waits on the database and Slack, and

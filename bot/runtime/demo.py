@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import bot
-from bot.app import create_app
-from bot.config import Settings
-from bot.loading import load_file
 from bot.messages.change_modal import WORKING_CALLBACK
-from bot.server import SeatbotWSGI, start_in_background
+from bot.runtime.app import create_app
+from bot.runtime.config import Settings
+from bot.runtime.loading import load_file
+from bot.runtime.server import SeatbotWSGI, start_in_background
 from standin import Message, SlackDriver, SlackStandIn, SlackUser
 from standin.transcript import render_message, render_view
 from storage import migrate

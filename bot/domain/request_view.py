@@ -1,0 +1,62 @@
+"""What a change request looks like to the people who read it: its lines, its cost,
+who decided it. Built by `bot.services.request_views`, shown by `bot.messages`, and
+carried by domain errors that name a request (one already pending)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from storage.models import RequestStatus
+
+
+class ChangeLine(Protocol):
+    """What a message needs to show one product's change (request lines and live previews alike)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def before(self) -> int: ...
+    @property
+    def after(self) -> int: ...
+    @property
+    def delta(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class LineView:
+    name: str
+    before: int
+    after: int
+    price_per_seat: Decimal | None
+    releases: tuple[str, ...]
+
+    @property
+    def delta(self) -> int:
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    requester_id: str
+    status: RequestStatus
+    direct: bool
+    justification: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decline_reason: str | None
+    currency: str
+    lines: tuple[LineView, ...]
+
+    @property
+    def cost_delta(self) -> Decimal | None:
+        costs = [line.price_per_seat * line.delta for line in self.lines if line.price_per_seat is not None]
+        return sum(costs, Decimal(0)) if costs else None
+
+    @property
+    def releases(self) -> tuple[str, ...]:
+        return tuple(user for line in self.lines for user in line.releases)
