@@ -5,7 +5,7 @@ The service that calls them owns the transaction (STYLE, practice 4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -88,6 +88,16 @@ def used_seats(session: Session, *, account_id: int) -> dict[int, int]:
 def seats_in_use(session: Session, *, product_id: int) -> int:
     query = select(func.count()).select_from(SeatAssignment).where(SeatAssignment.product_id == product_id)
     return int(session.exec(query).one())
+
+
+def seats_in_use_of(session: Session, *, product_ids: Sequence[int]) -> dict[int, int]:
+    """Seats in use of each of these products (products with none are absent)."""
+    query = (
+        select(SeatAssignment.product_id, func.count())
+        .where(col(SeatAssignment.product_id).in_(product_ids))
+        .group_by(col(SeatAssignment.product_id))
+    )
+    return {product_id: count for product_id, count in session.exec(query)}
 
 
 def waiting(session: Session, *, product_id: int) -> list[PendingAssignment]:

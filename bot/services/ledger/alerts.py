@@ -36,26 +36,52 @@ def level_of(used: int, seats: int, threshold_pct: int | None) -> AlertLevel | N
 def evaluate(
     session: Session, *, account: Account, product_ids: Iterable[int], rising: bool, now: datetime
 ) -> None:
-    """Open, update or close the alert of each product after its usage changed."""
+    """Open, update or close the alert of each product after its usage changed.
+
+    The products, their usage and their open alerts are read in one query each, however
+    many products changed (a whole account's, when its file is loaded)."""
     if not account.alerts_channel:
         return
-    for product_id in dict.fromkeys(product_ids):
-        product = session.get(Product, product_id)
-        assert product is not None
-        used = repo.seats_in_use(session, product_id=product_id)
-        level = level_of(used, product.seats, account.alert_threshold_pct)
-        alert = _open_alert(session, product_id)
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return
+    products = {p.id: p for p in session.exec(select(Product).where(col(Product.id).in_(ids)))}
+    used = repo.seats_in_use_of(session, product_ids=ids)
+    open_alerts = {
+        a.product_id: a
+        for a in session.exec(
+            select(SeatAlert).where(col(SeatAlert.product_id).in_(ids), col(SeatAlert.closed_at).is_(None))
+        )
+    }
+    posted = _posted(session, [a.id or 0 for a in open_alerts.values()])
+    for product_id in ids:
+        product = products[product_id]
+        level = level_of(used.get(product_id, 0), product.seats, account.alert_threshold_pct)
+        alert = open_alerts.get(product_id)
         if alert is None:
             if rising and level is not None:
                 _open(session, account, product, level, now)
             continue
+        shown = posted.get(alert.id or 0)
         if rising and level is AlertLevel.FULL and alert.level != AlertLevel.FULL.value:
-            _change(session, account, alert, now, level=AlertLevel.FULL)
+            _change(session, account, alert, now, shown, level=AlertLevel.FULL)
         elif not rising and level != AlertLevel(alert.level):
             # A seat freed up: the episode is over (re-armed), even if still above the threshold.
-            _change(session, account, alert, now, close=True)
+            _change(session, account, alert, now, shown, close=True)
         else:
-            _change(session, account, alert, now)  # same level, new figures (who waits, counts)
+            _change(session, account, alert, now, shown)  # same level, new figures (who waits, counts)
+
+
+def _posted(session: Session, alert_ids: list[int]) -> dict[int, SlackMessage]:
+    """The posted message of each alert (an alert not posted yet has none)."""
+    if not alert_ids:
+        return {}
+    query = (
+        select(SlackMessage)
+        .where(col(SlackMessage.alert_id).in_(alert_ids))
+        .order_by(col(SlackMessage.id).desc())
+    )
+    return {m.alert_id or 0: m for m in session.exec(query)}  # the first posted wins
 
 
 def _open_alert(session: Session, product_id: int) -> SeatAlert | None:
@@ -68,7 +94,7 @@ def refresh_open(session: Session, *, account: Account, product_id: int, now: da
     """Redraw an open alert whose details changed (someone started waiting)."""
     alert = _open_alert(session, product_id)
     if alert is not None:
-        _change(session, account, alert, now)
+        _change(session, account, alert, now, _posted(session, [alert.id or 0]).get(alert.id or 0))
 
 
 def _open(session: Session, account: Account, product: Product, level: AlertLevel, now: datetime) -> None:
@@ -98,6 +124,7 @@ def _change(
     account: Account,
     alert: SeatAlert,
     now: datetime,
+    posted: SlackMessage | None,
     *,
     level: AlertLevel | None = None,
     close: bool = False,
@@ -114,7 +141,6 @@ def _change(
     alert.revision += 1
     session.add(alert)
     session.flush()
-    posted = session.exec(select(SlackMessage).where(SlackMessage.alert_id == alert.id)).first()
     if posted is None:
         return  # not posted yet: the pending post renders the state at delivery time
     refresh = Message(
