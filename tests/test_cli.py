@@ -136,3 +136,35 @@ def test_agents_import_refuses_a_file_without_the_columns(env: str, tmp_path: Pa
     result = CliRunner().invoke(main, ["agents", "import", str(bad)])
     assert result.exit_code == 1
     assert "the header needs user, product" in result.output
+
+
+def test_load_refuses_a_key_given_twice_and_writes_nothing(env: str, tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "account.yml").read_text(encoding="utf-8")
+    twice = tmp_path / "twice.yml"
+    twice.write_text(
+        text.replace("  currency: EUR\n", "  currency: EUR\n  currency: USD\n"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["load", str(twice)])
+    assert result.exit_code == 1
+    assert "line 10, account.currency: given twice (first on line 9); keep one" in result.output
+    assert "nothing was written" in result.output
+    engine = make_engine(env)
+    with Session(engine) as session:
+        assert session.exec(select(Account)).all() == []
+    engine.dispose()
+
+
+def test_load_points_at_the_faulty_field_of_a_rule_across_fields(env: str, tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "account.yml").read_text(encoding="utf-8")
+    suite = tmp_path / "suite.yml"
+    suite.write_text(
+        text.replace("price_per_seat: 115, suite: null}", "price_per_seat: 115, suite: Suite}").replace(
+            "price_per_seat: 49}", "price_per_seat: 49, suite: Suite}"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["load", str(suite)])
+    assert result.exit_code == 1
+    assert "line 17, products.1.seats: products of suite 'Suite' must have the same number of seats" in (
+        result.output
+    )

@@ -61,6 +61,15 @@ ChannelId = Annotated[str, _pattern(_CHANNEL_ID, "channel")]
 Name = Annotated[str, AfterValidator(_display_text)]
 
 
+class FieldError(ValueError):
+    """A rule broken by a field below the model that checks it: `loc` is that field's path,
+    relative to the model, so the message can point at its line rather than the model's."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -96,11 +105,12 @@ class RolesSection(_Strict):
 
     @model_validator(mode="after")
     def _one_role_each(self) -> RolesSection:
-        seen: set[str] = set()
-        for user in [self.owner, *self.billing_admins, *self.admins]:
-            if user in seen:
-                raise ValueError(f"{user} is listed twice: give each person one role")
-            seen.add(user)
+        seen: set[str] = {self.owner}
+        for role in ("billing_admins", "admins"):
+            for index, user in enumerate(getattr(self, role)):
+                if user in seen:
+                    raise FieldError((role, index), f"{user} is listed twice: give each person one role")
+                seen.add(user)
         return self
 
 
@@ -166,31 +176,43 @@ class AccountFile(_Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> AccountFile:
-        keys = [p.key for p in self.products]
-        for key in keys:
-            if keys.count(key) > 1:
-                raise ValueError(f"product {key!r} is listed twice")
+        seen_keys: set[str] = set()
         suites: dict[str, int] = {}
-        for product in self.products:
+        for index, product in enumerate(self.products):
+            if product.key in seen_keys:
+                raise FieldError(("products", index, "key"), f"product {product.key!r} is listed twice")
+            seen_keys.add(product.key)
             if product.suite is None:
                 continue
             seats = suites.setdefault(product.suite, product.seats)
             if seats != product.seats:
-                raise ValueError(f"products of suite {product.suite!r} must have the same number of seats")
+                raise FieldError(
+                    ("products", index, "seats"),
+                    f"products of suite {product.suite!r} must have the same number of seats",
+                )
         if self.account.plan is Plan.SALES_ASSISTED and not self.account.sales_contact:
-            raise ValueError("a sales_assisted account needs account.sales_contact")
+            raise FieldError(("account", "plan"), "a sales_assisted account needs account.sales_contact")
         licensed = {p.key: p.seats for p in self.products}
         used: dict[str, set[str]] = {}
-        for agent in self.agents:
+        first_over: dict[str, int] = {}
+        for index, agent in enumerate(self.agents):
             if agent.product not in licensed:
-                raise ValueError(f"agent {agent.user}: unknown product {agent.product!r}")
+                raise FieldError(
+                    ("agents", index, "product"), f"agent {agent.user}: unknown product {agent.product!r}"
+                )
             holders = used.setdefault(agent.product, set())
             if agent.user in holders:
-                raise ValueError(f"agent {agent.user} is listed twice for {agent.product}")
+                raise FieldError(
+                    ("agents", index, "user"), f"agent {agent.user} is listed twice for {agent.product}"
+                )
             holders.add(agent.user)
-        for key, holders in used.items():
-            if len(holders) > licensed[key]:
-                raise ValueError(f"{key} has {licensed[key]} seats but {len(holders)} agents")
+            if len(holders) > licensed[agent.product]:
+                first_over.setdefault(agent.product, index)
+        for key, index in first_over.items():
+            # Pointed at the first agent who has no seat left.
+            raise FieldError(
+                ("agents", index), f"{key} has {licensed[key]} seats but {len(used[key])} agents"
+            )
         return self
 
 
@@ -220,23 +242,46 @@ def read_account_file(path: Path) -> AccountFile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AccountFileError(path, [FileProblem("", None, f"cannot read: {exc}")]) from exc
+    document = _parse(path, text)
+    return _validate(path, document.data, document.lines)
+
+
+@dataclass(frozen=True)
+class _Document:
+    data: dict[str, Any]
+    lines: dict[tuple[Any, ...], int]
+    """The 1-based line of every node, by its path (keys and list indexes)."""
+
+
+def _parse(path: Path, text: str) -> _Document:
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        duplicates = list(_duplicate_keys(node, ()))
+        if duplicates:
+            raise AccountFileError(path, duplicates)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise AccountFileError(path, [FileProblem("", line, f"not valid YAML: {problem}")]) from exc
-    if not isinstance(data, dict):
+    finally:
+        loader.dispose()
+    if node is None or not isinstance(data, dict):
         raise AccountFileError(path, [FileProblem("", 1, "expected a mapping with account, roles, products")])
-    lines = dict(_line_index(node, ()))
+    return _Document(data, {(): node.start_mark.line + 1, **dict(_line_index(node, ()))})
+
+
+def _validate(path: Path, data: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> AccountFile:
     try:
         return AccountFile.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = tuple(error["loc"])
+            # A cross-field rule names the field at fault below the model that checks it.
+            below = getattr((error.get("ctx") or {}).get("error"), "loc", ())
+            loc = (*error["loc"], *below)
             where = ".".join(str(part) for part in loc)
             problems.append(FileProblem(where, _nearest_line(lines, loc), _message(error)))
         raise AccountFileError(path, problems) from exc
@@ -247,17 +292,45 @@ def _message(error: Any) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _line_index(node: yaml.Node | None, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
-    """Yield (path, 1-based line) for every node of the YAML document."""
-    if node is None:
-        return
-    yield path, node.start_mark.line + 1
+def _duplicate_keys(node: yaml.Node | None, path: tuple[Any, ...]) -> Iterator[FileProblem]:
+    """A key given twice in one mapping: YAML loaders silently keep the last one, which
+    hides a typo (two `products:`), so the file is refused instead."""
     if isinstance(node, yaml.MappingNode):
+        first: dict[Any, int] = {}
         for key, value in node.value:
-            yield from _line_index(value, (*path, key.value))
+            line = key.start_mark.line + 1
+            if isinstance(key, yaml.ScalarNode) and key.value in first:
+                where = ".".join(str(part) for part in (*path, key.value))
+                yield FileProblem(where, line, f"given twice (first on line {first[key.value]}); keep one")
+            elif isinstance(key, yaml.ScalarNode):
+                first[key.value] = line
+            yield from _duplicate_keys(value, (*path, key.value))
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _line_index(item, (*path, index))
+            yield from _duplicate_keys(item, (*path, index))
+
+
+def _line_index(node: yaml.Node | None, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Yield (path, 1-based line) for every node of the YAML document.
+
+    A mapping's entry is located at its key (`seats: -1` is on the key's line even when
+    the value is a block below it), so a field missing from it points at its parent key.
+    """
+    if node is None:
+        return
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield (*path, key.value), key.start_mark.line + 1
+            yield from _children(value, (*path, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield (*path, index), item.start_mark.line + 1
+            yield from _children(item, (*path, index))
+
+
+def _children(node: yaml.Node, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        yield from _line_index(node, path)
 
 
 def _nearest_line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:

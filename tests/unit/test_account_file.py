@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from bot.domain.account_file import AccountFile
+from bot.domain.account_file import AccountFile, AccountFileError, read_account_file
 from tests.factories import account_data
 
 
@@ -73,9 +74,81 @@ def test_more_agents_than_seats_is_refused() -> None:
 
 
 def test_the_example_file_is_valid() -> None:
-    from pathlib import Path
-
-    from bot.domain.account_file import read_account_file
-
     parsed = read_account_file(Path(__file__).parents[2] / "examples" / "account.yml")
     assert parsed.roles.owner == "U0OWNER"
+
+
+FILE = """\
+account:
+  name: Acme Support
+  plan: self_service
+roles:
+  owner: U0OWNER
+  admins: [U0ADMIN]
+products:
+  - key: support
+    name: Support
+    edition: Professional
+    seats: 10
+    suite: Support Suite
+  - {key: guide, name: Guide, edition: Professional, seats: 10, suite: Support Suite}
+agents:
+  - {user: U0AG1, product: support}
+"""
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "account.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AccountFileError) as raised:
+        read_account_file(path)
+    return [str(problem) for problem in raised.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # a field's own rule: its line
+        ("    seats: 10\n", "    seats: -1\n", "line 11, products.0.seats: Input should be greater"),
+        # a missing field: the line of the mapping it is missing from
+        ("    edition: Professional\n", "", "line 8, products.0.edition: Field required"),
+        ("  name: Acme Support\n", "", "line 1, account.name: Field required"),
+        # rules across fields point at the field at fault, not at `account:`
+        (
+            "seats: 10, suite",
+            "seats: 5, suite",
+            "line 13, products.1.seats: products of suite 'Support Suite'",
+        ),
+        ("{key: guide,", "{key: support,", "line 13, products.1.key: product 'support' is listed twice"),
+        (
+            "admins: [U0ADMIN]",
+            "admins: [U0ADMIN, U0OWNER]",
+            "line 6, roles.admins.1: U0OWNER is listed twice",
+        ),
+        (
+            "plan: self_service",
+            "plan: sales_assisted",
+            "line 3, account.plan: a sales_assisted account needs",
+        ),
+        ("product: support}", "product: chat}", "line 15, agents.0.product: agent U0AG1: unknown product"),
+        # YAML keeps the last of two equal keys: the file is refused instead
+        (
+            "    seats: 10\n",
+            "    seats: 10\n    seats: 12\n",
+            "line 12, products.0.seats: given twice (first on line 11)",
+        ),
+        ("agents:\n", "products: []\nagents:\n", "line 14, products: given twice (first on line 7)"),
+    ],
+)
+def test_problems_point_at_the_line_of_the_field(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in FILE
+    problems = _problems(tmp_path, FILE.replace(old, new, 1))
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_the_agent_past_the_last_seat_is_pointed_at(tmp_path: Path) -> None:
+    text = FILE.replace("seats: 10", "seats: 1").replace(
+        "  - {user: U0AG1, product: support}\n",
+        "  - {user: U0AG1, product: support}\n  - {user: U0AG2, product: support}\n",
+    )
+    assert _problems(tmp_path, text) == ["line 16, agents.1: support has 1 seats but 2 agents"]
