@@ -10,8 +10,9 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -339,3 +340,51 @@ def _nearest_line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> in
             return lines[loc]
         loc = loc[:-1]
     return lines.get(())
+
+
+def dump_account_file(data: AccountFile) -> str:
+    """The file as `seatbot load` reads it back unchanged: keys in the documented order,
+    optional fields left out when empty, products and agents one line each, no comments."""
+    document = data.model_dump(mode="python", exclude_none=True)
+    for section in ("products", "agents"):
+        document[section] = [_Row(item) for item in document[section]]
+    return yaml.dump(
+        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096
+    )
+
+
+class _Row(dict[str, Any]):
+    """A list item written on one line, `- {key: support, …}`, as the format shows it."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Items indented under their key, as people write them.
+        super().increase_indent(flow, False)
+
+
+def _row(dumper: yaml.SafeDumper, row: _Row) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", row, flow_style=True)
+
+
+def _list(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.Node:
+    ids = all(isinstance(item, str) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=ids)
+
+
+def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    if value == value.to_integral_value():
+        return dumper.represent_int(int(value))
+    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value.normalize(), "f"))
+
+
+def _timestamp(dumper: yaml.SafeDumper, value: datetime) -> yaml.Node:
+    # Quoted, as a timestamp cannot be written plain inside `{…}`; the schema parses it back.
+    return dumper.represent_str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
+_Dumper.add_representer(_Row, _row)
+_Dumper.add_representer(list, _list)
+_Dumper.add_representer(Decimal, _decimal)
+_Dumper.add_representer(datetime, _timestamp)
+_Dumper.add_multi_representer(StrEnum, lambda dumper, value: dumper.represent_str(str(value)))

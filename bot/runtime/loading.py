@@ -1,4 +1,5 @@
-"""`seatbot load`: read the file, find the team, write everything in one transaction."""
+"""`seatbot load`: read the file, find the team, write everything in one transaction;
+`seatbot config export`: the account as that file."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
-from bot.domain.account_file import AccountFileError, read_account_file
+from bot.domain.account_file import AccountFileError, dump_account_file, read_account_file
 from bot.domain.clock import utcnow
 from bot.domain.errors import InvalidInput
 from bot.runtime.config import Settings
+from bot.services.export_account import export_account
 from bot.services.load_account import LoadReport, load_account
 from bot.slack.client import make_web_client
+from storage import repositories as repo
 from storage.engine import unit_of_work
+from storage.models import Account
 
 
 class LoadFailed(Exception):
@@ -39,6 +44,30 @@ def load_file(engine: Engine, path: Path, *, team_id: str | None, settings: Sett
         raise LoadFailed(
             f"{path}: the database refused the change ({exc.orig})\nnothing was written"
         ) from exc
+
+
+class ExportFailed(Exception):
+    """Nothing was exported; the message says why."""
+
+
+def export_file(engine: Engine, *, team_id: str | None, settings: Settings) -> str:
+    """The account of `team_id` as a file; without one, the only account there is, or (when
+    several share the database) the bot token's workspace."""
+    with unit_of_work(engine) as session:
+        if team_id is None:
+            teams = session.exec(select(Account.team_id)).all()
+            if len(teams) == 1:
+                team_id = teams[0]
+            elif teams and settings.slack_bot_token is None:
+                raise ExportFailed(f"{len(teams)} workspaces have an account: say which with --team T…")
+            elif teams:
+                team_id = _team_of_token(settings)
+        account = repo.account_by_team(session, team_id=team_id) if team_id else None
+        if account is None:
+            raise ExportFailed(
+                f"no account for {team_id}" if team_id else "no account yet: load one with `seatbot load`"
+            )
+        return dump_account_file(export_account(session, account=account))
 
 
 def _team_of_token(settings: Settings) -> str:
