@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.runtime.cli import main
+from standin import SlackStandIn, SlackUser
 from storage.engine import make_engine, normalise_url
 from storage.models import Account, Product, RoleGrant, SeatAssignment
 from tests.factories import account_data
@@ -287,3 +288,86 @@ def test_config_export_needs_an_account(env: str) -> None:
     other = CliRunner().invoke(main, ["config", "export", "--team", "T0OTHER"])
     assert other.exit_code == 1
     assert "no account for T0OTHER" in other.output
+
+
+@pytest.fixture
+def slack(env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStandIn]:
+    """The stand-in for Slack, with two people called Ana, and SLACK_BOT_TOKEN pointing at it."""
+    with SlackStandIn() as server:
+        server.add_user(SlackUser("U0OWNER", "olivia", "Olivia Owner"))
+        server.add_user(SlackUser("U0AG1", "ana", "Ana Lima"))
+        server.add_user(SlackUser("U0AG9", "ana.b", "Ana"))
+        server.add_user(SlackUser("U0AG2", "bruno", "Bruno Costa"))
+        server.add_channel("C0ALERTS", "seat-alerts")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", server.bot_token)
+        monkeypatch.setenv("SLACK_API_URL", server.api_url)
+        yield server
+
+
+def _named(path: Path, **changes: str) -> Path:
+    """examples/account.yml with some ids replaced by names."""
+    text = (ROOT / "examples" / "account.yml").read_text(encoding="utf-8")
+    for old, new in {"alerts_channel: C0ALERTS": "alerts_channel: '#seat-alerts'", **changes}.items():
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_looks_names_up_in_slack(slack: SlackStandIn, env: str, tmp_path: Path) -> None:
+    named = _named(
+        tmp_path / "named.yml",
+        **{
+            "owner: U0OWNER": "owner: '@olivia'",
+            "{user: U0AG2, product: support": "{user: '@Bruno Costa', product: support",
+        },
+    )
+    result = CliRunner().invoke(main, ["load", str(named)])
+    assert result.exit_code == 0, result.output
+    exported = CliRunner().invoke(main, ["config", "export"])
+    assert "  alerts_channel: C0ALERTS" in exported.output  # stored and written back as ids
+    assert "  owner: U0OWNER" in exported.output
+    assert "{user: U0AG2, product: support, assigned_at: '2026-02-10T09:00:00Z'}" in exported.output
+    listed = [call.method for call in slack.calls]
+    assert listed.count("conversations.list") == listed.count("users.list") == 1  # once, for every name
+    assert CliRunner().invoke(main, ["load", str(named)]).output.endswith("nothing changed\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"alerts_channel: C0ALERTS": "alerts_channel: '#alerts'"},
+            "line 10, account.alerts_channel: no channel named #alerts",
+        ),
+        (
+            {"admins: [U0ADMIN, U0ADMIN2]": "admins: [U0ADMIN, '@ana']"},
+            "line 14, roles.admins.1: 2 people are called @ana: U0AG1, U0AG9; use the id",
+        ),
+        (
+            {"admins: [U0ADMIN, U0ADMIN2]": "admins: [U0ADMIN, '@nobody']"},
+            "line 14, roles.admins.1: no person named @nobody",
+        ),
+    ],
+)
+def test_load_refuses_unknown_or_ambiguous_names(
+    slack: SlackStandIn, env: str, tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    result = CliRunner().invoke(main, ["load", str(_named(tmp_path / "named.yml", **change))])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "nothing was written" in result.output
+    engine = make_engine(env)
+    with Session(engine) as session:
+        assert session.exec(select(Account)).all() == []
+    engine.dispose()
+
+
+def test_load_without_a_token_asks_for_ids_instead_of_names(env: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["load", str(_named(tmp_path / "named.yml"))])
+    assert result.exit_code == 1
+    assert (
+        "line 10, account.alerts_channel: #seat-alerts is a name: write the channel's id (C…), "
+        "or set SLACK_BOT_TOKEN so seatbot can look names up in Slack"
+    ) in result.output
+    assert "nothing was written" in result.output

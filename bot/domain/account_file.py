@@ -2,10 +2,16 @@
 
 Validation errors name the field and the line it is on, so a person can fix
 the file; nothing is written unless the whole file is valid.
+
+People and channels are Slack ids (`U0ANA`, `C0ALERTS`) or names (`@ana`,
+`#seat-alerts`). A name is looked up in a `Directory` (Slack, at load time)
+and replaced by its id before anything is written: what is stored, and what
+`dump_account_file` writes, is always the id.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -14,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import yaml
 from babel.numbers import list_currencies
@@ -38,6 +44,11 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
+_CHANNEL_NAME = re.compile(r"^#[^\s#@<>]{1,80}$")
+_PERSON_NAME = re.compile(r"^@[^\s#@<>][^@<>]{0,79}$")
+"""A handle or display name, which may hold spaces (`@Ana Lima`)."""
+
+
 def _pattern(regex: re.Pattern[str], what: str) -> AfterValidator:
     def check(value: str) -> str:
         if not regex.match(value):
@@ -57,8 +68,30 @@ def _display_text(value: str) -> str:
     return value
 
 
-UserId = Annotated[str, _pattern(USER_ID, "user")]
-ChannelId = Annotated[str, _pattern(_CHANNEL_ID, "channel")]
+def _reference(*kinds: str) -> AfterValidator:
+    """A Slack id or a name of one of `kinds` ("user", "channel")."""
+    forms = {
+        "user": (USER_ID, _PERSON_NAME, "user id (U…) or @name"),
+        "channel": (_CHANNEL_ID, _CHANNEL_NAME, "channel id (C…) or #name"),
+    }
+
+    def check(value: str) -> str:
+        if any(forms[k][0].match(value) or forms[k][1].match(value) for k in kinds):
+            return value
+        if len(kinds) == 1:
+            raise ValueError(f"{value!r} is not a Slack {forms[kinds[0]][2]}")
+        raise ValueError(f"{value!r} is neither a Slack user nor a channel: write U…, C…, @name or #channel")
+
+    return AfterValidator(check)
+
+
+def is_name(reference: str) -> bool:
+    """Whether a person or channel of the file is a name to look up rather than an id."""
+    return reference.startswith(("@", "#"))
+
+
+UserId = Annotated[str, _reference("user")]
+ChannelId = Annotated[str, _reference("channel")]
 Name = Annotated[str, AfterValidator(_display_text)]
 
 
@@ -82,7 +115,7 @@ class AccountSection(_Strict):
     change_requests: bool = True
     currency: str = "EUR"
     alerts_channel: ChannelId | None = None
-    sales_contact: Annotated[str, AfterValidator(lambda v: _user_or_channel(v))] | None = None
+    sales_contact: Annotated[str, _reference("user", "channel")] | None = None
 
     @field_validator("currency")
     @classmethod
@@ -91,12 +124,6 @@ class AccountSection(_Strict):
         if value not in list_currencies():
             raise ValueError(f"{value!r} is not an ISO 4217 currency code")
         return value
-
-
-def _user_or_channel(value: str) -> str:
-    if not (USER_ID.match(value) or _CHANNEL_ID.match(value)):
-        raise ValueError(f"{value!r} is neither a Slack user id nor a channel id")
-    return value
 
 
 class RolesSection(_Strict):
@@ -175,6 +202,18 @@ class AccountFile(_Strict):
     agents: list[AgentSection] = []
     policy: PolicySection = PolicySection()
 
+    def names(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every person or channel given by name, with its path: what is left to look up."""
+        found: list[tuple[tuple[str | int, ...], str | None]] = [
+            (("account", "alerts_channel"), self.account.alerts_channel),
+            (("account", "sales_contact"), self.account.sales_contact),
+            (("roles", "owner"), self.roles.owner),
+            *((("roles", "billing_admins", i), u) for i, u in enumerate(self.roles.billing_admins)),
+            *((("roles", "admins", i), u) for i, u in enumerate(self.roles.admins)),
+            *((("agents", i, "user"), a.user) for i, a in enumerate(self.agents)),
+        ]
+        return [(loc, value) for loc, value in found if value is not None and is_name(value)]
+
     @model_validator(mode="after")
     def _cross_checks(self) -> AccountFile:
         seen_keys: set[str] = set()
@@ -237,14 +276,77 @@ class AccountFileError(Exception):
         super().__init__("\n".join(f"{path}: {p}" for p in problems))
 
 
-def read_account_file(path: Path) -> AccountFile:
-    """Parse and validate the file; raise AccountFileError listing every problem."""
+class NamesUnavailable(Exception):
+    """Names cannot be looked up; the message says what would let them be."""
+
+
+class Directory(Protocol):
+    """Who and what the names of a file stand for (Slack's directory, at load time)."""
+
+    def people_named(self, name: str) -> list[str]:
+        """Ids of the people whose handle or display name is `name` (without the @)."""
+        ...
+
+    def channels_named(self, name: str) -> list[str]:
+        """Ids of the channels called `name` (without the #)."""
+        ...
+
+
+class _NoDirectory:
+    def people_named(self, name: str) -> list[str]:
+        raise NamesUnavailable("give seatbot a way to look names up")
+
+    def channels_named(self, name: str) -> list[str]:
+        return self.people_named(name)
+
+
+def read_account_file(path: Path, *, directory: Directory | None = None) -> AccountFile:
+    """Parse and validate the file, and look up its names in `directory`; raise
+    AccountFileError listing every problem. The result holds ids only."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AccountFileError(path, [FileProblem("", None, f"cannot read: {exc}")]) from exc
     document = _parse(path, text)
-    return _validate(path, document.data, document.lines)
+    data = _validate(path, document.data, document.lines)
+    names = data.names()
+    if not names:
+        return data
+    resolved = copy.deepcopy(document.data)
+    problems = []
+    for loc, name in names:
+        where = ".".join(str(part) for part in loc)
+        try:
+            found = _look_up(directory or _NoDirectory(), name)
+        except _Unresolved as exc:
+            problems.append(FileProblem(where, _nearest_line(document.lines, loc), str(exc)))
+            continue
+        node: Any = resolved
+        for part in loc[:-1]:
+            node = node[part]
+        node[loc[-1]] = found
+    if problems:
+        raise AccountFileError(path, problems)
+    # Checked again with ids: `@ana` and `U0ANA` may be one person listed twice.
+    return _validate(path, resolved, document.lines)
+
+
+class _Unresolved(Exception):
+    pass
+
+
+def _look_up(directory: Directory, name: str) -> str:
+    channel = name.startswith("#")
+    what, kind, prefix = ("channel", "channels", "C") if channel else ("person", "people", "U")
+    try:
+        ids = directory.channels_named(name[1:]) if channel else directory.people_named(name[1:])
+    except NamesUnavailable as exc:
+        raise _Unresolved(f"{name} is a name: write the {what}'s id ({prefix}…), or {exc}") from exc
+    if not ids:
+        raise _Unresolved(f"no {what} named {name}")
+    if len(ids) > 1:
+        raise _Unresolved(f"{len(ids)} {kind} are called {name}: {', '.join(sorted(ids))}; use the id")
+    return ids[0]
 
 
 @dataclass(frozen=True)
