@@ -39,6 +39,8 @@ def test_manifest_declares_what_the_app_handles() -> None:
         "chat:write",
         "im:write",
         "users:read",
+        "channels:read",
+        "groups:read",
         "im:history",
         "channels:history",
         "groups:history",

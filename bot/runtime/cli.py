@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot.delivery.sender import Sender
 from bot.domain.clock import utcnow
 from bot.runtime.config import MissingCredentials, Settings
-from bot.runtime.loading import LoadFailed, load_file
+from bot.runtime.loading import ExportFailed, LoadFailed, export_file, load_file
 from bot.services.assignments import export_rows, import_rows
 from bot.services.audit_export import audit_rows, to_csv, to_json
 from bot.services.ledger import Person
@@ -192,6 +192,40 @@ def audit_export(fmt: str, team_id: str | None, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"{len(rows)} audit event(s) written to {output}", err=True)
+
+
+@main.group()
+def config() -> None:
+    """The account file: the account as infrastructure-as-code."""
+
+
+@config.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Same as FILE."
+)
+@click.option(
+    "--team",
+    "team_id",
+    default=None,
+    help="Workspace (T…); default: the only account, else the bot token's workspace.",
+)
+def config_export(file: Path | None, output: Path | None, team_id: str | None) -> None:
+    """Write the account as a file that `seatbot load` takes back unchanged (standard output
+    when no FILE)."""
+    if file is not None and output is not None:
+        raise click.UsageError("give FILE or --output, not both")
+    settings = _settings()
+    try:
+        text = export_file(_engine(settings), team_id=team_id, settings=settings)
+    except ExportFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    target = file or output
+    if target is None:
+        click.echo(text, nl=False)
+    else:
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"account written to {target}", err=True)
 
 
 @main.group()

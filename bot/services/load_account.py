@@ -40,6 +40,9 @@ class LoadReport:
 
 
 def load_account(session: Session, *, data: AccountFile, team_id: str, now: datetime) -> LoadReport:
+    """Only ids are stored: the file's names must have been looked up (read_account_file)."""
+    if data.names():
+        raise ValueError(f"names left to look up: {', '.join(name for _, name in data.names())}")
     account = repo.account_by_team(session, team_id=team_id)
     created = account is None
     if account is None:

@@ -1,4 +1,5 @@
-"""conversations.history: what a bot reads back of a conversation it is in.
+"""conversations.history: what a bot reads back of a conversation it is in;
+conversations.list: the workspace's channels, to find one by name.
 
 Messages come newest first, top-level only (thread replies are not listed),
 and carry their metadata only with ``include_all_metadata``, as in Slack.
@@ -10,6 +11,7 @@ from typing import Any
 
 from standin.errors import ApiError
 from standin.methods.base import CallContext, Method
+from standin.workspace import ChannelRecord
 
 _MAX_LIMIT = 999
 
@@ -59,7 +61,59 @@ def history(ctx: CallContext) -> dict[str, Any]:
     }
 
 
+_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
+
+
+def list_conversations(ctx: CallContext) -> dict[str, Any]:
+    """Channels in a stable order, a page of ``limit`` (default 100) at a time.
+
+    As in Slack, ``types`` defaults to public channels; a private channel is one
+    whose id starts with G, and DMs are listed only when asked for.
+    """
+    ws, p = ctx.ws, ctx.params
+    types = {t.strip() for t in (p.string("types") or "public_channel").split(",") if t.strip()}
+    if not types <= _TYPES:
+        raise ApiError("invalid_types")
+    limit = max(1, min(p.integer("limit", 100), 1000))
+    cursor = p.string("cursor") or "0"
+    if not cursor.isdigit():
+        raise ApiError("invalid_cursor")
+    start = int(cursor)
+
+    def kind(channel: ChannelRecord) -> str:
+        if channel.im_user is not None:
+            return "im"
+        if channel.mpim_users:
+            return "mpim"
+        return "private_channel" if channel.id.startswith("G") else "public_channel"
+
+    listed = [c for c in ws.channels.values() if kind(c) in types]
+    page = listed[start : start + limit]
+    more = start + limit < len(listed)
+    return {
+        "ok": True,
+        "channels": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "is_channel": kind(c) == "public_channel",
+                "is_group": kind(c) == "private_channel",
+                "is_im": kind(c) == "im",
+                "is_mpim": kind(c) == "mpim",
+                "is_private": kind(c) != "public_channel",
+                "is_archived": False,
+                "is_member": c.bot_is_member,
+            }
+            for c in page
+        ],
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
 METHODS: dict[str, Method] = {
+    "conversations.list": Method(
+        list_conversations, frozenset({"types", "exclude_archived", "limit", "cursor", "team_id"})
+    ),
     "conversations.history": Method(
         history,
         frozenset({"channel", "oldest", "latest", "inclusive", "limit", "cursor", "include_all_metadata"}),

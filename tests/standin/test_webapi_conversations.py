@@ -1,6 +1,8 @@
-"""conversations.history (with message metadata) and a post whose answer is lost."""
+"""conversations.history (with message metadata), a post whose answer is lost, conversations.list."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -62,3 +64,33 @@ def test_a_post_that_lands_but_whose_answer_is_lost(client: WebClient, standin: 
     assert [(m.text, m.metadata) for m in landed] == [("did it land?", METADATA)]
     client.chat_postMessage(channel="C0SEATS", text="next")  # the fault was used up
     assert len(standin.messages("C0SEATS")) == 2
+
+
+def test_conversations_list_finds_channels_by_name_a_page_at_a_time(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    standin.add_channel("C0ALERTS", "seat-alerts")
+    standin.add_channel("G0PRIVATE", "billing", bot_is_member=False)
+    client.conversations_open(users=ALICE.id)  # a DM: never listed unless asked for
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = client.conversations_list(types="public_channel,private_channel", limit=1, cursor=cursor)
+        seen += page["channels"]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert [(c["id"], c["name"], c["is_private"]) for c in seen] == [
+        ("C0GENERAL", "general", False),  # every workspace has one
+        ("C0SEATS", "seat-requests", False),
+        ("C0ALERTS", "seat-alerts", False),
+        ("G0PRIVATE", "billing", True),
+    ]
+    assert seen[-1]["is_member"] is False
+    public = client.conversations_list()["channels"]  # public channels by default
+    assert [c["id"] for c in public] == ["C0GENERAL", "C0SEATS", "C0ALERTS"]
+    assert [c["is_im"] for c in client.conversations_list(types="im")["channels"]] == [True]
+    with pytest.raises(SlackApiError, match="invalid_cursor"):
+        client.conversations_list(cursor="bogus!")
+    with pytest.raises(SlackApiError, match="invalid_types"):
+        client.conversations_list(types="public_channel,rooms")
