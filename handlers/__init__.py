@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import approvals, assignments, change_modal, commands, errors, home, picking, reading
+from handlers import (
+    approvals,
+    assignments,
+    change_modal,
+    commands,
+    errors,
+    home,
+    installation,
+    picking,
+    reading,
+)
 
 
 def register_listeners(app: App) -> None:
@@ -13,6 +23,7 @@ def register_listeners(app: App) -> None:
     approvals.register(app)
     assignments.register(app)
     home.register(app)
+    installation.register(app)
     picking.register(app)
     reading.register(app)
     errors.register(app)

@@ -59,7 +59,7 @@ def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context
         return
     deps = deps_of(context)
     origin = sent.origin
-    language = deps.users.known_language(origin.user_id, locale=origin.locale)
+    language = deps.people(origin.team_id).known_language(origin.user_id, locale=origin.locale)
     request_id = _metadata_request_id(sent.view.private_metadata)
     field = sent.view.values.get(REASON_BLOCK, {}).get(TEXT_ACTION, {}).get("value")
     reason = field if isinstance(field, str) else ""

@@ -34,7 +34,7 @@ def resolve_person(turn: Turn, command: Assign) -> Profile | Reply:
     Whether they may hold a seat (not a bot, not deactivated) is the seat ledger's rule.
     """
     assert command.user is not None
-    users, language = turn.deps.users, turn.language
+    users, language = turn.deps.people(turn.team_id), turn.language
     if command.user_is_id:
         profile = users.profile(command.user)
         matches = [profile] if profile else []

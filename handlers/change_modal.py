@@ -144,7 +144,7 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         return
     deps = deps_of(context)
     origin, view = sent.origin, sent.view
-    language = deps.users.known_language(origin.user_id, locale=origin.locale)
+    language = deps.people(origin.team_id).known_language(origin.user_id, locale=origin.locale)
     submission = submission_from(view.values)
     key = f"view:{view.id}"
 

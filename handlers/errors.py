@@ -32,7 +32,7 @@ def on_error(error: Exception, body: dict[str, Any], context: BoltContext, clien
     if user_id is None or CONTEXT_KEY not in context:
         return
     deps = deps_of(context)
-    reply = internal_error_reply(deps.users.known_language(user_id))
+    reply = internal_error_reply(deps.people(context.team_id or "").known_language(user_id))
     response_url = body.get("response_url") if isinstance(body, dict) else None
 
     def tell() -> None:

@@ -151,7 +151,7 @@ def admit(
     slot = deps.work.reserve()
     if slot is not None:
         return slot
-    reply = busy_reply(deps.users.known_language(origin.user_id, locale=origin.locale))
+    reply = busy_reply(deps.people(origin.team_id).known_language(origin.user_id, locale=origin.locale))
     logger.warning("busy, refused job=%s team=%s user=%s", name, origin.team_id, origin.user_id)
     if busy is not None:
         busy(reply)
@@ -192,7 +192,7 @@ def on_action(
 def run(turn: Turn, work: Callable[[Turn], None], *, name: str) -> None:
     """Run a turn: domain errors become their words; anything else is logged with its
     traceback, and the person is told what is true (nothing changed, or it did)."""
-    turn.language = turn.deps.users.language(turn.user_id)
+    turn.language = turn.deps.people(turn.team_id).language(turn.user_id)
     try:
         work(turn)
     except SeatbotError as error:

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
-    language = deps.users.language(user_id)
+    language = deps.people(team_id).language(user_id)
     try:
         page = deps.read(home_page, team_id=team_id, user_id=user_id)
         summary = summary_reply(page.summary, language)

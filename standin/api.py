@@ -7,6 +7,8 @@ then injected faults, then the method itself.  Every outcome is recorded.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import json
 import threading
@@ -17,13 +19,20 @@ from urllib.parse import parse_qsl
 from standin.errors import ApiError
 from standin.faults import Fault
 from standin.http_service import HttpReply, HttpRequest
-from standin.methods import chat, conversations, people, views
+from standin.methods import chat, conversations, oauth, people, views
 from standin.methods.base import CallContext, Method
 from standin.models import RecordedCall
+from standin.oauth import OAuthApp
 from standin.params import Params
 from standin.workspace import Workspace
 
-METHODS: dict[str, Method] = {**chat.METHODS, **conversations.METHODS, **people.METHODS, **views.METHODS}
+METHODS: dict[str, Method] = {
+    **chat.METHODS,
+    **conversations.METHODS,
+    **oauth.METHODS,
+    **people.METHODS,
+    **views.METHODS,
+}
 _ALWAYS_KNOWN = frozenset({"team_id"})
 
 
@@ -52,12 +61,24 @@ def parse_request(request: HttpRequest) -> tuple[dict[str, Any], str | None]:
             raise ApiError("invalid_form_data", messages=[f"unsupported Content-Type {content_type}"])
     header = request.header("Authorization") or ""
     token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else None
+    if header.startswith("Basic "):
+        # oauth.v2.access: the app's client id and secret, as HTTP basic auth.
+        try:
+            client_id, _, client_secret = base64.b64decode(header[len("Basic ") :]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise ApiError("invalid_client_id") from None
+        params.setdefault("client_id", client_id)
+        params.setdefault("client_secret", client_secret)
     form_token = params.pop("token", None)
     return params, token or form_token
 
 
 class WebApi:
-    """Serves ``/api/<method>``.  Holds ``faults``, guarded by the workspace lock."""
+    """Serves ``/api/<method>``.  Holds ``faults``, guarded by the first workspace's lock.
+
+    A bot token names its workspace (``oauth.teams``): each call runs against, and is
+    recorded in, the workspace of the token it carries.
+    """
 
     def __init__(
         self,
@@ -67,8 +88,10 @@ class WebApi:
         app_token: str,
         stopping: threading.Event,
         socket_url: Callable[[], str],
+        oauth: OAuthApp,
     ) -> None:
         self.ws = ws
+        self.oauth = oauth
         self.bot_token = bot_token
         self.app_token = app_token
         self.stopping = stopping
@@ -85,25 +108,41 @@ class WebApi:
                 return fault
         return None
 
-    def _authenticate(self, method: Method, token: str | None) -> None:
+    def _workspace_of(self, token: str | None) -> Workspace | None:
+        with self.oauth.lock:
+            team = next((t for t in self.oauth.teams.values() if t.bot_token == token), None)
+        return team.ws if team is not None else None
+
+    def _authenticate(self, method: Method, token: str | None) -> Workspace:
+        """The workspace the call acts on: the one whose token it carries."""
+        if method.token == "none":
+            return self.ws
         if not token:
             raise ApiError("not_authed")
-        expected = self.app_token if method.token == "app" else self.bot_token
-        if token == expected:
-            return
-        if token in (self.bot_token, self.app_token):
+        team = self._workspace_of(token)
+        if method.token == "app":
+            if token == self.app_token:
+                return self.ws
+            if team is not None:
+                raise ApiError("not_allowed_token_type")
+        elif team is not None:
+            return team
+        elif token == self.app_token:
             raise ApiError("not_allowed_token_type")
         raise ApiError("invalid_auth")
 
-    def _record(self, name: str, params: dict[str, Any], body: dict[str, Any], **kw: Any) -> None:
+    def _record(
+        self, name: str, params: dict[str, Any], body: dict[str, Any], ws: Workspace | None = None, **kw: Any
+    ) -> None:
         ok = bool(body.get("ok"))
-        self.ws.record(
+        ws = ws or self.ws
+        ws.record(
             RecordedCall(
                 method=name,
                 params=copy.deepcopy(params),
                 response=copy.deepcopy(body),
                 ok=ok,
-                at=self.ws.clock(),
+                at=ws.clock(),
                 error=None if ok else str(body.get("error")),
                 **kw,
             )
@@ -111,22 +150,23 @@ class WebApi:
 
     def handle(self, request: HttpRequest, name: str) -> HttpReply | None:
         params: dict[str, Any] = {}
+        ws = self.ws
         try:
             params, token = parse_request(request)
             method = METHODS.get(name)
             if method is None:
                 raise ApiError("unknown_method")
+            ws = self._authenticate(method, token)
             with self.ws.lock:
-                self._authenticate(method, token)
                 fault = self.take_fault(name)
         except ApiError as exc:
-            with self.ws.lock:
-                self._record(name, params, exc.body())
+            with ws.lock:
+                self._record(name, params, exc.body(), ws)
             return json_reply(exc.body())
         if fault is not None and not fault.lands:
             return self.fail_with(name, params, fault)
-        with self.ws.lock:
-            ctx = CallContext(self.ws, Params(params), socket_url=self.socket_url)
+        with ws.lock:
+            ctx = CallContext(ws, Params(params), socket_url=self.socket_url, oauth=self.oauth)
             unknown = sorted(set(params) - method.known - _ALWAYS_KNOWN)
             ctx.warnings += [f"unknown_argument:{key}" for key in unknown]
             try:
@@ -134,7 +174,7 @@ class WebApi:
                 injected = False
             except ApiError as exc:
                 body, injected = exc.body(), exc.injected
-            self._record(name, params, body, warnings=tuple(ctx.warnings), injected=injected)
+            self._record(name, params, body, ws, warnings=tuple(ctx.warnings), injected=injected)
         if fault is not None:
             # The call took effect; only the answer is lost (held past the client's timeout).
             self.stopping.wait(fault.hang_seconds)

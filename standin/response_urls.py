@@ -109,8 +109,9 @@ def _apply(ws: Workspace, hook: ResponseUrlRecord, body: dict[str, Any], warning
     )
 
 
-def handle(api: WebApi, request: HttpRequest, key: str) -> HttpReply | None:
-    ws = api.ws
+def handle(api: WebApi, request: HttpRequest, key: str, *, ws: Workspace | None = None) -> HttpReply | None:
+    """A post to a response_url handed out by ``ws`` (the first workspace by default)."""
+    ws = ws or api.ws
     body: Any = None
     warnings: list[str] = []
     result: dict[str, Any]

@@ -8,11 +8,13 @@ people and channels, inject faults, and inspect what the bot did.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from standin import response_urls
 from standin.api import WebApi, json_reply
@@ -21,6 +23,7 @@ from standin.faults import Fault
 from standin.http_service import HttpReply, HttpRequest, HttpService
 from standin.inspection import Inspection
 from standin.models import Message, SlackUser
+from standin.oauth import Installed, OAuthApp
 from standin.workspace import ChannelRecord, MessageRecord, Workspace
 
 if TYPE_CHECKING:
@@ -32,6 +35,11 @@ class SlackStandIn(Inspection):
 
     Starts with the bot's own user and a ``#general`` channel (``C0GENERAL``).
     Thread-safe: all state lives in a :class:`Workspace` behind one lock.
+
+    More workspaces can share its server (:meth:`add_team`), each with its own
+    people, conversations, bot token and record of calls; the app is installed in
+    them through the OAuth flow (:meth:`configure_oauth`, :meth:`authorize`,
+    ``oauth.v2.access``).
     """
 
     def __init__(
@@ -63,13 +71,22 @@ class SlackStandIn(Inspection):
             app_token=app_token,
             stopping=self._stopping,
             socket_url=self._socket_url,
+            oauth=OAuthApp(clock),  # replaced below, once the workspace is registered
         )
         self._http: HttpService | None = None
         self._socket: SocketService | None = None
+        self._host_standin: SlackStandIn | None = None
+        """Set on a workspace added with :meth:`add_team`: the stand-in whose server it shares."""
+        self._teams: dict[str, SlackStandIn] = {}
+        self._oauth = OAuthApp(clock)
+        self._oauth.teams[team_id] = Installed(self._ws, bot_token)
+        self._api.oauth = self._oauth
 
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> SlackStandIn:
+        if self._host_standin is not None:
+            return self  # served by the stand-in it was added to
         if self._http is None:
             self._stopping.clear()
             self._http = HttpService(self._host, self._port, self._route)
@@ -95,6 +112,8 @@ class SlackStandIn(Inspection):
 
     @property
     def base_url(self) -> str:
+        if self._host_standin is not None:
+            return self._host_standin.base_url
         if self._http is None:
             raise RuntimeError("SlackStandIn is not started")
         return f"http://{self._host}:{self._http.port}/"
@@ -130,6 +149,69 @@ class SlackStandIn(Inspection):
     def workspace(self) -> Workspace:
         """The raw state, for :mod:`standin.driver` (hold ``workspace.lock`` to touch it)."""
         return self._ws
+
+    # -- more workspaces, and installing the app by OAuth ------------------------
+
+    def add_team(
+        self,
+        team_id: str,
+        team_name: str,
+        *,
+        bot_token: str | None = None,
+        bot_user_id: str | None = None,
+        bot_name: str = "seatbot",
+    ) -> SlackStandIn:
+        """Another workspace on the same server, with its own people, bot user and token.
+
+        Returns its own ``SlackStandIn`` (arrange it, inspect it and drive it with a
+        ``SlackDriver(standin=team)`` as the first one); calls carrying its bot token
+        act on it and are recorded there. Faults are arranged on the first stand-in
+        and apply to every workspace. :meth:`reset` forgets the added workspaces.
+        """
+        if self._host_standin is not None:
+            raise AssertionError("add teams to the stand-in that serves them")
+        with self._oauth.lock:
+            if team_id in self._oauth.teams:
+                raise AssertionError(f"team {team_id} already exists")
+        team = SlackStandIn(
+            team_id=team_id,
+            team_name=team_name,
+            bot_token=bot_token or f"xoxb-{team_id.lower()}-{secrets.token_hex(6)}",
+            app_token=self.app_token,
+            bot_user_id=bot_user_id or f"U{team_id[1:]}BOT",
+            app_id=self.app_id,
+            bot_name=bot_name,
+            clock=self._ws.clock,
+        )
+        team._host_standin = self
+        with self._oauth.lock:
+            self._oauth.teams[team_id] = Installed(team.workspace, team.bot_token)
+        self._teams[team_id] = team
+        return team
+
+    def team(self, team_id: str) -> SlackStandIn:
+        """A workspace by id: this one, or one added with :meth:`add_team`."""
+        return self if team_id == self.team_id else self._teams[team_id]
+
+    def configure_oauth(self, *, client_id: str, client_secret: str, redirect_url: str | None = None) -> None:
+        """The app's credentials (Basic Information) and its redirect URL (OAuth & Permissions)."""
+        self._oauth.configure(client_id=client_id, client_secret=client_secret, redirect_url=redirect_url)
+
+    def authorize(self, authorize_url: str, *, user_id: str, team_id: str | None = None) -> str:
+        """``user_id`` of ``team_id`` (this workspace by default) opened the app's authorize
+        URL and pressed Allow: the URL Slack redirects their browser to, with a one-time
+        ``code`` and the app's ``state``."""
+        team = self.team(team_id or self.team_id)
+        if team.user(user_id) is None:
+            raise AssertionError(f"{user_id} is not a member of {team.team_id}")
+        return self._oauth.authorize(authorize_url, team_id=team.team_id, user_id=user_id)
+
+    def revoke(self, team_id: str | None = None) -> None:
+        """The app is uninstalled from a workspace: its bot token stops working
+        (``invalid_auth``). Send the ``app_uninstalled`` event with the driver."""
+        with self._oauth.lock:
+            team = self._oauth.teams[team_id or self.team_id]
+            self._oauth.teams[team.ws.team_id] = Installed(team.ws, f"revoked-{secrets.token_hex(8)}")
 
     # -- arranging the workspace -----------------------------------------------
 
@@ -181,11 +263,17 @@ class SlackStandIn(Inspection):
             return response_urls.issue(self._ws, self.base_url, user_id, channel_id, message_ts)
 
     def reset(self) -> None:
-        """Forget messages, views, calls, faults; keep people and channels."""
+        """Forget messages, views, calls, faults, added workspaces and OAuth codes;
+        keep people and channels; the bot token works again."""
         with self._ws.lock:
             self._api.faults.clear()
             self._ws.channel_errors.clear()
             self._ws.reset()
+        self._teams.clear()
+        self._oauth.forget_codes()
+        with self._oauth.lock:
+            self._oauth.teams.clear()
+            self._oauth.teams[self.team_id] = Installed(self._ws, self.bot_token)
 
     # -- fault injection -------------------------------------------------------
 
@@ -287,9 +375,35 @@ class SlackStandIn(Inspection):
 
     # -- HTTP routing ----------------------------------------------------------
 
+    def _hook_owner(self, key: str) -> Workspace:
+        for team in self._teams.values():
+            with team.workspace.lock:
+                if key in team.workspace.response_urls:
+                    return team.workspace
+        return self._ws
+
+    def _authorize_page(self, request: HttpRequest) -> HttpReply:
+        """The authorize page, approved at once by ``user`` of ``team`` (query arguments
+        only the stand-in reads: in Slack they are the person signed in to the browser)."""
+        team_id = request.query.get("team") or self.team_id
+        user_id = request.query.get("user")
+        url = f"{self.base_url.rstrip('/')}{request.path}?{urlencode(request.query)}"
+        try:
+            team = self.team(team_id)
+            with team.workspace.lock:
+                people = [u.id for u in team.workspace.users.values() if not u.is_bot]
+            installer = user_id or (people[0] if people else team.bot_user_id)
+            location = self.authorize(url, user_id=installer, team_id=team_id)
+        except (AssertionError, KeyError) as exc:
+            return HttpReply(400, str(exc).encode(), "text/plain; charset=utf-8")
+        return HttpReply(302, b"", "text/plain; charset=utf-8", {"Location": location})
+
     def _route(self, request: HttpRequest) -> HttpReply | None:
         if request.path.startswith("/api/"):
             return self._api.handle(request, request.path[len("/api/") :])
         if request.path.startswith("/hooks/"):
-            return response_urls.handle(self._api, request, request.path[len("/hooks/") :])
+            key = request.path[len("/hooks/") :]
+            return response_urls.handle(self._api, request, key, ws=self._hook_owner(key))
+        if request.path == "/oauth/v2/authorize" and request.method == "GET":
+            return self._authorize_page(request)
         return json_reply(ApiError("unknown_method").body(), status=404)

@@ -100,6 +100,10 @@ class Account(SQLModel, table=True):
     alert_threshold_pct: int | None = None
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+    uninstalled_at: datetime | None = _utc(default=None)
+    """When seatbot was uninstalled from the workspace (or its token revoked); None while
+    installed. Nothing is sent for the account meanwhile: reminders and deliveries wait,
+    kept, until it is installed again."""
 
 
 class Product(SQLModel, table=True):

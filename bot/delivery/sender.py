@@ -27,6 +27,12 @@ removed from the channel, history call refused) the sender posts again, so
 delivery is at least once; a message posted in another conversation than
 the one looked at (never the case here) would not be found either.
 
+Workspaces. Each row is sent with the bot token of its account's workspace
+(`bot.slack.workspaces`). Rows of an account whose workspace uninstalled
+seatbot (`account.uninstalled_at`) are not taken: they stay pending, kept,
+until it is installed again. A workspace the store has no token for holds its
+rows for NOT_INSTALLED_WAIT.
+
 Reminders and escalations of a request that is no longer pending are
 cancelled here too, should one reach the sender (closing a request already
 cancels them).
@@ -63,6 +69,7 @@ from bot.services.recording import Message, record
 from bot.services.working_hours import next_working_time
 from bot.slack.client import make_delivery_client
 from bot.slack.users import Profile, UserDirectory
+from bot.slack.workspaces import OneWorkspace, Workspaces
 from storage import repositories as repo
 from storage.engine import unit_of_work
 from storage.models import (
@@ -90,6 +97,8 @@ CLOCK_SKEW = timedelta(minutes=1)
 """The history is read from a little before the row's creation: our clock and Slack's differ."""
 METADATA_TYPE = "seatbot_outbox"
 MAX_BACKOFF = timedelta(hours=1)
+NOT_INSTALLED_WAIT = timedelta(minutes=5)
+"""How long a row waits when its workspace has no bot token in the store."""
 _NO_PROFILE = Profile(user_id="", name="", locale=None, tz="UTC", is_bot=False, deleted=False)
 PERMANENT = frozenset(
     {
@@ -122,6 +131,14 @@ class _Attempt:
 
 
 @dataclass(frozen=True)
+class _Slack:
+    """One workspace's delivery client and its people."""
+
+    client: WebClient
+    users: UserDirectory
+
+
+@dataclass(frozen=True)
 class _Rendered:
     reply: Reply
     state: str | None
@@ -135,13 +152,18 @@ class Sender:
         self,
         *,
         engine: Engine,
-        client: WebClient,
+        client: WebClient | None = None,
+        workspaces: Workspaces | None = None,
         sender_id: str | None = None,
         timeout: int = SEND_TIMEOUT,
     ) -> None:
+        """`client` for one workspace, or `workspaces` (each account's workspace's client)."""
+        if (client is None) == (workspaces is None):
+            raise ValueError("give the client of one workspace or the workspaces, not both")
         self._engine = engine
-        self._client = make_delivery_client(client, timeout=timeout)
-        self._users = UserDirectory(self._client)
+        self._workspaces: Workspaces = workspaces or OneWorkspace(client)  # type: ignore[arg-type]
+        self._timeout = timeout
+        self._slacks: dict[str, tuple[str | None, _Slack]] = {}
         self.id = sender_id or f"sender-{uuid.uuid4().hex[:12]}"
         self._clock: Callable[[], datetime] = utcnow
         self._wake = threading.Event()
@@ -199,9 +221,12 @@ class Sender:
         """Seconds until the next unleased row is due, bounded by IDLE_WAIT."""
         with unit_of_work(self._engine) as session:
             due = session.exec(
-                select(func.min(OutboxMessage.next_attempt_at)).where(
+                select(func.min(OutboxMessage.next_attempt_at))
+                .join(Account, col(Account.id) == col(OutboxMessage.account_id))
+                .where(
                     OutboxMessage.status == OutboxStatus.PENDING.value,
                     or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+                    col(Account.uninstalled_at).is_(None),
                 )
             ).one()
         if due is None:
@@ -233,10 +258,12 @@ class Sender:
         with unit_of_work(self._engine) as session:
             ids = session.exec(
                 select(OutboxMessage.id)
+                .join(Account, col(Account.id) == col(OutboxMessage.account_id))
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING.value,
                     col(OutboxMessage.next_attempt_at) <= now,
                     or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+                    col(Account.uninstalled_at).is_(None),  # kept until seatbot is installed again
                 )
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
@@ -305,34 +332,55 @@ class Sender:
             )
         return bool(was_in_doubt) if claimed == 1 else None
 
+    def _slack(self, team_id: str) -> _Slack | None:
+        """The workspace's delivery client: its token, no retries, short calls."""
+        client = self._workspaces.client(team_id)
+        if client is None:
+            return None
+        known = self._slacks.get(team_id)
+        if known is not None and known[0] == client.token:
+            return known[1]
+        delivery = make_delivery_client(client, timeout=self._timeout)
+        slack = _Slack(delivery, UserDirectory(delivery))
+        self._slacks[team_id] = (client.token, slack)
+        return slack
+
     def _deliver(self, row_id: int, now: datetime, attempt: _Attempt) -> bool:
         with unit_of_work(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
+            account = session.get(Account, row.account_id)
+            assert account is not None
+            team_id = account.team_id
+            slack = self._slack(team_id)
             closed = Kind(row.kind) in REMINDERS and not _request_pending(session, row)
-            opens = now if closed else self._opens(session, row, now)
+            opens = now if closed or slack is None else self._opens(session, row, now, slack)
         if closed:
             self._release(row_id, attempt, status=OutboxStatus.CANCELLED)
             logger.info("reminder of a closed request cancelled outbox=%s", row_id)
+            return False
+        if slack is None:
+            self._release(row_id, attempt, next_attempt_at=now + NOT_INSTALLED_WAIT)
+            logger.info("delivery held: workspace not installed outbox=%s team=%s", row_id, team_id)
             return False
         if opens > now:
             self._release(row_id, attempt, next_attempt_at=opens)
             logger.info("delivery held outbox=%s until=%s", row_id, opens.isoformat())
             return False
-        rendered = self._render(row_id)
+        rendered = self._render(row_id, slack)
         if rendered.target is not None:
             target = rendered.target
-            self._client.chat_update(channel=target.channel, ts=target.ts, **rendered.reply.payload())
+            slack.client.chat_update(channel=target.channel, ts=target.ts, **rendered.reply.payload())
             self._sent(row_id, now, None, rendered.state, attempt)
             return True
         if attempt.in_doubt:
-            found = self._find_posted(row_id, rendered)
+            found = self._find_posted(row_id, rendered, slack)
             if found is not None:
                 logger.info("post in doubt had landed outbox=%s ts=%s", row_id, found["ts"])
                 self._sent(row_id, now, found, rendered.state, attempt)
                 return True
         attempt.in_doubt = True
-        response = self._client.chat_postMessage(
+        response = slack.client.chat_postMessage(
             channel=rendered.recipient,
             metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row_id}},
             **rendered.reply.payload(),
@@ -343,16 +391,16 @@ class Sender:
         self._sent(row_id, now, posted, rendered.state, attempt)
         return True
 
-    def _opens(self, session: Session, row: OutboxMessage, now: datetime) -> datetime:
+    def _opens(self, session: Session, row: OutboxMessage, now: datetime, slack: _Slack) -> datetime:
         """When the row may be sent: reminders wait for the approver's working hours."""
         if row.kind != Kind.NUDGE.value:
             return now
         account = session.get(Account, row.account_id)
         assert account is not None
-        tz = (self._users.lookup(row.recipient) or _NO_PROFILE).tz
+        tz = (slack.users.lookup(row.recipient) or _NO_PROFILE).tz
         return next_working_time(now, tz=tz, start=account.work_start, end=account.work_end)
 
-    def _render(self, row_id: int) -> _Rendered:
+    def _render(self, row_id: int, slack: _Slack) -> _Rendered:
         with unit_of_work(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
@@ -361,11 +409,11 @@ class Sender:
             if not reader.startswith(("U", "W")):  # a channel reads in its owner's language
                 owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
                 reader = owners[0] if owners else reader
-            language = self._language(reader) if reader.startswith(("U", "W")) else "en"
-            reply = render(session, row, language=language, name_of=self._names(session, row))
+            language = self._language(reader, slack) if reader.startswith(("U", "W")) else "en"
+            reply = render(session, row, language=language, name_of=self._names(session, row, slack))
             return _Rendered(reply, state_token(session, row), target, row.recipient, row.created_at)
 
-    def _find_posted(self, row_id: int, rendered: _Rendered) -> dict[str, str] | None:
+    def _find_posted(self, row_id: int, rendered: _Rendered, slack: _Slack) -> dict[str, str] | None:
         """The message an earlier attempt may have posted, found by its metadata; None if absent.
 
         If the history cannot be read, None: the row is posted again (at least once).
@@ -373,12 +421,12 @@ class Sender:
         try:
             channel = rendered.recipient
             if channel.startswith(("U", "W")):
-                opened = self._client.conversations_open(users=channel)
+                opened = slack.client.conversations_open(users=channel)
                 channel = str(opened["channel"]["id"])
             oldest = f"{(rendered.created_at - CLOCK_SKEW).timestamp():.6f}"
             cursor: str | None = None
             for _ in range(HISTORY_PAGES):
-                page = self._client.conversations_history(
+                page = slack.client.conversations_history(
                     channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
                 )
                 for message in page.get("messages") or []:
@@ -395,17 +443,17 @@ class Sender:
             )
         return None
 
-    def _language(self, user_id: str) -> str:
+    def _language(self, user_id: str, slack: _Slack) -> str:
         """The reader's language; a lookup that times out fails the attempt (retried later)."""
-        profile = self._users.lookup(user_id)
+        profile = slack.users.lookup(user_id)
         return profile.language if profile else DEFAULT_LANGUAGE
 
-    def _names(self, session: Session, row: OutboxMessage) -> dict[str, str]:
+    def _names(self, session: Session, row: OutboxMessage, slack: _Slack) -> dict[str, str]:
         """Display names for plain-text fallbacks (notifications can't show mentions)."""
         if not row.request_id:
             return {}
         request = session.get(ChangeRequest, row.request_id)
-        profile = self._users.lookup(request.requester_id) if request else None
+        profile = slack.users.lookup(request.requester_id) if request else None
         return {profile.user_id: profile.name} if profile else {}
 
     # -- recording the outcome (only while this sender holds the lease) -----------

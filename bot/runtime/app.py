@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine
 
 from bot.delivery.sender import Sender
@@ -17,9 +18,11 @@ from bot.runtime.config import Settings
 from bot.runtime.deps import CONTEXT_KEY, Deps, utcnow
 from bot.runtime.home_refresher import HomeRefresher
 from bot.runtime.ingress import quiet_bolt_verification
+from bot.runtime.oauth import StoreAuthorize, oauth_flow
 from bot.runtime.work_queue import WorkQueue
+from bot.services.installation import installed
 from bot.slack.client import make_web_client
-from bot.slack.users import UserDirectory
+from bot.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from handlers import register_listeners
 from handlers.home_tab import redraw_home
 
@@ -47,14 +50,36 @@ def create_app(
     every busy worker thread competes with the acks for the interpreter; a job waiting
     in line costs nothing. Measured at 50 clients on 2 cores, 4 workers gave acks a
     p99 several times lower than 16, with answers no slower (benchmarks/RESULTS.md).
+
+    With OAuth credentials (`settings.oauth`) every workspace that installs seatbot
+    has its own bot token, and each request is authorized from the installation
+    store (`bot.runtime.oauth`); otherwise the one bot token serves one workspace.
     """
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if settings.oauth and settings.slack_bot_token is not None:
+        settings.require("serve")  # raises ConflictingCredentials, with what to do
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     client = client or make_web_client(token=token, base_url=settings.slack_api_url)
     if signing_secret is not None:
         quiet_bolt_verification()  # Bolt would log a refused request's whole body
+    workspaces: Workspaces
+    oauth: dict[str, Any] = {}
+    if settings.oauth:
+
+        def on_installed(installation: Installation) -> None:
+            team_id = installation.team_id or ""
+            installs.forget(team_id)
+            deps.write(installed, team_id=team_id, now=clock(), installer_id=installation.user_id)
+            logger.info("installed team=%s installer=%s", team_id, installation.user_id)
+
+        flow, store = oauth_flow(settings, engine=engine, client=client, on_installed=on_installed)
+        installs = InstalledWorkspaces(store, base_url=settings.slack_api_url)
+        workspaces = installs
+        oauth = {"oauth_flow": flow, "installation_store": store, "authorize": StoreAuthorize(installs)}
+    else:
+        workspaces = OneWorkspace(client)
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -62,17 +87,19 @@ def create_app(
         request_verification_enabled=signing_secret is not None,
         token_verification_enabled=False,
         process_before_response=True,
+        **oauth,
     )
-    users = UserDirectory(client)
 
     def redraw(team_id: str, user_id: str) -> None:
-        redraw_home(deps, client, team_id=team_id, user_id=user_id)
+        team_client = workspaces.client(team_id)
+        if team_client is not None:
+            redraw_home(deps, team_client, team_id=team_id, user_id=user_id)
 
     deps = Deps(
         engine=engine,
         client=client,
-        users=users,
-        sender=Sender(engine=engine, client=client),
+        workspaces=workspaces,
+        sender=Sender(engine=engine, workspaces=workspaces),
         work=WorkQueue(
             executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
             capacity=queue,

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from bot.delivery.sender import Sender
 from bot.domain.clock import utcnow
-from bot.runtime.config import MissingCredentials, Settings
+from bot.runtime.config import CredentialsError, Settings
 from bot.runtime.loading import ExportFailed, LoadFailed, export_file, load_file
 from bot.services.assignments import export_rows, import_rows
 from bot.services.audit_export import audit_rows, to_csv, to_json
@@ -333,14 +333,16 @@ def _deliver_now(settings: Settings, engine: Engine) -> None:
 def _ready(settings: Settings, mode: str) -> Settings:
     try:
         settings.require(mode)
-    except MissingCredentials as exc:
+    except CredentialsError as exc:
         raise click.ClickException(str(exc)) from exc
     return settings
 
 
 def _check_token(settings: Settings) -> None:
-    """One auth.test at start-up (to SLACK_API_URL only), so a wrong token fails now, clearly."""
-    assert settings.slack_bot_token is not None
+    """One auth.test at start-up (to SLACK_API_URL only), so a wrong token fails now, clearly.
+    With OAuth there is no token yet: each workspace's comes with its install."""
+    if settings.slack_bot_token is None:
+        return
     client = make_web_client(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )

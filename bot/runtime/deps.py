@@ -17,6 +17,7 @@ from bot.domain.clock import utcnow as utcnow  # re-exported: where the app's ca
 from bot.runtime.home_refresher import HomeRefresher
 from bot.runtime.work_queue import WorkQueue
 from bot.slack.users import UserDirectory
+from bot.slack.workspaces import Workspaces
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ T = TypeVar("T")
 class Deps:
     engine: Engine
     client: WebClient
-    users: UserDirectory
+    """The app's own client: the one workspace's, or (OAuth) one with no token."""
+    workspaces: Workspaces
+    """Each workspace's client and people (`bot.slack.workspaces`)."""
     sender: Sender
     work: WorkQueue
     homes: HomeRefresher
@@ -37,6 +40,10 @@ class Deps:
     _courtesy: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="courtesy")
     )
+
+    def people(self, team_id: str) -> UserDirectory:
+        """The workspace's people, looked up with its own bot token."""
+        return self.workspaces.users(team_id)
 
     def courtesy(self, note: Callable[[], object]) -> None:
         """A short note to someone seatbot is too busy to serve (one thread, off the ack path)."""

@@ -1,4 +1,5 @@
-"""HTTP mode: a WSGI app (`POST /slack/events`, `GET /healthz`) served by waitress.
+"""HTTP mode: a WSGI app (`POST /slack/events`, `GET /healthz`, and with OAuth
+`GET /slack/install`, `GET /slack/oauth_redirect`) served by waitress.
 
 Why waitress and a synchronous Bolt app: seatbot's work is blocking (SQL
 through SQLAlchemy, Slack calls through slack_sdk), so each request gets a
@@ -13,11 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -70,6 +71,9 @@ class SeatbotWSGI:
             return self._events(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
+        flow = self._app.oauth_flow
+        if flow is not None and method == "GET" and path in (flow.install_path, flow.redirect_uri_path):
+            return self._install(environ, start_response, callback=path == flow.redirect_uri_path)
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     def _events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -81,6 +85,24 @@ class SeatbotWSGI:
         if isinstance(checked, Refusal):
             return self._refuse(start_response, checked, remote)
         response = self._app.dispatch(checked.request)
+        wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+        start_response(wsgi.status, wsgi.get_headers())
+        return wsgi.get_body()
+
+    def _install(
+        self, environ: WSGIEnvironment, start_response: StartResponse, *, callback: bool
+    ) -> Iterable[bytes]:
+        """Bolt's OAuth flow: the "Add to Slack" page, then Slack's redirect back with a code.
+        Unsigned by nature: the state (cookie and store, used once) ties the two together."""
+        flow = self._app.oauth_flow
+        assert flow is not None
+        headers: dict[str, str | Sequence[str]] = dict(_headers(environ))
+        request = BoltRequest(
+            body="", query=str(environ.get("QUERY_STRING", "")), headers=headers, mode="http"
+        )
+        response: BoltResponse = (
+            flow.handle_callback(request) if callback else flow.handle_installation(request)
+        )
         wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
         start_response(wsgi.status, wsgi.get_headers())
         return wsgi.get_body()

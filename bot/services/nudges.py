@@ -2,7 +2,9 @@
 
 Each request is handled in its own short transaction (`run_step`, driven by
 `bot.runtime.jobs`), so one failing request is logged and skipped while the others go
-on. A pass reads only pending requests whose `next_due_at` has come.
+on. A pass reads only pending requests whose `next_due_at` has come, of accounts
+whose workspace has seatbot installed: after an uninstall the requests are kept,
+untouched, and their reminders resume if seatbot is installed again.
 
 Each step is a conditional UPDATE on the request (`WHERE nudge_count = :seen`,
 `WHERE escalated_at IS NULL`, `WHERE status = 'pending'`), so however many
@@ -52,9 +54,11 @@ def due_requests(session: Session, *, now: datetime, limit: int = 500) -> list[i
     so a pass costs what is due, not the whole history."""
     ids = session.exec(
         select(ChangeRequest.id)
+        .join(Account, col(Account.id) == col(ChangeRequest.account_id))
         .where(
             ChangeRequest.status == RequestStatus.PENDING.value,
             col(ChangeRequest.next_due_at) <= now,
+            col(Account.uninstalled_at).is_(None),
         )
         .order_by(col(ChangeRequest.next_due_at), col(ChangeRequest.id))
         .limit(limit)
@@ -65,7 +69,9 @@ def due_requests(session: Session, *, now: datetime, limit: int = 500) -> list[i
 def next_wake(session: Session) -> datetime | None:
     """The earliest due time of any pending request: when the scheduler has work next."""
     return session.exec(
-        select(func.min(ChangeRequest.next_due_at)).where(ChangeRequest.status == RequestStatus.PENDING.value)
+        select(func.min(ChangeRequest.next_due_at))
+        .join(Account, col(Account.id) == col(ChangeRequest.account_id))
+        .where(ChangeRequest.status == RequestStatus.PENDING.value, col(Account.uninstalled_at).is_(None))
     ).one()
 
 

@@ -10,7 +10,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 
-def make_web_client(*, token: str, base_url: str, timeout: int = 10) -> WebClient:
+def make_web_client(*, token: str | None, base_url: str, timeout: int = 10) -> WebClient:
     """A client whose every call survives 429s (honouring Retry-After), 5xx and dropped connections."""
     return WebClient(
         token=token,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,8 +61,20 @@ def _profile(user: dict[str, Any]) -> Profile:
 
 
 class UserDirectory:
-    def __init__(self, client: WebClient, *, ttl_seconds: int = 3600, size: int = 10_000) -> None:
-        self._client = client
+    """One workspace's people. `client_for` gives the workspace's current client (OAuth:
+    its token may change on a reinstall, or be gone after an uninstall: nobody is found)."""
+
+    def __init__(
+        self,
+        client: WebClient | None = None,
+        *,
+        client_for: Callable[[], WebClient | None] | None = None,
+        ttl_seconds: int = 3600,
+        size: int = 10_000,
+    ) -> None:
+        if (client is None) == (client_for is None):
+            raise ValueError("give a client or a way to find one, not both")
+        self._client_for: Callable[[], WebClient | None] = client_for or (lambda: client)
         self._cache: TTLCache[str, Profile] = TTLCache(maxsize=size, ttl=ttl_seconds)
         self._directory: TTLCache[str, list[Profile]] = TTLCache(maxsize=1, ttl=300)
         self._lock = threading.Lock()
@@ -81,8 +94,11 @@ class UserDirectory:
             cached = self._cache.get(user_id)
         if cached is not None:
             return cached
+        client = self._client_for()
+        if client is None:
+            return None  # seatbot is not installed in the workspace
         try:
-            response = self._client.users_info(user=user_id, include_locale=True)
+            response = client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             logger.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
             return None
@@ -107,7 +123,8 @@ class UserDirectory:
         if cached is not None:
             return cached
         people: list[Profile] = []
-        for page in self._client.users_list(limit=200):
+        client = self._client_for()
+        for page in client.users_list(limit=200) if client is not None else []:
             for user in page["members"]:
                 people.append(_profile(user))
         with self._lock:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from standin.params import Params
+
+if TYPE_CHECKING:
+    from standin.oauth import OAuthApp
 from standin.workspace import Workspace
 
-TokenKind = Literal["bot", "app"]
+TokenKind = Literal["bot", "app", "none"]
+"""``none``: the method authenticates the app by its client id and secret (oauth.v2.access)."""
 
 
 @dataclass
 class CallContext:
     """One method call.  ``warnings`` end up on the :class:`RecordedCall`.
 
+    ``oauth`` holds the app's client credentials and the codes handed out.
     ``socket_url`` is provided by the stand-in so apps.connections.open can hand
     out the Socket Mode endpoint without the method knowing about servers.
     """
@@ -24,6 +29,7 @@ class CallContext:
     params: Params
     warnings: list[str] = field(default_factory=list)
     socket_url: Callable[[], str] | None = None
+    oauth: OAuthApp | None = None
 
 
 Handler = Callable[[CallContext], dict[str, Any]]

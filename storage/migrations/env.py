@@ -7,9 +7,11 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on the metadata)
 from storage.engine import make_engine
+from storage.oauth_tables import OAUTH_METADATA
 
 config = context.config
-target_metadata = SQLModel.metadata
+# seatbot's tables, and those of slack_sdk's installation and OAuth state stores.
+target_metadata = [SQLModel.metadata, OAUTH_METADATA]
 
 
 def run_migrations_offline() -> None:

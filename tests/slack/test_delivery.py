@@ -89,7 +89,9 @@ def test_a_profile_lookup_timing_out_is_recorded_and_retried_and_the_requester_i
     bot: RunningBot, engine: Engine, account: None, db_url: str
 ) -> None:
     for person in ("U0ADMIN", "U0OWNER", "U0BILL"):
-        bot.deps.users.profile(person)  # the listeners' own look-ups are done: the fault is the sender's
+        bot.deps.people(TEAM).profile(
+            person
+        )  # the listeners' own look-ups are done: the fault is the sender's
     bot.slack.fail_next("users.info", timeout=True, hang_seconds=HANG)
     answer = _send_request(bot)
     assert "Request #1 sent to" in blocks_text(answer["view"]["blocks"])  # type: ignore[index]

@@ -8,12 +8,14 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 from storage import migrate
+from storage.oauth_tables import OAUTH_METADATA
 
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
+    """seatbot's models and slack_sdk's OAuth stores' tables, exactly."""
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = compare_metadata(context, SQLModel.metadata)
+        diff = compare_metadata(context, [SQLModel.metadata, OAUTH_METADATA])
     assert diff == []
 
 
