@@ -19,17 +19,6 @@ PACKAGES = {"bot", "handlers", "storage", "templates", "standin"}
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        check=True,
-    )
-    (built,) = out.glob("seatbot-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
 def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sdist")
     subprocess.run(
@@ -63,6 +52,11 @@ def test_sdist_holds_what_a_build_needs(sdist: Path) -> None:
         "manifest.yml",
         "examples/account.yml",
         "standin/README.md",
+        "docs/architecture.md",
+        "docs/deploy.md",
+        "Dockerfile",
+        "docker-compose.yml",
+        "deploy/seatbot.service",
         *(f"{package}/__init__.py" for package in PACKAGES),
     ]:
         assert needed in names, needed
@@ -119,3 +113,11 @@ def test_installed_wheel_runs_the_demo_from_elsewhere(wheel: Path, tmp_path: Pat
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "10 sièges · 3 utilisés · 7 libres" in demo.stdout  # French, from the packaged catalog
     assert "Ask @Olivia Owner and @Bastien Facturation" in demo.stdout
+
+
+def test_every_runtime_dependency_stops_before_its_next_major_release() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    unbounded = [d for d in project["dependencies"] if "<" not in d]
+    assert unbounded == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -28,4 +29,26 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
     assert {"account", "change_request", "audit_event"} <= set(inspect(engine).get_table_names())
+    assert migrate.is_current(engine)
+
+
+def test_replicas_starting_together_migrate_once(engine: Engine) -> None:
+    """Two processes upgrading an empty database at the same moment both succeed (on
+    PostgreSQL the second waits for the first's lock, then finds nothing to do)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.engine import make_engine
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("replicas share PostgreSQL; SQLite serves one process")
+    migrate.downgrade(engine, "base")
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [make_engine(url) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(migrate.upgrade, e) for e in engines]:
+                done.result(timeout=120)
+    finally:
+        for e in engines:
+            e.dispose()
     assert migrate.is_current(engine)
