@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine
@@ -80,15 +82,16 @@ def create_app(
         oauth = {"oauth_flow": flow, "installation_store": store, "authorize": StoreAuthorize(installs)}
     else:
         workspaces = OneWorkspace(client)
-    app = App(
-        client=client,
-        signing_secret=signing_secret,
-        # Socket Mode has no signing secret: requests arrive over the authenticated socket.
-        request_verification_enabled=signing_secret is not None,
-        token_verification_enabled=False,
-        process_before_response=True,
-        **oauth,
-    )
+    with _without_token_warning():
+        app = App(
+            client=client,
+            signing_secret=signing_secret,
+            # Socket Mode has no signing secret: requests arrive over the authenticated socket.
+            request_verification_enabled=signing_secret is not None,
+            token_verification_enabled=False,
+            process_before_response=True,
+            **oauth,
+        )
 
     def redraw(team_id: str, user_id: str) -> None:
         team_client = workspaces.client(team_id)
@@ -116,3 +119,21 @@ def create_app(
     register_listeners(app)
     app._seatbot_deps = deps  # type: ignore[attr-defined]  # for jobs and tests; listeners use the context
     return app
+
+
+class _TokenSkipped(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+@contextmanager
+def _without_token_warning() -> Iterator[None]:
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, handed our client too,
+    warns that the token is unused: it is meant to be (the client carries it)."""
+    bolt = logging.getLogger("slack_bolt.App")
+    quiet = _TokenSkipped()
+    bolt.addFilter(quiet)
+    try:
+        yield
+    finally:
+        bolt.removeFilter(quiet)

@@ -13,49 +13,76 @@ import click
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, select
 
 from bot.delivery.sender import Sender
 from bot.domain.clock import utcnow
+from bot.runtime import logs
 from bot.runtime.config import CredentialsError, Settings
 from bot.runtime.loading import ExportFailed, LoadFailed, export_file, load_file
+from bot.runtime.logs import LEVELS
 from bot.services.assignments import export_rows, import_rows
 from bot.services.audit_export import audit_rows, to_csv, to_json
 from bot.services.ledger import Person
 from bot.slack.client import make_web_client
 from bot.slack.users import UserDirectory
 from storage import migrate
-from storage.engine import make_engine, unit_of_work
+from storage.engine import make_engine, normalise_url, unit_of_work
 from storage.models import Account
 
 logger = logging.getLogger("seatbot")
 
 
+ENVIRONMENT_NAMES = {
+    "log_level": "SEATBOT_LOG_LEVEL",
+    "log_format": "SEATBOT_LOG_FORMAT",
+    "seatbot_config": "SEATBOT_CONFIG",
+}
+
+
 def _settings() -> Settings:
+    """The settings, or one line per faulty variable naming it and what to write instead."""
     try:
         return Settings()
     except ValidationError as exc:
-        raise click.ClickException(f"invalid configuration: {exc}") from exc
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "configuration"
+            name = ENVIRONMENT_NAMES.get(field, field.upper())
+            problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        raise click.ClickException("invalid configuration: " + "; ".join(problems)) from exc
 
 
 def _engine(settings: Settings, *, connections: int = 5) -> Engine:
     """The database, migrated to the newest schema, with a connection for each thread that
-    may use one at once (so none waits for the pool)."""
-    engine = make_engine(settings.database_url, pool_size=connections, max_overflow=4)
-    migrate.upgrade(engine)
+    may use one at once (so none waits for the pool). A database that cannot be reached
+    is one line saying so, not a traceback."""
+    try:
+        engine = make_engine(settings.database_url, pool_size=connections, max_overflow=4)
+        migrate.upgrade(engine)
+    except (OperationalError, InterfaceError) as exc:
+        where = make_url(normalise_url(settings.database_url)).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise click.ClickException(
+            f"cannot reach the database {where} ({reason}): is it running, and is DATABASE_URL right?"
+        ) from exc
     return engine
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING… (default: SEATBOT_LOG_LEVEL or INFO)")
+@click.version_option(package_name="seatbot", prog_name="seatbot")
+@click.option(
+    "--log-level",
+    default=None,
+    type=click.Choice(LEVELS, case_sensitive=False),
+    help="default: SEATBOT_LOG_LEVEL or INFO",
+)
 def main(log_level: str | None) -> None:
     """seatbot runs your team's SaaS seat subscription from Slack."""
-    level = (log_level or _settings().log_level).upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Migration chatter is for `seatbot db upgrade --log-level DEBUG`, not every start.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
-    # A pass every few seconds is routine: the scheduler's own lines are for DEBUG.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    settings = _settings()
+    logs.configure(level=(log_level or settings.log_level).upper(), fmt=settings.log_format)
 
 
 @main.command()
@@ -83,9 +110,8 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     # Bolt, the web server and the scheduler are imported by the commands that run them
     # only, so that `seatbot load`, `agents`, `db` and `--help` start without them.
     from bot.runtime.app import create_app
-    from bot.runtime.jobs import start_jobs
-    from bot.runtime.server import SeatbotWSGI
-    from bot.runtime.server import serve as run_server
+    from bot.runtime.jobs import app_deps, start_jobs
+    from bot.runtime.server import SeatbotWSGI, bind, serve_until_stopped
 
     settings = _ready(_settings(), "serve")
     _check_token(settings)
@@ -93,9 +119,21 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     engine = _engine(settings, connections=threads + workers + 2)
     _load_configured_account(settings, engine)
     app = create_app(settings, engine=engine, workers=workers, queue=queue)
-    start_jobs(app)
+    try:
+        server = bind(SeatbotWSGI(app, engine), host=host, port=port, threads=threads)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): is another program using "
+            "the port? Choose another with --port."
+        ) from exc
+    jobs = start_jobs(app)
     click.echo(f"seatbot listening on http://{host}:{port}/slack/events", err=True)
-    run_server(SeatbotWSGI(app, engine), host=host, port=port, threads=threads)
+
+    def stop() -> None:
+        jobs.shutdown()  # after the scheduler's pass under way
+        app_deps(app).close()  # the work queue finishes what it holds; the sender its row
+
+    serve_until_stopped(server, on_stop=stop)
 
 
 @main.command()
@@ -160,9 +198,7 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Apply every pending migration."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    migrate.upgrade(engine)
+    engine = _engine(_settings())
     click.echo(f"database at the newest schema ({engine.url.render_as_string(hide_password=True)})")
 
 

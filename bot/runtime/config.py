@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.runtime.logs import FORMATS, LEVELS
+
 SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -63,6 +65,28 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///seatbot.db"
     seatbot_config: Path | None = None
     log_level: str = Field(default="INFO", validation_alias="SEATBOT_LOG_LEVEL")
+    log_format: str = Field(default="text", validation_alias="SEATBOT_LOG_FORMAT")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.upper() not in LEVELS:
+            raise ValueError(f"{level!r} is not a log level: use one of {', '.join(LEVELS)}")
+        return level.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, fmt: str) -> str:
+        if fmt.lower() not in FORMATS:
+            raise ValueError(f"{fmt!r} is not a log format: use text or json")
+        return fmt.lower()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("use sqlite:///FILE or postgresql://USER@HOST/DATABASE")
+        return url
 
     @field_validator("slack_api_url")
     @classmethod

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,9 +25,10 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, create_server
 
 from bot.runtime.ingress import STATUS_OF, Door, Refusal, RefusalLog
+from storage import migrate
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -63,6 +66,8 @@ class SeatbotWSGI:
         self._door = Door(secret)
         self.refusals = refusals or RefusalLog()
         self._health_log = health_log or RefusalLog(event="health check failed")
+        self.stopping = False
+        """Set on SIGTERM: /readyz says 503 so the load balancer sends no more."""
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -71,6 +76,8 @@ class SeatbotWSGI:
             return self._events(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
+        if path == "/readyz" and method in ("GET", "HEAD"):
+            return self._ready(start_response)
         flow = self._app.oauth_flow
         if flow is not None and method == "GET" and path in (flow.install_path, flow.redirect_uri_path):
             return self._install(environ, start_response, callback=path == flow.redirect_uri_path)
@@ -123,6 +130,19 @@ class SeatbotWSGI:
             return _reply(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
         return _reply(start_response, "200 OK", {"ok": True, "database": "up"})
 
+    def _ready(self, start_response: StartResponse) -> Iterable[bytes]:
+        """Ready for traffic: not stopping, the database reachable and at the newest migration."""
+        if self.stopping:
+            return _reply(start_response, "503 Service Unavailable", {"ok": False, "stopping": True})
+        try:
+            current = migrate.is_current(self._engine)
+        except (SQLAlchemyError, OSError) as exc:
+            self._health_log.refused(Refusal.DATABASE_DOWN, detail=type(exc).__name__)
+            return _reply(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
+        if not current:
+            return _reply(start_response, "503 Service Unavailable", {"ok": False, "migrations": "behind"})
+        return _reply(start_response, "200 OK", {"ok": True, "database": "up", "migrations": "current"})
+
 
 def _read_body(environ: WSGIEnvironment) -> bytes | Refusal:
     """The raw body, at most MAX_BODY bytes (waitress enforces it too, and buffers it)."""
@@ -167,13 +187,67 @@ class RunningServer:
     stop: Callable[[], None]
 
 
-def serve(wsgi: SeatbotWSGI, *, host: str, port: int, threads: int) -> None:
-    """Serve in the foreground until interrupted."""
+STOP_GRACE = 10.0
+"""Seconds requests in flight get to finish after SIGTERM."""
+
+
+def bind(wsgi: SeatbotWSGI, *, host: str, port: int, threads: int) -> BaseWSGIServer:
+    """Take the port, without serving yet: OSError if it is in use."""
     server = create_server(
         wsgi, host=host, port=port, threads=threads, ident="seatbot", max_request_body_size=MAX_BODY
     )
-    logger.info("serving host=%s port=%s threads=%s", host, port, threads)
-    server.run()
+    assert isinstance(server, BaseWSGIServer)
+    return server
+
+
+def serve_until_stopped(
+    server: BaseWSGIServer, *, on_stop: Callable[[], object], grace: float = STOP_GRACE
+) -> None:
+    """Serve in the foreground until SIGTERM or SIGINT, then stop without dropping anything.
+
+    On the signal: /readyz turns 503, the port stops accepting, requests in flight finish
+    (at most `grace` seconds); then `on_stop` stops the scheduler after its pass and lets
+    the work queue and the sender finish what they hold; one line says so.
+    """
+    wsgi = server.application
+    stopping = threading.Event()
+    dispatcher = server.task_dispatcher
+
+    def drain(began: float) -> None:
+        deadline = began + grace
+        while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+            time.sleep(0.05)  # requests in flight are acks: milliseconds; bounded by `grace`
+        wasyncore.close_all(server._map)  # type: ignore[attr-defined]  # ends run(), keep-alive included
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        if isinstance(wsgi, SeatbotWSGI):
+            wsgi.stopping = True
+        logger.info("stopping signal=%s in_flight=%s", signal.Signals(signum).name, dispatcher.active_count)
+        server.accepting = False
+        server.del_channel()  # the listening socket: nothing new is accepted
+        if server.socket is not None:
+            server.socket.close()
+        threading.Thread(target=drain, args=(time.monotonic(),), name="seatbot-drain", daemon=True).start()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    where = f"{getattr(server, 'effective_host', '?')}:{getattr(server, 'effective_port', '?')}"
+    logger.info("serving at=%s threads=%s", where, dispatcher.threads)
+    began = time.monotonic()
+    try:
+        server.run()
+    except (OSError, ValueError):
+        if not stopping.is_set():
+            raise  # closing the sockets pulls them out from under select(): expected only when stopping
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    stop_began = time.monotonic()
+    dispatcher.shutdown(cancel_pending=False, timeout=int(grace))
+    on_stop()
+    logger.info("stopped after=%.1fs served_for=%.0fs", time.monotonic() - stop_began, stop_began - began)
 
 
 def start_in_background(

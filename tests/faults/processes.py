@@ -39,7 +39,14 @@ class Served:
         return self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
 
 
-def serve(slack: SlackStandIn, db_url: str, cwd: Path, *, port: int | None = None) -> Served:
+def serve(
+    slack: SlackStandIn,
+    db_url: str,
+    cwd: Path,
+    *,
+    port: int | None = None,
+    environment: dict[str, str] | None = None,
+) -> Served:
     """Start `seatbot serve` and return once `/healthz` answers (polling a process start,
     not a schedule: there is nothing else to wait on)."""
     port = port or free_port()
@@ -49,6 +56,7 @@ def serve(slack: SlackStandIn, db_url: str, cwd: Path, *, port: int | None = Non
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": db_url,
+        **(environment or {}),
     }
     env.pop("SEATBOT_CONFIG", None)
     process = subprocess.Popen(
