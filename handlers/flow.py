@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.errors import SeatbotError
 from bot.messages.errors import busy_reply, error_reply, internal_error_reply
 from bot.messages.reply import Reply
+from bot.runtime import metrics
 from bot.runtime.deps import Deps, deps_of
 from bot.runtime.work_queue import Slot
 from bot.slack import inbound
@@ -153,6 +154,7 @@ def admit(
         return slot
     reply = busy_reply(deps.people(origin.team_id).known_language(origin.user_id, locale=origin.locale))
     logger.warning("busy, refused job=%s team=%s user=%s", name, origin.team_id, origin.user_id)
+    metrics.BUSY.labels(job=name).inc()
     if busy is not None:
         busy(reply)
     else:

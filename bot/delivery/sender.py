@@ -156,8 +156,10 @@ class Sender:
         workspaces: Workspaces | None = None,
         sender_id: str | None = None,
         timeout: int = SEND_TIMEOUT,
+        on_result: Callable[[str], object] | None = None,
     ) -> None:
-        """`client` for one workspace, or `workspaces` (each account's workspace's client)."""
+        """`client` for one workspace, or `workspaces` (each account's workspace's client);
+        `on_result` hears each row's outcome (sent, retry, failed, held, cancelled): metrics."""
         if (client is None) == (workspaces is None):
             raise ValueError("give the client of one workspace or the workspaces, not both")
         self._engine = engine
@@ -171,6 +173,7 @@ class Sender:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._database_down_since: float | None = None
+        self._on_result = on_result or (lambda _: None)
 
     # -- the background loop -------------------------------------------------
 
@@ -357,14 +360,17 @@ class Sender:
             opens = now if closed or slack is None else self._opens(session, row, now, slack)
         if closed:
             self._release(row_id, attempt, status=OutboxStatus.CANCELLED)
+            self._on_result("cancelled")
             logger.info("reminder of a closed request cancelled outbox=%s", row_id)
             return False
         if slack is None:
             self._release(row_id, attempt, next_attempt_at=now + NOT_INSTALLED_WAIT)
+            self._on_result("held")
             logger.info("delivery held: workspace not installed outbox=%s team=%s", row_id, team_id)
             return False
         if opens > now:
             self._release(row_id, attempt, next_attempt_at=opens)
+            self._on_result("held")
             logger.info("delivery held outbox=%s until=%s", row_id, opens.isoformat())
             return False
         rendered = self._render(row_id, slack)
@@ -533,6 +539,7 @@ class Sender:
                         slack_message_id=message.id,
                     )
                     record(session, account_id=row.account_id, at=now, messages=[newer])
+        self._on_result("sent")
         logger.info("delivered outbox=%s", row_id)
 
     def _record_failure(
@@ -556,6 +563,7 @@ class Sender:
                 pass  # cancelled while in flight: nothing more to do
             elif error in PERMANENT:
                 row.status = OutboxStatus.FAILED.value
+                self._on_result("failed")
                 if not row.recipient.startswith(("U", "W")) and row.action == "post":
                     _report_to_owner(session, row, error, now)
                 logger.error(
@@ -570,6 +578,7 @@ class Sender:
                 backoff = timedelta(seconds=5 * 2 ** min(row.attempts - 1, 12))
                 delay = retry_after or min(backoff, MAX_BACKOFF)
                 row.next_attempt_at = now + delay
+                self._on_result("retry")
                 logger.warning(
                     "delivery will be retried outbox=%s error=%s attempts=%s in=%ss",
                     row_id,

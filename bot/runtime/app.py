@@ -16,6 +16,7 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine
 
 from bot.delivery.sender import Sender
+from bot.runtime import metrics
 from bot.runtime.config import Settings
 from bot.runtime.deps import CONTEXT_KEY, Deps, utcnow
 from bot.runtime.home_refresher import HomeRefresher
@@ -102,7 +103,11 @@ def create_app(
         engine=engine,
         client=client,
         workspaces=workspaces,
-        sender=Sender(engine=engine, workspaces=workspaces),
+        sender=Sender(
+            engine=engine,
+            workspaces=workspaces,
+            on_result=lambda result: metrics.DELIVERIES.labels(result=result).inc(),
+        ),
         work=WorkQueue(
             executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
             capacity=queue,

@@ -23,6 +23,7 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from bot.runtime import metrics
 from bot.runtime.deps import Deps
 from bot.services.nudges import NudgeRun, due_requests, next_wake, run_step
 from storage.engine import unit_of_work
@@ -88,7 +89,14 @@ class Scheduler:
     def _pass(self) -> None:
         try:
             now = self._deps.clock()
-            run = run_nudge_pass(self._deps.engine, now=now)
+            with metrics.PASS_SECONDS.time():
+                run = run_nudge_pass(self._deps.engine, now=now)
+            for step, done in (
+                ("reminder", run.nudged),
+                ("escalation", run.escalated),
+                ("expiry", run.expired),
+            ):
+                metrics.SCHEDULED.labels(step=step).inc(len(done))
             if run.nudged or run.escalated or run.expired:
                 self._deps.deliver()
             wait = MAX_WAIT if run.failed else self._wait(now)

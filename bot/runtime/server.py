@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
+from bot.runtime import metrics
 from bot.runtime.ingress import STATUS_OF, Door, Refusal, RefusalLog
 from storage import migrate
 
@@ -78,20 +79,28 @@ class SeatbotWSGI:
             return self._health(start_response)
         if path == "/readyz" and method in ("GET", "HEAD"):
             return self._ready(start_response)
+        if path == "/metrics" and method == "GET":
+            return self._metrics(start_response)
         flow = self._app.oauth_flow
         if flow is not None and method == "GET" and path in (flow.install_path, flow.redirect_uri_path):
             return self._install(environ, start_response, callback=path == flow.redirect_uri_path)
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     def _events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        arrived = time.perf_counter()
         remote = str(environ.get("REMOTE_ADDR", ""))
         body = _read_body(environ)
         if isinstance(body, Refusal):
+            metrics.REQUESTS.labels(surface="unknown", outcome=body.value).inc()
             return self._refuse(start_response, body, remote)
         checked = self._door.check(body, headers=_headers(environ), query=environ.get("QUERY_STRING", ""))
         if isinstance(checked, Refusal):
+            metrics.REQUESTS.labels(surface="unknown", outcome=checked.value).inc()
             return self._refuse(start_response, checked, remote)
         response = self._app.dispatch(checked.request)
+        outcome = "acked" if response.status == 200 else f"http_{response.status}"
+        metrics.REQUESTS.labels(surface=_surface(checked.request.body), outcome=outcome).inc()
+        metrics.ACK_SECONDS.observe(time.perf_counter() - arrived)
         wsgi = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
         start_response(wsgi.status, wsgi.get_headers())
         return wsgi.get_body()
@@ -130,6 +139,15 @@ class SeatbotWSGI:
             return _reply(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
         return _reply(start_response, "200 OK", {"ok": True, "database": "up"})
 
+    def _metrics(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            data = metrics.exposition(self._engine)
+        except (SQLAlchemyError, OSError) as exc:
+            self._health_log.refused(Refusal.DATABASE_DOWN, detail=type(exc).__name__)
+            return _reply(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})
+        start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(data)))])
+        return [data]
+
     def _ready(self, start_response: StartResponse) -> Iterable[bytes]:
         """Ready for traffic: not stopping, the database reachable and at the newest migration."""
         if self.stopping:
@@ -142,6 +160,22 @@ class SeatbotWSGI:
         if not current:
             return _reply(start_response, "503 Service Unavailable", {"ok": False, "migrations": "behind"})
         return _reply(start_response, "200 OK", {"ok": True, "database": "up", "migrations": "current"})
+
+
+SURFACES = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action"})
+
+
+def _surface(body: Any) -> str:
+    """Which Slack surface a request came from, in a few known words (bounded label values)."""
+    if not isinstance(body, dict):
+        return "unknown"
+    if body.get("command"):
+        return "command"
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        return "event" if isinstance(event, dict) else "unknown"
+    return str(kind) if kind in SURFACES else "other"
 
 
 def _read_body(environ: WSGIEnvironment) -> bytes | Refusal:
