@@ -49,7 +49,7 @@ def render(session: Session, row: OutboxMessage, *, language: str, name_of: dict
     params = row.params or {}
     if kind in (Kind.ALERT, Kind.ALERT_REFRESH):
         assert row.alert_id is not None
-        return alert_message(alert_view(session, alert_id=row.alert_id), language)
+        return alert_message(alert_view(session, account_id=row.account_id, alert_id=row.alert_id), language)
     if kind is Kind.SEAT_GRANTED:
         return granted_message(product=str(params["product"]), by=params.get("by"), language=language)
     if kind is Kind.WAITING_DONE:
@@ -64,7 +64,11 @@ def render(session: Session, row: OutboxMessage, *, language: str, name_of: dict
         return released_message(
             product=str(params["product"]), by=str(params.get("by") or ""), language=language, direct=True
         )
-    view = load_request_view(session, request_id=row.request_id) if row.request_id else None
+    view = (
+        load_request_view(session, account_id=row.account_id, request_id=row.request_id)
+        if row.request_id
+        else None
+    )
     assert view is not None, f"outbox {row.id} ({row.kind}) has no request"
     if kind in APPROVAL_COPIES:
         return approval_message(

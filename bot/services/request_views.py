@@ -48,11 +48,12 @@ def request_views(session: Session, requests: Sequence[ChangeRequest], currency:
     ]
 
 
-def load_request_view(session: Session, *, request_id: int) -> RequestView | None:
+def load_request_view(session: Session, *, account_id: int, request_id: int) -> RequestView | None:
+    """The request of this account (None if it is not one: another account's reads as absent)."""
     request = session.get(ChangeRequest, request_id)
-    if request is None:
+    if request is None or request.account_id != account_id:
         return None
-    account = session.get(Account, request.account_id)
+    account = session.get(Account, account_id)
     assert account is not None
     return request_view(session, request, account.currency)
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt.request.internals import extract_team_id
+
 _USER = re.compile(r"^[UW][A-Z0-9]{1,31}$")
 _TEAM = re.compile(r"^[TE][A-Z0-9]{1,31}$")
 _ANY_ID = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
@@ -90,11 +92,23 @@ def _origin(team: object, user: object, locale: object = None) -> Origin | None:
 
 def _interaction_origin(body: Mapping[str, Any]) -> Origin | None:
     user = body.get("user")
-    team = body.get("team")
     if not isinstance(user, Mapping):
         return None
-    team_id = team.get("id") if isinstance(team, Mapping) else user.get("team_id")
+    team_id = _authorized_team(body)
     return _origin(team_id, user.get("id"), body.get("locale") or user.get("locale"))
+
+
+def _authorized_team(body: Mapping[str, Any]) -> object:
+    """The workspace whose installation answers this interaction: the one Bolt picked the
+    bot token for, read by Bolt's own rule (`view.app_installed_team_id` first, then
+    `team.id`, then `user.team_id`).
+
+    The account acted on must be that workspace's: a payload naming two workspaces must
+    never act on one with the other's token."""
+    try:
+        return extract_team_id(dict(body))
+    except (AttributeError, TypeError, KeyError, IndexError):
+        return None
 
 
 def _values(state: object) -> dict[str, dict[str, dict[str, Any]]]:

@@ -3,12 +3,7 @@ served with its own bot token, and is paused (its data kept) when it uninstalls.
 
 from __future__ import annotations
 
-import html
-import re
-import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -16,93 +11,51 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.domain.clock import utcnow
-from bot.runtime.app import create_app
 from bot.runtime.config import ConflictingCredentials, Settings
-from bot.runtime.deps import Deps
 from bot.runtime.oauth import BOT_SCOPES
-from bot.runtime.server import SeatbotWSGI, start_in_background
-from standin import SlackDriver, SlackStandIn
+from standin import SlackStandIn
 from storage.engine import unit_of_work
 from storage.models import Account, AuditEvent
 from tests.factories import make_account
-from tests.slack.conftest import PEOPLE, SIGNING_SECRET
+from tests.slack.conftest import PEOPLE
+from tests.slack.workspaces import CLIENT_ID, CLIENT_SECRET, OAuthBot, get, serving_oauth
 
 GLOBEX = "T0GLOBEX"
-CLIENT_ID, CLIENT_SECRET = "111.222", "oauth-client-secret"
 
 
-@dataclass
-class OAuthBot:
-    url: str
-    deps: Deps
-    globex: SlackStandIn
+@pytest.fixture
+def globex(slack: SlackStandIn) -> Iterator[SlackStandIn]:
+    """A second workspace on the stand-in's server, with the same people."""
+    team = slack.add_team(GLOBEX, "Globex")
+    for person in PEOPLE:
+        team.add_user(person)
+    yield team
+    assert team.api_errors() == [], team.dump()
 
 
 @pytest.fixture
 def oauth_bot(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[OAuthBot]:
-    globex = slack.add_team(GLOBEX, "Globex")
-    for person in PEOPLE:
-        globex.add_user(person)
-    settings = Settings(
-        _env_file=None,
-        slack_client_id=CLIENT_ID,
-        slack_client_secret=CLIENT_SECRET,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        database_url=db_url,
-    )
-    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listener")
-    app = create_app(settings, engine=engine, executor=executor)
-    server = start_in_background(SeatbotWSGI(app, engine))
-    slack.configure_oauth(
-        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_url=f"{server.url}/slack/oauth_redirect"
-    )
-    try:
-        yield OAuthBot(server.url, app._seatbot_deps, globex)  # type: ignore[attr-defined]
-    finally:
-        server.stop()
-        app._seatbot_deps.close()  # type: ignore[attr-defined]
-        assert globex.api_errors() == [], globex.dump()
+    with serving_oauth(engine, slack, db_url) as bot:
+        yield bot
 
 
-def get(url: str, cookie: str | None = None) -> tuple[int, str, dict[str, str]]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.read().decode(), dict(response.headers)
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode(), dict(refused.headers)
-
-
-def install(bot: OAuthBot, slack: SlackStandIn, *, user_id: str = "U0OWNER") -> tuple[int, str]:
-    """What the installer's browser does: the Add to Slack page, Allow, the redirect back."""
-    status, page, headers = get(f"{bot.url}/slack/install")
-    assert status == 200
-    cookie = headers["Set-Cookie"].split(";")[0]
-    [authorize] = re.findall(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page)
-    authorize = html.unescape(authorize)
-    assert authorize.startswith(slack.base_url)  # beside SLACK_API_URL
-    redirect = slack.authorize(authorize, user_id=user_id, team_id=GLOBEX)
-    status, page, _ = get(redirect, cookie)
-    return status, page
+def install(bot: OAuthBot, team: SlackStandIn, *, user_id: str = "U0OWNER") -> tuple[int, str]:
+    return bot.install(team, user_id=user_id)
 
 
 def test_install_then_serve_the_workspace_with_its_own_token(
-    oauth_bot: OAuthBot, slack: SlackStandIn, engine: Engine
+    oauth_bot: OAuthBot, slack: SlackStandIn, globex: SlackStandIn, engine: Engine
 ) -> None:
-    status, _ = install(oauth_bot, slack)
+    status, _ = install(oauth_bot, globex)
     assert status == 200
     store = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=engine)
     bot = store.find_bot(enterprise_id=None, team_id=GLOBEX)
     assert bot is not None
-    assert bot.bot_token == oauth_bot.globex.bot_token
+    assert bot.bot_token == globex.bot_token
     assert set(bot.bot_scopes or []) == set(BOT_SCOPES)
     make_account(engine, now=utcnow(), team_id=GLOBEX)
 
-    globex = oauth_bot.globex
-    driver = SlackDriver(
-        bot_url=f"{oauth_bot.url}/slack/events", signing_secret=SIGNING_SECRET, standin=globex
-    )
+    driver = oauth_bot.driver(globex)
     seen = len(globex.ephemerals("U0OWNER"))
     assert driver.slash_command("U0OWNER", "").status == 200
     [summary] = globex.wait_for(lambda: globex.ephemerals("U0OWNER")[seen:] or None)
@@ -116,13 +69,11 @@ def test_install_then_serve_the_workspace_with_its_own_token(
 
 
 def test_uninstall_removes_the_installation_and_keeps_the_account(
-    oauth_bot: OAuthBot, slack: SlackStandIn, engine: Engine
+    oauth_bot: OAuthBot, slack: SlackStandIn, globex: SlackStandIn, engine: Engine
 ) -> None:
-    install(oauth_bot, slack)
+    install(oauth_bot, globex)
     make_account(engine, now=utcnow(), team_id=GLOBEX)
-    driver = SlackDriver(
-        bot_url=f"{oauth_bot.url}/slack/events", signing_secret=SIGNING_SECRET, standin=oauth_bot.globex
-    )
+    driver = oauth_bot.driver(globex)
     assert driver.event({"type": "app_uninstalled"}).status == 200
     slack.revoke(GLOBEX)
     store = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=engine)
@@ -140,16 +91,14 @@ def test_uninstall_removes_the_installation_and_keeps_the_account(
     # A request from the uninstalled workspace is refused calmly.
     assert driver.slash_command("U0OWNER", "").status == 200
     # Installing again resumes the account.
-    install(oauth_bot, slack)
+    install(oauth_bot, globex)
     with unit_of_work(engine) as session:
         again = session.exec(select(Account).where(Account.team_id == GLOBEX)).one()
     assert again.uninstalled_at is None
 
 
 def test_a_workspace_that_never_installed_is_refused_calmly(oauth_bot: OAuthBot, slack: SlackStandIn) -> None:
-    driver = SlackDriver(
-        bot_url=f"{oauth_bot.url}/slack/events", signing_secret=SIGNING_SECRET, standin=slack
-    )
+    driver = oauth_bot.driver(slack)
     assert driver.slash_command("U0OWNER", "").status == 200
     # The first workspace has no installation: nothing reached a listener.
     assert slack.calls_to("users.info") == []

@@ -99,3 +99,23 @@ def test_commands_need_a_user_and_a_team() -> None:
     assert command is not None
     assert len(command.text) == inbound.MAX_TEXT
     assert command.trigger_id is None
+
+
+def test_the_workspace_is_the_one_bolt_authorizes_for() -> None:
+    """A modal names the workspace that installed the app that opened it; Bolt answers
+    with that workspace's token, so that is the account acted on, whatever `team` says."""
+    body = {
+        "user": {**USER, "team_id": "T0OTHER"},
+        "team": {"id": "T0OTHER"},
+        "view": {**VIEW, "team_id": "T0OTHER", "app_installed_team_id": "T0SEATBOT"},
+        "actions": [{"action_id": "x", "value": "1"}],
+    }
+    action = inbound.action(body)
+    sent = inbound.submission(body)
+    assert action is not None
+    assert sent is not None
+    assert action.origin.team_id == sent.origin.team_id == "T0SEATBOT"
+    # Without a modal, the payload's team, as before.
+    plain = inbound.action({k: v for k, v in body.items() if k != "view"})
+    assert plain is not None
+    assert plain.origin.team_id == "T0OTHER"

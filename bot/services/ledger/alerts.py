@@ -169,10 +169,11 @@ class AlertView:
     price_per_seat: Decimal | None = None
 
 
-def alert_view(session: Session, *, alert_id: int) -> AlertView:
-    """The alert as it is now, for whoever draws it (the post, and each refresh)."""
+def alert_view(session: Session, *, account_id: int, alert_id: int) -> AlertView:
+    """The alert of this account as it is now, for whoever draws it (the post, and each refresh)."""
     alert = session.get(SeatAlert, alert_id)
     assert alert is not None
+    assert alert.account_id == account_id, f"alert {alert_id} is not of account {account_id}"
     product = session.get(Product, alert.product_id)
     account = session.get(Account, alert.account_id)
     assert product is not None
