@@ -137,10 +137,18 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
 
 
 @main.command()
-def socket() -> None:
+@click.option(
+    "--health-port",
+    default=None,
+    type=click.IntRange(1, 65535),
+    help="Also serve GET /healthz, /readyz and /metrics on this port (127.0.0.1 unless --health-host).",
+)
+@click.option("--health-host", default="127.0.0.1", show_default=True)
+def socket(health_port: int | None, health_host: str) -> None:
     """Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)."""
     # Imported here, as in `serve`: only this command pays for Bolt and the scheduler.
     from bot.runtime.jobs import start_jobs
+    from bot.runtime.server import Probes, ProbesWSGI, start_in_background
     from bot.runtime.socket_mode import socket_handler
 
     settings = _ready(_settings(), "socket")
@@ -148,6 +156,17 @@ def socket() -> None:
     engine = _engine(settings)
     _load_configured_account(settings, engine)
     handler = socket_handler(settings, engine=engine)
+    if health_port is not None:
+        try:
+            probes = start_in_background(
+                ProbesWSGI(Probes(engine)), host=health_host, port=health_port, threads=2
+            )
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {health_host}:{health_port} ({exc.strerror or exc}): choose another "
+                "--health-port."
+            ) from exc
+        click.echo(f"seatbot health checks on {probes.url}/healthz", err=True)
     start_jobs(handler.app)
     click.echo("seatbot connecting to Slack in Socket Mode", err=True)
     handler.start()  # type: ignore[no-untyped-call]

@@ -66,21 +66,24 @@ class SeatbotWSGI:
             raise ValueError("HTTP mode needs the signing secret (SLACK_SIGNING_SECRET)")
         self._door = Door(secret)
         self.refusals = refusals or RefusalLog()
-        self._health_log = health_log or RefusalLog(event="health check failed")
-        self.stopping = False
-        """Set on SIGTERM: /readyz says 503 so the load balancer sends no more."""
+        self.probes = Probes(engine, health_log=health_log)
+
+    @property
+    def stopping(self) -> bool:
+        return self.probes.stopping
+
+    @stopping.setter
+    def stopping(self, value: bool) -> None:
+        self.probes.stopping = value
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH and method == "POST":
             return self._events(environ, start_response)
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            return self._health(start_response)
-        if path == "/readyz" and method in ("GET", "HEAD"):
-            return self._ready(start_response)
-        if path == "/metrics" and method == "GET":
-            return self._metrics(start_response)
+        probed = self.probes.answer(path, method, start_response)
+        if probed is not None:
+            return probed
         flow = self._app.oauth_flow
         if flow is not None and method == "GET" and path in (flow.install_path, flow.redirect_uri_path):
             return self._install(environ, start_response, callback=path == flow.redirect_uri_path)
@@ -129,6 +132,43 @@ class SeatbotWSGI:
         phrase = {413: "413 Payload Too Large", 400: "400 Bad Request"}.get(status, "401 Unauthorized")
         return _reply(start_response, phrase, {"ok": False, "error": "invalid request"})
 
+
+SURFACES = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action"})
+
+
+def _surface(body: Any) -> str:
+    """Which Slack surface a request came from, in a few known words (bounded label values)."""
+    if not isinstance(body, dict):
+        return "unknown"
+    if body.get("command"):
+        return "command"
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        return "event" if isinstance(event, dict) else "unknown"
+    return str(kind) if kind in SURFACES else "other"
+
+
+class Probes:
+    """What operators and load balancers ask: /healthz, /readyz, /metrics (HTTP mode, and
+    Socket Mode's --health-port)."""
+
+    def __init__(self, engine: Engine, *, health_log: RefusalLog | None = None) -> None:
+        self._engine = engine
+        self._health_log = health_log or RefusalLog(event="health check failed")
+        self.stopping = False
+        """Set on SIGTERM: /readyz says 503 so the load balancer sends no more."""
+
+    def answer(self, path: str, method: str, start_response: StartResponse) -> Iterable[bytes] | None:
+        """The probe's answer, or None when `path` is not a probe."""
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path == "/readyz" and method in ("GET", "HEAD"):
+            return self._ready(start_response)
+        if path == "/metrics" and method == "GET":
+            return self._metrics(start_response)
+        return None
+
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
             with self._engine.connect() as connection:
@@ -162,20 +202,18 @@ class SeatbotWSGI:
         return _reply(start_response, "200 OK", {"ok": True, "database": "up", "migrations": "current"})
 
 
-SURFACES = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action"})
+class ProbesWSGI:
+    """The probes alone, for Socket Mode (which has no request URL of its own)."""
 
+    def __init__(self, probes: Probes) -> None:
+        self.probes = probes
 
-def _surface(body: Any) -> str:
-    """Which Slack surface a request came from, in a few known words (bounded label values)."""
-    if not isinstance(body, dict):
-        return "unknown"
-    if body.get("command"):
-        return "command"
-    kind = body.get("type")
-    if kind == "event_callback":
-        event = body.get("event")
-        return "event" if isinstance(event, dict) else "unknown"
-    return str(kind) if kind in SURFACES else "other"
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        probed = self.probes.answer(path, method, start_response)
+        if probed is not None:
+            return probed
+        return _reply(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
 
 def _read_body(environ: WSGIEnvironment) -> bytes | Refusal:
@@ -285,7 +323,7 @@ def serve_until_stopped(
 
 
 def start_in_background(
-    wsgi: SeatbotWSGI, *, host: str = "127.0.0.1", port: int = 0, threads: int = 16
+    wsgi: SeatbotWSGI | ProbesWSGI, *, host: str = "127.0.0.1", port: int = 0, threads: int = 16
 ) -> RunningServer:
     server = create_server(
         wsgi, host=host, port=port, threads=threads, ident="seatbot", max_request_body_size=MAX_BODY

@@ -5,8 +5,11 @@ is one line saying what to do."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -125,3 +128,42 @@ def test_ready_while_serving_and_not_while_stopping(bot: RunningBot, engine: Eng
     app._seatbot_deps.close()  # type: ignore[attr-defined]
     assert seen == ["503 Service Unavailable"]
     assert json.loads(body) == {"ok": False, "stopping": True}
+
+
+@pytest.mark.slow
+def test_socket_mode_can_be_probed_on_its_health_port(
+    engine: Engine, slack: SlackStandIn, db_url: str, tmp_path: Path
+) -> None:
+    """Socket Mode opens no port of its own; --health-port gives it the same probes."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_APP_TOKEN": slack.app_token,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": db_url,
+    }
+    env.pop("SEATBOT_CONFIG", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "socket", "--health-port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+
+        def probed(path: str) -> bytes | None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as reply:
+                    return bytes(reply.read())
+            except OSError:
+                assert process.poll() is None, "seatbot socket exited"
+                return None
+
+        assert json.loads(slack.wait_for(lambda: probed("/healthz"), timeout=60))["ok"] is True
+        assert json.loads(slack.wait_for(lambda: probed("/readyz")))["migrations"] == "current"
+        assert b"seatbot_pending_requests" in slack.wait_for(lambda: probed("/metrics"))
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
