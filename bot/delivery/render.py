@@ -31,11 +31,17 @@ APPROVAL_COPIES = (Kind.APPROVAL, Kind.APPROVAL_REFRESH, Kind.NUDGE, Kind.ESCALA
 def state_token(session: Session, row: OutboxMessage, *, lock: bool = False) -> str | None:
     """What a kept-up-to-date message shows, in a word: if it differs after posting, refresh."""
     if row.request_id and Kind(row.kind) in APPROVAL_COPIES:
+        if not lock:  # as just rendered, from this session (no second read)
+            request = session.get(ChangeRequest, row.request_id)
+            return None if request is None else request.status
         query = select(ChangeRequest.status).where(ChangeRequest.id == row.request_id)
-        return session.exec(query.with_for_update() if lock else query).first()
+        return session.exec(query.with_for_update()).first()
     if row.alert_id and Kind(row.kind) in (Kind.ALERT, Kind.ALERT_REFRESH):
+        if not lock:
+            seen = session.get(SeatAlert, row.alert_id)
+            return None if seen is None else str(seen.revision)
         alert = select(SeatAlert.revision).where(SeatAlert.id == row.alert_id)
-        revision = session.exec(alert.with_for_update() if lock else alert).first()
+        revision = session.exec(alert.with_for_update()).first()
         return None if revision is None else str(revision)
     return None
 

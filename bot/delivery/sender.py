@@ -349,7 +349,8 @@ class Sender:
         return slack
 
     def _deliver(self, row_id: int, now: datetime, attempt: _Attempt) -> bool:
-        with unit_of_work(self._engine) as session:
+        rendered: _Rendered | None = None
+        with unit_of_work(self._engine) as session:  # one read: whether to send, and what
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             account = session.get(Account, row.account_id)
@@ -358,6 +359,8 @@ class Sender:
             slack = self._slack(team_id)
             closed = Kind(row.kind) in REMINDERS and not _request_pending(session, row)
             opens = now if closed or slack is None else self._opens(session, row, now, slack)
+            if not closed and slack is not None and opens <= now:
+                rendered = self._render(session, row, slack)
         if closed:
             self._release(row_id, attempt, status=OutboxStatus.CANCELLED)
             self._on_result("cancelled")
@@ -373,7 +376,8 @@ class Sender:
             self._on_result("held")
             logger.info("delivery held outbox=%s until=%s", row_id, opens.isoformat())
             return False
-        rendered = self._render(row_id, slack)
+        assert rendered is not None
+        assert slack is not None
         if rendered.target is not None:
             target = rendered.target
             slack.client.chat_update(channel=target.channel, ts=target.ts, **rendered.reply.payload())
@@ -406,18 +410,20 @@ class Sender:
         tz = (slack.users.lookup(row.recipient) or _NO_PROFILE).tz
         return next_working_time(now, tz=tz, start=account.work_start, end=account.work_end)
 
-    def _render(self, row_id: int, slack: _Slack) -> _Rendered:
-        with unit_of_work(self._engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            target = session.get(SlackMessage, row.slack_message_id) if row.slack_message_id else None
-            reader = target.recipient_id if target and target.recipient_id else row.recipient
-            if not reader.startswith(("U", "W")):  # a channel reads in its owner's language
-                owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
-                reader = owners[0] if owners else reader
-            language = self._language(reader, slack) if reader.startswith(("U", "W")) else "en"
-            reply = render(session, row, language=language, name_of=self._names(session, row, slack))
-            return _Rendered(reply, state_token(session, row), target, row.recipient, row.created_at)
+    def _render(self, session: Session, row: OutboxMessage, slack: _Slack) -> _Rendered:
+        # Held for the whole render: the session's identity map only keeps what is referenced,
+        # so the message, the names and the state token all read this one row, not three.
+        subject = session.get(ChangeRequest, row.request_id) if row.request_id else None
+        target = session.get(SlackMessage, row.slack_message_id) if row.slack_message_id else None
+        reader = target.recipient_id if target and target.recipient_id else row.recipient
+        if not reader.startswith(("U", "W")):  # a channel reads in its owner's language
+            owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
+            reader = owners[0] if owners else reader
+        language = self._language(reader, slack) if reader.startswith(("U", "W")) else "en"
+        reply = render(session, row, language=language, name_of=self._names(session, row, slack))
+        state = state_token(session, row)
+        del subject
+        return _Rendered(reply, state, target, row.recipient, row.created_at)
 
     def _find_posted(self, row_id: int, rendered: _Rendered, slack: _Slack) -> dict[str, str] | None:
         """The message an earlier attempt may have posted, found by its metadata; None if absent.
