@@ -24,7 +24,7 @@ from bot.domain.errors import (
     SeatbotError,
 )
 from bot.domain.permissions import ALLOWED, APPROVERS, Action
-from bot.messages.i18n import Mrkdwn, escape_mrkdwn, people, texts
+from bot.messages.i18n import LANGUAGES, Mrkdwn, escape_mrkdwn, people, texts
 from bot.messages.reply import Reply, section
 from bot.messages.requests import already_decided, not_applicable, pending_exists, simple
 from storage.models import Role
@@ -110,3 +110,9 @@ def internal_error_reply(language: str, *, changed: bool = False) -> Reply:
 
 def busy_reply(language: str) -> Reply:
     return _said(texts("errors", language)("busy"))
+
+
+def not_installed_text() -> str:
+    """What someone of a workspace without seatbot is told (Bolt says it before anyone's
+    language can be known): in every language seatbot speaks, one line each."""
+    return "\n".join(texts("errors", language)("not_installed") for language in LANGUAGES)

@@ -16,6 +16,7 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine
 
 from bot.delivery.sender import Sender
+from bot.messages.errors import not_installed_text
 from bot.runtime import metrics
 from bot.runtime.config import Settings
 from bot.runtime.deps import CONTEXT_KEY, Deps, utcnow
@@ -80,7 +81,12 @@ def create_app(
         flow, store = oauth_flow(settings, engine=engine, client=client, on_installed=on_installed)
         installs = InstalledWorkspaces(store, base_url=settings.slack_api_url)
         workspaces = installs
-        oauth = {"oauth_flow": flow, "installation_store": store, "authorize": StoreAuthorize(installs)}
+        oauth = {
+            "oauth_flow": flow,
+            "installation_store": store,
+            "authorize": StoreAuthorize(installs),
+            "user_facing_authorize_error_message": not_installed_text(),
+        }
     else:
         workspaces = OneWorkspace(client)
     with _without_token_warning():

@@ -530,6 +530,7 @@ def test_a_workspace_that_never_installed_is_refused_calmly(world: World) -> Non
     assert _calls_about_beta(world.alpha.slack, before.alpha_calls) == []
     assert {call.method for call in world.host.calls[before.host_calls :]} <= {"response_url"}
     for told in world.host.ephemerals("U0OWNER"):
-        assert "reinstall" in told.text
+        assert "seatbot is not installed in this workspace" in told.text
+        assert "seatbot n'est pas (ou plus) installé dans cet espace de travail" in told.text
         for word in A_WORDS:
             assert word not in _said(told)
