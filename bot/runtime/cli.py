@@ -242,11 +242,7 @@ def audit_export(fmt: str, team_id: str | None, output: Path | None) -> None:
     with unit_of_work(engine) as session:
         rows = audit_rows(session, team_id=team_id)
     text = to_csv(rows) if fmt == "csv" else to_json(rows)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"{len(rows)} audit event(s) written to {output}", err=True)
+    _write_out(text, output, what=f"{len(rows)} audit event(s)")
 
 
 @main.group()
@@ -275,12 +271,7 @@ def config_export(file: Path | None, output: Path | None, team_id: str | None) -
         text = export_file(_engine(settings), team_id=team_id, settings=settings)
     except ExportFailed as exc:
         raise click.ClickException(str(exc)) from exc
-    target = file or output
-    if target is None:
-        click.echo(text, nl=False)
-    else:
-        target.write_text(text, encoding="utf-8")
-        click.echo(f"account written to {target}", err=True)
+    _write_out(text, file or output, what="account")
 
 
 @main.group()
@@ -383,6 +374,15 @@ def _deliver_now(settings: Settings, engine: Engine) -> None:
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
     Sender(engine=engine, client=client).deliver_due(now=utcnow())
+
+
+def _write_out(text: str, target: Path | None, *, what: str) -> None:
+    """An export to standard output, or to `target` with one line on stderr saying so."""
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"{what} written to {target}", err=True)
 
 
 def _ready(settings: Settings, mode: str) -> Settings:
