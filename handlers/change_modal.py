@@ -56,7 +56,10 @@ def open_modal(turn: Turn, *, trigger_id: str | None, command: OpenChange | None
     if trigger_id is None:
         raise InvalidInput("form_unavailable")
     shown = turn.read(
-        modal_for, product=command.product if command else None, amount=command.amount if command else None
+        modal_for,
+        product=command.product if command else None,
+        amount=command.amount if command else None,
+        now=turn.deps.clock(),
     )
     view = change_modal(shown, turn.language, initial=shown.initial)
     try:
@@ -132,7 +135,10 @@ def _live_summary(action: inbound.Action, turn: Turn) -> None:
     assert view is not None  # `in_modal` listeners only see clicks inside a modal
 
     def draw() -> dict[str, Any]:
-        return change_modal(turn.read(modal_for, submission=submission_from(view.values)), turn.language)
+        return change_modal(
+            turn.read(modal_for, submission=submission_from(view.values), now=turn.deps.clock()),
+            turn.language,
+        )
 
     redraw_preview(turn, view, draw)
 

@@ -45,7 +45,9 @@ def seats(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContex
     def work(turn: Turn) -> None:
         match parsed:
             case ShowSummary():
-                turn.tell(summary_reply(turn.read(subscription_summary), turn.language))
+                turn.tell(
+                    summary_reply(turn.read(subscription_summary, now=turn.deps.clock()), turn.language)
+                )
             case ShowHelp(unknown=unknown):
                 turn.tell(help_reply(turn.language, unknown=unknown or None))
             case OpenChange(bad_amount=bad) if bad is not None:

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
     language = deps.people(team_id).language(user_id)
     try:
-        page = deps.read(home_page, team_id=team_id, user_id=user_id)
+        page = deps.read(home_page, team_id=team_id, user_id=user_id, now=deps.clock())
         summary = summary_reply(page.summary, language)
         requests = requests_list(page.requests.mine, page.requests.queue, language)
         blocks = [*summary.blocks, divider(), *requests.blocks]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -54,15 +55,20 @@ WRITE_OPTION = "seatbot_write"
 
 
 @contextmanager
-def unit_of_work(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+def unit_of_work(engine: Engine, *, write: bool = False, snapshot: bool = True) -> Iterator[Session]:
     """One transaction: committed if the block succeeds, rolled back otherwise.
 
     Repositories never commit; services run inside one of these. `write=True`
     takes SQLite's write lock at BEGIN, so concurrent writers queue (busy
     timeout) instead of failing; PostgreSQL relies on row locks and
     conditional updates instead.
+
+    `snapshot=False` is for the short reads that answer a person (a summary, a
+    form): on PostgreSQL each statement then runs on its own, which spares the
+    BEGIN and COMMIT round trips (two of a summary's four) at the price of the
+    statements not sharing one snapshot. Nothing that decides or exports reads so.
     """
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    bind = _bind(engine, write=write, snapshot=snapshot)
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
@@ -70,3 +76,17 @@ def unit_of_work(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_unsnapshotted: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _bind(engine: Engine, *, write: bool, snapshot: bool) -> Engine:
+    if write:
+        return engine.execution_options(**{WRITE_OPTION: True})
+    if snapshot or engine.dialect.name != "postgresql":
+        return engine
+    bind = _unsnapshotted.get(engine)
+    if bind is None:  # one copy per engine: building it on every read costs more than it saves
+        bind = _unsnapshotted[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return bind

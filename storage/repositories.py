@@ -75,6 +75,30 @@ def products(session: Session, *, account_id: int) -> list[Product]:
     return list(session.exec(query.order_by(col(Product.position), col(Product.id))))
 
 
+def products_and_usage(session: Session, *, account_id: int) -> tuple[list[Product], dict[int, int]]:
+    """The account's products in order and the seats in use of each, in one round trip
+    (what the summary and the change form show first)."""
+    in_use = (
+        select(SeatAssignment.product_id, func.count().label("used"))
+        .where(SeatAssignment.account_id == account_id)
+        .group_by(col(SeatAssignment.product_id))
+        .subquery()
+    )
+    query = (
+        select(Product, in_use.c.used)
+        .outerjoin(in_use, in_use.c.product_id == Product.id)
+        .where(Product.account_id == account_id)
+        .order_by(col(Product.position), col(Product.id))
+    )
+    products: list[Product] = []
+    used: dict[int, int] = {}
+    for product, count in session.exec(query):
+        products.append(product)
+        if count:
+            used[product.id or 0] = int(count)
+    return products, used
+
+
 def used_seats(session: Session, *, account_id: int) -> dict[int, int]:
     """Seats in use per product id (products with none are absent)."""
     query = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from bot.domain.permissions import APPROVERS
@@ -50,12 +52,21 @@ def _approvers(session: Session, row: OutboxMessage) -> list[str]:
     return repo.holders_of(session, account_id=row.account_id, roles=APPROVERS)
 
 
-def render(session: Session, row: OutboxMessage, *, language: str, name_of: dict[str, str]) -> Reply:
+def render(
+    session: Session,
+    row: OutboxMessage,
+    *,
+    language: str,
+    name_of: dict[str, str],
+    now: datetime | None = None,
+) -> Reply:
+    """What `row` says now; `now` dates what depends on the time (an early warning's forecast)."""
     kind = Kind(row.kind)
     params = row.params or {}
     if kind in (Kind.ALERT, Kind.ALERT_REFRESH):
         assert row.alert_id is not None
-        return alert_message(alert_view(session, account_id=row.account_id, alert_id=row.alert_id), language)
+        alert = alert_view(session, account_id=row.account_id, alert_id=row.alert_id, now=now)
+        return alert_message(alert, language)
     if kind is Kind.SEAT_GRANTED:
         return granted_message(product=str(params["product"]), by=params.get("by"), language=language)
     if kind is Kind.WAITING_DONE:

@@ -420,7 +420,9 @@ class Sender:
             owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
             reader = owners[0] if owners else reader
         language = self._language(reader, slack) if reader.startswith(("U", "W")) else "en"
-        reply = render(session, row, language=language, name_of=self._names(session, row, slack))
+        reply = render(
+            session, row, language=language, name_of=self._names(session, row, slack), now=self._clock()
+        )
         state = state_token(session, row)
         del subject
         return _Rendered(reply, state, target, row.recipient, row.created_at)

@@ -21,7 +21,8 @@ from slack_sdk.models.views import View
 
 from bot.domain.errors import Problem
 from bot.domain.request_view import RequestView
-from bot.messages.i18n import people, texts
+from bot.messages.forecast import runs_out_text
+from bot.messages.i18n import Texts, people, texts, unescape_mrkdwn
 from bot.messages.limits import (
     ELLIPSIS,
     LABEL_TEXT,
@@ -113,9 +114,7 @@ def change_modal(
             InputBlock(
                 block_id=f"{PRODUCT_BLOCK}{product.key}",
                 label=_plain(t.plain("product_label", product=product)),
-                hint=_plain(
-                    t.plain("product_hint", product=product, used=draft.used.get(product.id or 0, 0))
-                ),
+                hint=_plain(_hint(t, draft, product)),
                 element=NumberInputElement(
                     action_id=action_id,
                     is_decimal_allowed=False,
@@ -173,6 +172,15 @@ def _picker(products: Sequence[Product], keys: Sequence[str], language: str) -> 
         dispatch_action=True,
         optional=True,
     )
+
+
+def _hint(t: Texts, draft: Draft, product: Product) -> str:
+    """Seats in use, and when the product fills up at the current pace (if that can be said)."""
+    hint = t.plain("product_hint", product=product, used=draft.used.get(product.id or 0, 0))
+    runs_out = draft.runs_out.get(product.id or 0)
+    if runs_out is None:
+        return hint
+    return f"{hint}\n{unescape_mrkdwn(runs_out_text(product.name, runs_out, t.language))}"
 
 
 def summary_blocks(change: ChangePreview, language: str) -> list[Block]:

@@ -20,11 +20,10 @@ import io
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
 from babel.dates import format_datetime, get_timezone
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
@@ -141,12 +140,23 @@ def environment(language: str) -> Environment:
         mention=mention,
         channel=channel_link,
     )
-    babel_locale = Locale.parse({"en": "en_US", "fr": "fr_FR"}[language])
     env.filters.update(
-        money=lambda amount, currency: format_currency(Decimal(amount), currency, locale=babel_locale),
-        number=lambda n: format_decimal(n, locale=babel_locale),
+        money=lambda amount, currency: _money(Decimal(amount), currency, language),
+        number=lambda n: _number(n, language),
     )
     return env
+
+
+# Babel's number formatting is a good part of rendering a message, and the same few
+# prices and counts come back in every summary: each is formatted once per language.
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str, language: str) -> str:
+    return format_currency(amount, currency, locale=_BABEL_LOCALES[language])
+
+
+@lru_cache(maxsize=4096)
+def _number(n: int | Decimal, language: str) -> str:
+    return format_decimal(n, locale=_BABEL_LOCALES[language])
 
 
 class Texts:

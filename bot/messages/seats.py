@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block, ButtonElement
 from bot.domain.errors import InvalidInput
 from bot.domain.request_view import LineView
 from bot.messages.blocks import actions, button, confirm_dialog
+from bot.messages.forecast import runs_out_text
 from bot.messages.i18n import Mrkdwn, escape_mrkdwn, people, slack_date, texts, unescape_mrkdwn
 from bot.messages.reply import Reply, context, section
 from bot.messages.requests import change_lines, one_line
@@ -202,6 +203,8 @@ def alert_message(view: AlertView, language: str) -> Reply:
     else:
         text = t("alert_warning", **facts, pct=view.used * 100 // max(view.seats, 1))
     blocks: list[Block] = [section(text)]
+    if view.runs_out is not None and view.closed_at is None:
+        blocks.append(context(runs_out_text(view.product_name, view.runs_out, language)))
     if view.waiting and view.closed_at is None:
         blocks.append(section(t("alert_waiting", people=people(view.waiting, language))))
     blocks.append(context(t("alert_since", when=slack_date(view.opened_at, language))))

@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.domain.permissions import APPROVERS
 from bot.messages.blocks import actions, button
+from bot.messages.forecast import runs_out_text
 from bot.messages.i18n import Texts, texts
 from bot.messages.limits import SECTION_FIELDS
 from bot.messages.reply import Reply, context, divider, fields_section, header, section
@@ -67,4 +68,6 @@ def _product_text(t: Texts, product: ProductUsage, summary: Summary) -> str:
         lines.append(t("product_price", price=product.price_per_seat, currency=summary.currency))
     if product.suite:
         lines.append(t("product_suite", suite=product.suite))
+    if product.runs_out is not None:
+        lines.append(runs_out_text(product.name, product.runs_out, t.language))
     return "\n".join(lines)

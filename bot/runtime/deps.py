@@ -64,8 +64,11 @@ class Deps:
         self.sender.close(timeout=timeout)
 
     def read(self, use_case: Callable[..., T], /, **arguments: Any) -> T:
-        """Run a use case in a read-only unit of work: `use_case(session, **arguments)`."""
-        with unit_of_work(self.engine) as session:
+        """Run a use case in a read-only unit of work: `use_case(session, **arguments)`.
+
+        What a person is shown, read without one snapshot (`unit_of_work`): every
+        decision is taken again, in its own transaction, by the write it leads to."""
+        with unit_of_work(self.engine, snapshot=False) as session:
             return use_case(session, **arguments)
 
     def write(self, use_case: Callable[..., T], /, **arguments: Any) -> T:

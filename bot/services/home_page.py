@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -17,6 +18,8 @@ class HomePage:
     requests: Overview
 
 
-def home_page(session: Session, *, team_id: str, user_id: str, limit: int = 8) -> HomePage:
+def home_page(
+    session: Session, *, team_id: str, user_id: str, limit: int = 8, now: datetime | None = None
+) -> HomePage:
     actor = load_actor(session, team_id=team_id, user_id=user_id)
-    return HomePage(summary_for(session, actor), overview_for(session, actor, limit=limit))
+    return HomePage(summary_for(session, actor, now=now), overview_for(session, actor, limit=limit))

@@ -25,10 +25,12 @@ from bot.domain.errors import (
     Problem,
     RequestsDisabled,
 )
+from bot.domain.forecast import RunOut
 from bot.domain.permissions import APPROVERS, Action
 from bot.domain.request_view import RequestView
 from bot.services import drafts, ledger
 from bot.services.actors import Actor, load_actor
+from bot.services.forecasts import run_outs
 from bot.services.outbox import Kind
 from bot.services.products import find_product, with_suites
 from bot.services.recording import Event, Message, record
@@ -67,6 +69,8 @@ class Draft:
     problems: list[Problem]
     initial: dict[str, int] = field(default_factory=dict)
     """Counts the form opens with (`/seats request support +5`), when not the current ones."""
+    runs_out: dict[int, RunOut] = field(default_factory=dict)
+    """The run-out forecast of each product that has one, by product id (the form only)."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,13 @@ def draft_for(
     *,
     check: bool = False,
     products: list[Product] | None = None,
+    used: dict[int, int] | None = None,
 ) -> Draft:
     mode = mode_for(session, actor)
     if products is None:
-        products = repo.products(session, account_id=actor.account_id)
-    used = repo.used_seats(session, account_id=actor.account_id)
+        products, used = repo.products_and_usage(session, account_id=actor.account_id)
+    elif used is None:
+        used = repo.used_seats(session, account_id=actor.account_id)
     counts, problems = drafts.parse_counts(submission.counts, {p.key for p in products})
     change = drafts.preview(
         session, products=products, used=used, currency=actor.account.currency, counts=counts
@@ -139,18 +145,26 @@ def modal_for(
     product: str | None = None,
     amount: Amount | None = None,
     submission: Submission | None = None,
+    now: datetime | None = None,
 ) -> Draft:
     """What the change form shows: opened afresh (pre-filled from `product` and `amount`;
-    refused if a request of the person is pending) or redrawn from a `submission` in progress."""
+    refused if a request of the person is pending) or redrawn from a `submission` in progress.
+    With `now`, each product's run-out forecast too."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     if submission is not None:
-        return draft_for(session, actor, submission)
-    if mode_for(session, actor) is Mode.REQUEST:
-        _refuse_if_pending(session, actor)
-    products = repo.products(session, account_id=actor.account_id)
-    initial = prefill(products, product=product, amount=amount)
-    counts = {k: str(v) for k, v in initial.items()}
-    return replace(draft_for(session, actor, Submission(counts=counts), products=products), initial=initial)
+        shown = draft_for(session, actor, submission)
+    else:
+        if mode_for(session, actor) is Mode.REQUEST:
+            _refuse_if_pending(session, actor)
+        products, used = repo.products_and_usage(session, account_id=actor.account_id)
+        initial = prefill(products, product=product, amount=amount)
+        counts = {k: str(v) for k, v in initial.items()}
+        shown = draft_for(session, actor, Submission(counts=counts), products=products, used=used)
+        shown = replace(shown, initial=initial)
+    if now is None:
+        return shown
+    forecasts = run_outs(session, account=actor.account, products=shown.products, used=shown.used, now=now)
+    return replace(shown, runs_out=forecasts)
 
 
 @dataclass(frozen=True)
@@ -232,7 +246,9 @@ def picked_draft(
     counts = {k: v for k, v in submission.counts.items() if k in kept}
     if counts == dict(submission.counts):
         return current
-    return draft_for(session, actor, replace(submission, counts=counts), products=current.products)
+    return draft_for(
+        session, actor, replace(submission, counts=counts), products=current.products, used=current.used
+    )
 
 
 def _check(session: Session, actor: Actor, submission: Submission) -> Draft:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
+from bot.domain.forecast import RunOut
 from bot.domain.permissions import Action
 from bot.services.actors import Actor, load_actor, require
+from bot.services.forecasts import run_outs
 from storage import repositories as repo
 from storage.models import Plan, Role
 
@@ -22,6 +25,8 @@ class ProductUsage:
     used: int
     price_per_seat: Decimal | None
     suite: str | None
+    runs_out: RunOut | None = None
+    """When it fills up at the current pace, if that can honestly be said."""
 
     @property
     def free(self) -> int:
@@ -59,13 +64,20 @@ class Summary:
         return sum(costs, Decimal(0)) if costs else None
 
 
-def subscription_summary(session: Session, *, team_id: str, user_id: str) -> Summary:
-    return summary_for(session, load_actor(session, team_id=team_id, user_id=user_id))
+def subscription_summary(
+    session: Session, *, team_id: str, user_id: str, now: datetime | None = None
+) -> Summary:
+    """The summary as `user_id` sees it; with `now`, with the run-out forecasts too."""
+    return summary_for(session, load_actor(session, team_id=team_id, user_id=user_id), now=now)
 
 
-def summary_for(session: Session, actor: Actor) -> Summary:
+def summary_for(session: Session, actor: Actor, *, now: datetime | None = None) -> Summary:
     require(session, actor, Action.SEE_SUMMARY)
-    used = repo.used_seats(session, account_id=actor.account_id)
+    catalog, used = repo.products_and_usage(session, account_id=actor.account_id)
+    account = actor.account
+    forecasts = (
+        {} if now is None else run_outs(session, account=account, products=catalog, used=used, now=now)
+    )
     products = [
         ProductUsage(
             key=p.key,
@@ -75,10 +87,10 @@ def summary_for(session: Session, actor: Actor) -> Summary:
             used=used.get(p.id or 0, 0),
             price_per_seat=p.price_per_seat,
             suite=p.suite,
+            runs_out=forecasts.get(p.id or 0),
         )
-        for p in repo.products(session, account_id=actor.account_id)
+        for p in catalog
     ]
-    account = actor.account
     return Summary(
         account_name=account.name,
         plan=Plan(account.plan),

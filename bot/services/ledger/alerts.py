@@ -19,6 +19,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from bot.domain.forecast import RunOut
+from bot.services.forecasts import run_outs
 from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from storage import repositories as repo
@@ -167,10 +169,13 @@ class AlertView:
     currency: str
     alert_id: int | None = None
     price_per_seat: Decimal | None = None
+    runs_out: RunOut | None = None
+    """An early warning's forecast: when the product fills up at the current pace."""
 
 
-def alert_view(session: Session, *, account_id: int, alert_id: int) -> AlertView:
-    """The alert of this account as it is now, for whoever draws it (the post, and each refresh)."""
+def alert_view(session: Session, *, account_id: int, alert_id: int, now: datetime | None = None) -> AlertView:
+    """The alert of this account as it is now, for whoever draws it (the post, and each refresh);
+    with `now`, an open early warning carries its run-out forecast."""
     alert = session.get(SeatAlert, alert_id)
     assert alert is not None
     assert alert.account_id == account_id, f"alert {alert_id} is not of account {account_id}"
@@ -179,6 +184,10 @@ def alert_view(session: Session, *, account_id: int, alert_id: int) -> AlertView
     assert product is not None
     assert account is not None
     used = repo.seats_in_use(session, product_id=product.id or 0)
+    runs_out = None
+    if now is not None and alert.level == AlertLevel.WARNING.value and alert.closed_at is None:
+        found = run_outs(session, account=account, products=[product], used={product.id or 0: used}, now=now)
+        runs_out = found.get(product.id or 0)
     return AlertView(
         product_key=product.key,
         product_name=product.name,
@@ -192,4 +201,5 @@ def alert_view(session: Session, *, account_id: int, alert_id: int) -> AlertView
         currency=account.currency,
         alert_id=alert.id,
         price_per_seat=product.price_per_seat,
+        runs_out=runs_out,
     )

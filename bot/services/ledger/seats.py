@@ -342,8 +342,8 @@ def load_agents(session: Session, *, account_id: int, agents: Sequence[Agent], n
             details=details,
         )
         added.append(agent)
-    used = repo.used_seats(session, account_id=account_id)
-    for product in repo.products(session, account_id=account_id):
+    products, used = repo.products_and_usage(session, account_id=account_id)
+    for product in products:
         if used.get(product.id or 0, 0) > product.seats:
             raise InvalidInput(
                 "seats_below_usage",

@@ -1,0 +1,79 @@
+"""Run-out forecasts of an account's products, from their recent seat history.
+
+The history is what seatbot already keeps: when each current holder took their
+seat (`seat_assignment.assigned_at`, imported dates included) and the seats
+given back (`seat.unassigned` and `seat.released` in the audit log). Only the
+last weeks are read (`bot.domain.forecast.WINDOW`), two queries for the whole
+account, so a forecast costs the same for ten agents or ten thousand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from bot.domain.forecast import MIN_HISTORY, WINDOW, RunOut, SeatChange, run_out
+from storage.models import Account, AuditEvent, Product, SeatAssignment
+
+GIVEN_BACK = ("seat.unassigned", "seat.released")
+
+
+def run_outs(
+    session: Session,
+    *,
+    account: Account,
+    products: Sequence[Product],
+    used: dict[int, int],
+    now: datetime,
+) -> dict[int, RunOut]:
+    """The forecast of each product that has one, by product id."""
+    if now - account.created_at < MIN_HISTORY or not any(p.seats > used.get(p.id or 0, 0) for p in products):
+        return {}  # nothing honest to say yet, or nothing left to run out of: no query
+    since = now - WINDOW
+    changes: dict[int, list[SeatChange]] = defaultdict(list)
+    taken = select(SeatAssignment.product_id, SeatAssignment.assigned_at).where(
+        SeatAssignment.account_id == account.id, col(SeatAssignment.assigned_at) > since
+    )
+    for product_id, at in session.exec(taken):
+        changes[product_id].append(SeatChange(at, +1))
+    by_key = {p.key: p.id or 0 for p in products}
+    returned = select(AuditEvent.at, AuditEvent.before).where(
+        AuditEvent.account_id == account.id,
+        col(AuditEvent.action).in_(GIVEN_BACK),
+        col(AuditEvent.at) > since,
+    )
+    for at, before in session.exec(returned):
+        returned_of = by_key.get(str((before or {}).get("product")))
+        if returned_of is None:
+            continue
+        changes[returned_of].append(SeatChange(at, -1))
+        held_since = _moment((before or {}).get("assigned_at"))
+        if held_since is not None and held_since > since:  # taken and given back within the window
+            changes[returned_of].append(SeatChange(held_since, +1))
+    found: dict[int, RunOut] = {}
+    for product in products:
+        pid = product.id or 0
+        forecast = run_out(
+            seats=product.seats,
+            used=used.get(pid, 0),
+            changes=changes.get(pid, []),
+            now=now,
+            known_since=account.created_at,
+        )
+        if forecast is not None:
+            found[pid] = forecast
+    return found
+
+
+def _moment(value: object) -> datetime | None:
+    """A timestamp the audit log kept as ISO text (UTC when it says nothing)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
