@@ -98,6 +98,8 @@ class Account(SQLModel, table=True):
     work_start: str = Field(default="09:00", max_length=5)
     work_end: str = Field(default="18:00", max_length=5)
     alert_threshold_pct: int | None = None
+    timezone: str = Field(default="UTC", max_length=64)
+    """The account's own time zone (IANA): where its month starts, for standing allowances."""
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
     uninstalled_at: datetime | None = _utc(default=None)
@@ -114,6 +116,11 @@ class Product(SQLModel, table=True):
         UniqueConstraint("account_id", "key", name="uq_product_key"),
         CheckConstraint(f"seats >= 0 AND seats <= {MAX_SEATS}", name="ck_product_seats"),
         CheckConstraint("price_per_seat IS NULL OR price_per_seat >= 0", name="ck_product_price"),
+        CheckConstraint(
+            f"allowance_seats IS NULL OR (allowance_seats > 0 AND allowance_seats <= {MAX_SEATS})",
+            name="ck_product_allowance_seats",
+        ),
+        CheckConstraint("allowance_cost IS NULL OR allowance_cost >= 0", name="ck_product_allowance_cost"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -126,6 +133,10 @@ class Product(SQLModel, table=True):
     suite: str | None = Field(default=None, max_length=40)
     position: int = 0
     """Display order, as listed in the account file."""
+    allowance_seats: int | None = None
+    """Standing allowance: seats a month that requests get without an approver (None: none)."""
+    allowance_cost: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))
+    """…and at most this much more a month, in the account's currency (None: no cost cap)."""
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -401,6 +412,26 @@ class AlertLevel(StrEnum):
     """At or above the account's early-warning threshold."""
     FULL = "full"
     """Every seat in use."""
+
+
+class AllowanceUse(SQLModel, table=True):
+    """What a product's standing allowance has given in one month of the account's time zone.
+
+    Taken with a conditional UPDATE (`seats + n <= allowance`), so two requests racing for
+    the last of it get one approval between them."""
+
+    __tablename__ = "allowance_use"
+    __table_args__ = (
+        UniqueConstraint("product_id", "month", name="uq_allowance_month"),
+        CheckConstraint("seats >= 0 AND cost >= 0", name="ck_allowance_use"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id")
+    month: str = Field(max_length=7)
+    """YYYY-MM, in the account's time zone."""
+    seats: int = 0
+    cost: Decimal = Field(default=Decimal(0), sa_type=Numeric(12, 2))
 
 
 class SeatAlert(SQLModel, table=True):

@@ -210,10 +210,17 @@ def _rich_file(path: Path) -> Path:
             "alert_threshold": 80,
         }
     )
-    data["account"].update(plan="sales_assisted", sales_contact="U0REP", currency="USD", team_id="T0RICH")
+    data["account"].update(
+        plan="sales_assisted",
+        sales_contact="U0REP",
+        currency="USD",
+        team_id="T0RICH",
+        timezone="America/Chicago",
+    )
     data["roles"]["admins"] = ["U0ADMIN", "U0ADMIN2"]
     data["products"][0].update(suite="Support Suite", price_per_seat="115.50")
     data["products"][1].update(suite="Support Suite", seats=10, price_per_seat="19.90")
+    data["products"][2].update(allowance={"seats_per_month": 2, "cost_per_month": "150.00"})
     data["products"].append({"key": "explore", "name": "Explore", "edition": "Lite", "seats": 0})
     data["agents"].append({"user": "U0AG3", "product": "guide", "assigned_at": "2026-03-01T08:15:30Z"})
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -271,7 +278,10 @@ def test_config_export_is_loaded_back_unchanged(
         "currency",
         "alerts_channel",
         "sales_contact",
+        "timezone",
     ]
+    assert document["account"]["timezone"] == "America/Chicago"
+    assert document["products"][2]["allowance"] == {"seats_per_month": 2, "cost_per_month": 150}
     guide = (
         "  - {key: guide, name: Guide, edition: Professional, seats: 10, price_per_seat: 19.9, "
         "suite: Support Suite}"

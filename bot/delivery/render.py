@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.domain.permissions import APPROVERS
+from bot.messages.allowances import allowance_note
 from bot.messages.reply import Reply
 from bot.messages.requests import approval_message, order_message, outcome_message, released_message
 from bot.messages.seats import alert_message, granted_message, undeliverable_message, waiting_done_message
@@ -98,6 +99,9 @@ def render(
         )
     if kind is Kind.OUTCOME:
         return outcome_message(view, language)
+    if kind is Kind.AUTO_APPROVED:
+        left = params.get("left")
+        return allowance_note(view, left=left if isinstance(left, list) else [], language=language)
     if kind is Kind.SEAT_RELEASED:
         return released_message(
             product=str(params.get("product", "")), by=view.decided_by or "", language=language

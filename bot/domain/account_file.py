@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from babel.numbers import list_currencies
@@ -116,6 +117,8 @@ class AccountSection(_Strict):
     currency: str = "EUR"
     alerts_channel: ChannelId | None = None
     sales_contact: Annotated[str, _reference("user", "channel")] | None = None
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
+    """Where the account's months start (standing allowances reset then)."""
 
     @field_validator("currency")
     @classmethod
@@ -123,6 +126,15 @@ class AccountSection(_Strict):
         value = value.upper()
         if value not in list_currencies():
             raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone, e.g. Europe/Paris or UTC") from None
         return value
 
 
@@ -142,6 +154,14 @@ class RolesSection(_Strict):
         return self
 
 
+class AllowanceSection(_Strict):
+    """A standing allowance: requests within it are approved without an approver."""
+
+    seats_per_month: Annotated[int, Field(gt=0, le=MAX_SEATS, strict=True)]
+    cost_per_month: Annotated[Decimal, Field(ge=0, le=100_000_000, decimal_places=2)] | None = None
+    """At most this much more a month, in the account's currency (None: seats only)."""
+
+
 class ProductSection(_Strict):
     key: str
     name: Annotated[Name, Field(max_length=80)]
@@ -149,6 +169,7 @@ class ProductSection(_Strict):
     seats: Annotated[int, Field(ge=0, le=MAX_SEATS, strict=True)]
     price_per_seat: Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2)] | None = None
     suite: Annotated[str, Field(max_length=40)] | None = None
+    allowance: AllowanceSection | None = None
 
     @field_validator("key")
     @classmethod

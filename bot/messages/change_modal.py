@@ -21,6 +21,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.errors import Problem
 from bot.domain.request_view import RequestView
+from bot.messages.allowances import approved_within_allowance
 from bot.messages.forecast import runs_out_text
 from bot.messages.i18n import Texts, people, texts, unescape_mrkdwn
 from bot.messages.limits import (
@@ -39,7 +40,7 @@ from bot.messages.requests import change_lines, line_sections
 from bot.services.drafts import ChangePreview
 from bot.services.products import with_suites
 from bot.services.seat_changes import Draft, Mode
-from storage.models import MAX_SEATS, Product
+from storage.models import MAX_SEATS, Product, RequestStatus
 
 CHANGE_CALLBACK = "change_seats"
 DECLINE_CALLBACK = "decline_reason"
@@ -257,7 +258,9 @@ def modal_errors(
 
 def done_view(mode: Mode, request: RequestView, approvers: list[str], language: str) -> dict[str, Any]:
     t = texts("change_modal", language)
-    if mode is Mode.REQUEST:
+    if mode is Mode.REQUEST and request.status is RequestStatus.APPLIED:
+        first = approved_within_allowance(request, language)
+    elif mode is Mode.REQUEST:
         first = t("done_request", id=request.id, people=people(approvers, language))
     else:
         first = t(f"done_{mode.value}")

@@ -30,7 +30,8 @@ from bot.domain.permissions import APPROVERS, Action
 from bot.domain.request_view import RequestView
 from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
-from bot.services.outbox import Kind, cancel_reminders
+from bot.services.closing import close_request as close_request  # where nudges find it
+from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from bot.services.request_views import request_view
 from bot.services.seat_changes import pending_request_of
@@ -154,32 +155,6 @@ def _request_of_account(session: Session, actor: Actor, request_id: int) -> Chan
     if request is None or request.account_id != actor.account_id or request.direct:
         raise RequestNotFound(request_id)
     return request
-
-
-def close_request(
-    session: Session,
-    request: ChangeRequest,
-    status: RequestStatus,
-    *,
-    by: str | None,
-    now: datetime,
-    reason: str | None,
-) -> None:
-    """Move a pending request to `status`, once; AlreadyDecided if it was no longer pending."""
-    changed = repo.update_if_pending(
-        session,
-        request.id or 0,
-        status=status.value,
-        decided_by=by,
-        decided_at=now,
-        updated_at=now,
-        decline_reason=reason,
-        next_due_at=None,
-    )
-    session.refresh(request)
-    if not changed:
-        raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)
-    cancel_reminders(session, request_id=request.id or 0)
 
 
 def refresh_copies(session: Session, *, account_id: int, request_id: int, now: datetime) -> None:

@@ -38,6 +38,7 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
             "currency": account.currency,
             "alerts_channel": account.alerts_channel,
             "sales_contact": account.sales_contact,
+            "timezone": account.timezone,
         },
         "roles": {
             "owner": next((g.user_id for g in grants if g.role == Role.OWNER.value), None),
@@ -52,6 +53,9 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
                 "seats": p.seats,
                 "price_per_seat": p.price_per_seat,
                 "suite": p.suite,
+                "allowance": None
+                if p.allowance_seats is None
+                else {"seats_per_month": p.allowance_seats, "cost_per_month": p.allowance_cost},
             }
             for p in products
         ],

@@ -111,6 +111,7 @@ def _account_fields(data: AccountFile) -> dict[str, Any]:
         "work_start": start,
         "work_end": end,
         "alert_threshold_pct": policy.alert_threshold,
+        "timezone": data.account.timezone,
     }
 
 
@@ -126,6 +127,8 @@ def _sync_products(
             "price_per_seat": item.price_per_seat,
             "suite": item.suite,
             "position": position,
+            "allowance_seats": item.allowance.seats_per_month if item.allowance else None,
+            "allowance_cost": item.allowance.cost_per_month if item.allowance else None,
         }
         product = existing.pop(item.key, None)
         if product is None:

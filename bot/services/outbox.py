@@ -38,6 +38,8 @@ class Kind(StrEnum):
     """In the alerts channel: a request nobody decided after every reminder."""
     UNDELIVERABLE = "undeliverable"
     """DM to the owner: a channel message could not be posted (channel gone, bot not in it)."""
+    AUTO_APPROVED = "auto_approved"
+    """A quiet DM to an approver: a request was approved within a standing allowance."""
 
 
 def enqueue(

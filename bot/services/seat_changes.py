@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -18,9 +19,11 @@ from sqlmodel import Session, select
 
 from bot.domain.commands import Amount
 from bot.domain.errors import (
+    AlreadyDecided,
     AlreadyPending,
     DraftRejected,
     InvalidInput,
+    NoLongerApplicable,
     PermissionDenied,
     Problem,
     RequestsDisabled,
@@ -28,8 +31,9 @@ from bot.domain.errors import (
 from bot.domain.forecast import RunOut
 from bot.domain.permissions import APPROVERS, Action
 from bot.domain.request_view import RequestView
-from bot.services import drafts, ledger
+from bot.services import allowances, drafts, ledger
 from bot.services.actors import Actor, load_actor
+from bot.services.closing import close_request
 from bot.services.forecasts import run_outs
 from bot.services.outbox import Kind
 from bot.services.products import find_product, with_suites
@@ -88,6 +92,8 @@ class Submitted:
     mode: Mode
     change: drafts.ChangePreview
     released: list[ledger.Released]
+    allowance: list[allowances.Taken] | None = None
+    """A request approved at once within its products' standing allowances: what it took."""
 
 
 def mode_for(session: Session, actor: Actor) -> Mode:
@@ -291,6 +297,10 @@ def submit(
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
     released: list[ledger.Released] = []
     if current.mode is Mode.REQUEST:
+        within = _within_allowance(session, current, request, now)
+        if within is not None:
+            taken, released = within
+            return Submitted(actor, request, current.mode, current.change, released, allowance=taken)
         _notify_approvers(session, actor=actor, request=request, now=now)
     else:
         released = ledger.apply_change(
@@ -353,6 +363,68 @@ def _record(
     )
     record(session, account_id=actor.account_id, at=now, event=created)
     return request
+
+
+def _within_allowance(
+    session: Session, current: Draft, request: ChangeRequest, now: datetime
+) -> tuple[list[allowances.Taken], list[ledger.Released]] | None:
+    """Approve and apply `request` at once if it is within its products' standing
+    allowances; None (and nothing taken) when it needs an approver after all."""
+    actor = current.actor
+    try:
+        with session.begin_nested():
+            taken = allowances.take(
+                session, account=actor.account, products=current.products, lines=current.change.lines, now=now
+            )
+            if taken is None:
+                raise _NeedsApprover()
+            close_request(session, request, RequestStatus.APPROVED, by=None, now=now, reason=None)
+            released = ledger.apply_change(
+                session, account=actor.account, request_id=request.id or 0, actor_id=None, now=now
+            )
+    except (_NeedsApprover, NoLongerApplicable, AlreadyDecided):
+        return None
+    request.status = RequestStatus.APPLIED.value
+    request.applied_at = now
+    session.add(request)
+    approvers = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
+    left = [{"product": t.name, "seats": t.seats_left, "cost": _money(t.cost_left)} for t in taken]
+    record(
+        session,
+        account_id=actor.account_id,
+        at=now,
+        event=Event(
+            "request.auto_approved",
+            "change_request",
+            str(request.id),
+            before={"status": RequestStatus.PENDING.value},
+            after={
+                "status": RequestStatus.APPLIED.value,
+                "allowance": {t.key: {"seats": t.seats, "cost": str(t.cost)} for t in taken},
+                "left": {t.key: {"seats": t.seats_left, "cost": _money(t.cost_left)} for t in taken},
+            },
+        ),
+        messages=[
+            Message(
+                Kind.AUTO_APPROVED,
+                approver,
+                f"auto_approved:{request.id}:{approver}",
+                request_id=request.id,
+                params={"left": left},
+            )
+            for approver in approvers
+            if approver != request.requester_id
+        ],
+    )
+    return taken, released
+
+
+class _NeedsApprover(Exception):
+    pass
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
 
 
 def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest, now: datetime) -> None:

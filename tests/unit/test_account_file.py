@@ -38,6 +38,13 @@ def _with(path: str, value: Any) -> dict[str, Any]:
         ("products.0.seats", -1, "greater than or equal to 0"),  # negative
         ("products.0.seats", 10**9, "less than or equal to 100000"),  # absurd
         ("products.0.seats", "10", "valid integer"),  # strings are not counts
+        ("account.timezone", "Mars/Olympus", "not a time zone"),
+        ("account.timezone", "../../etc/passwd", "not a time zone"),
+        ("products.0.allowance", {"seats_per_month": 0}, "greater than 0"),
+        ("products.0.allowance", {"seats_per_month": -5}, "greater than 0"),
+        ("products.0.allowance", {"seats_per_month": 5, "cost_per_month": -1}, "greater than or equal to 0"),
+        ("products.0.allowance", {"cost_per_month": 600}, "seats_per_month"),  # a cap alone means nothing
+        ("products.0.allowance", {"seats_per_month": 5, "when": "always"}, "Extra inputs"),
         ("products.0.price_per_seat", -5, "greater than or equal to 0"),
         ("products.0.key", "Support Suite", "lowercase"),
         ("products.1.key", "support", "listed twice"),  # duplicate product

@@ -53,8 +53,12 @@ def waiting_users(session: Session, *, product_id: int) -> list[str]:
 
 
 def _locked_usage(session: Session, product: Product) -> int:
-    """Lock the product row for this transaction and count its seats in use."""
-    session.exec(select(Product.id).where(Product.id == product.id).with_for_update()).one()
+    """Lock the product row for this transaction and count its seats in use.
+
+    FOR NO KEY UPDATE: it serialises whoever changes the product's seats, without waiting
+    for transactions that only reference the product (a request's lines, an allowance's
+    month), which would deadlock against them."""
+    session.exec(select(Product.id).where(Product.id == product.id).with_for_update(key_share=True)).one()
     return repo.seats_in_use(session, product_id=product.id or 0)
 
 
