@@ -6,12 +6,14 @@ import logging
 
 from slack_bolt import App
 
-from bot.domain.commands import Assign
+from bot.domain.commands import Assign, Reclaim
 from bot.messages.i18n import texts
+from bot.messages.reclaim import RECLAIM_SEAT, parse_reclaim_value, reclaim_reply
 from bot.messages.reply import Reply, section
 from bot.messages.seats import BUY_SEATS, assignment_reply, buy_reply, parse_buy_value, unassigned_reply
 from bot.services.assignments import assign, unassign
 from bot.services.buying import buy_seats, log_outcome
+from bot.services.reclaim import freeable_seats
 from bot.slack import inbound
 from bot.slack.users import Profile
 from handlers.flow import Turn, on_action
@@ -21,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 def register(app: App) -> None:
     app.action(BUY_SEATS)(on_action("buy", _buy))
+    app.action(RECLAIM_SEAT)(on_action("reclaim_seat", _reclaim_seat))
 
 
 def _say(block: str, language: str, **facts: object) -> Reply:
@@ -73,6 +76,25 @@ def run_assign(turn: Turn, *, command: Assign) -> None:
         reply = assignment_reply(result, target=person, language=turn.language, currency=result.currency)
     turn.after_commit("answer", lambda: turn.tell(reply))
     turn.delivered_and_refreshed([turn.user_id])
+
+
+def run_reclaim(turn: Turn, *, command: Reclaim) -> None:
+    """List the seats that could be freed; who Slack has deactivated comes from Slack."""
+    people = turn.deps.people(turn.team_id).everyone()
+    deactivated = frozenset(p.user_id for p in people if p.deleted)
+    found = turn.read(
+        freeable_seats, deactivated=deactivated, now=turn.deps.clock(), product_text=command.product
+    )
+    turn.tell(reclaim_reply(found, turn.language))
+
+
+def _reclaim_seat(action: inbound.Action, turn: Turn) -> None:
+    """Unassign from the list (the person confirmed in Slack's dialog first); the agent is told."""
+    picked = parse_reclaim_value(action.value)
+    if picked is None:
+        return
+    product, user = picked
+    run_assign(turn, command=Assign(user=user, user_is_id=True, product=product, remove=True))
 
 
 def _buy(action: inbound.Action, turn: Turn) -> None:

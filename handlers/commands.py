@@ -8,7 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.domain.commands import Assign, ListRequests, OpenChange, ShowHelp, ShowSummary, Withdraw, parse
+from bot.domain.commands import (
+    Assign,
+    ListRequests,
+    OpenChange,
+    Reclaim,
+    ShowHelp,
+    ShowSummary,
+    Withdraw,
+    parse,
+)
 from bot.domain.errors import InvalidInput
 from bot.messages.help import help_reply
 from bot.messages.requests import requests_list
@@ -18,7 +27,7 @@ from bot.services.request_lists import overview
 from bot.services.summary import subscription_summary
 from bot.slack import inbound
 from handlers.approvals import run_withdraw
-from handlers.assignments import run_assign
+from handlers.assignments import run_assign, run_reclaim
 from handlers.change_modal import open_modal
 from handlers.flow import Turn, later
 
@@ -61,6 +70,8 @@ def seats(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContex
                 turn.tell(requests_list(listed.mine, listed.queue, turn.language))
             case Withdraw():
                 run_withdraw(turn, request_id=None)
+            case Reclaim() as wanted:
+                run_reclaim(turn, command=wanted)
 
     later(
         deps_of(context),

@@ -77,6 +77,7 @@ class Account(SQLModel, table=True):
             "nudge_after_s > 0 AND nudge_every_s > 0 AND expire_after_s > 0 AND max_nudges >= 0",
             name="ck_account_policy",
         ),
+        CheckConstraint("idle_after_s > 0", name="ck_account_idle_after"),
         CheckConstraint(
             "alert_threshold_pct IS NULL OR (alert_threshold_pct > 0 AND alert_threshold_pct < 100)",
             name="ck_account_threshold",
@@ -98,6 +99,8 @@ class Account(SQLModel, table=True):
     work_start: str = Field(default="09:00", max_length=5)
     work_end: str = Field(default="18:00", max_length=5)
     alert_threshold_pct: int | None = None
+    idle_after_s: int = 30 * 24 * 3600
+    """An agent inactive this long holds a seat that could be freed before buying more."""
     timezone: str = Field(default="UTC", max_length=64)
     """The account's own time zone (IANA): where its month starts, for standing allowances."""
     created_at: datetime = _utc()
@@ -180,6 +183,8 @@ class SeatAssignment(SQLModel, table=True):
     user_id: str = Field(max_length=SLACK_ID)
     assigned_at: datetime = _utc()
     assigned_by: str | None = Field(default=None, max_length=SLACK_ID)
+    last_active_at: datetime | None = _utc(default=None)
+    """When the agent last worked in the product, where a usage export says so (None: unknown)."""
 
 
 class ChangeRequest(SQLModel, table=True):

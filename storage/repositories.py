@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, and_, func, update
+from sqlalchemy import CursorResult, Result, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -107,6 +107,26 @@ def used_seats(session: Session, *, account_id: int) -> dict[int, int]:
         .group_by(col(SeatAssignment.product_id))
     )
     return {product_id: count for product_id, count in session.exec(query)}
+
+
+def record_activity(session: Session, *, account_id: int, seen: Sequence[tuple[int, str, datetime]]) -> int:
+    """Set when each (product id, user id) agent was last active, where it differs; how many
+    seats changed (a usage export loaded twice changes nothing the second time)."""
+    changed = 0
+    for product_id, user_id, at in seen:
+        statement = (
+            update(SeatAssignment)
+            .where(
+                col(SeatAssignment.account_id) == account_id,
+                col(SeatAssignment.product_id) == product_id,
+                col(SeatAssignment.user_id) == user_id,
+                or_(col(SeatAssignment.last_active_at).is_(None), col(SeatAssignment.last_active_at) != at),
+            )
+            .values(last_active_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        changed += rowcount(session.execute(statement))
+    return changed
 
 
 def seats_in_use(session: Session, *, product_id: int) -> int:

@@ -108,17 +108,19 @@ def test_agents_import_is_idempotent_and_reports_what_it_refused(env: str, tmp_p
     CliRunner().invoke(main, ["load", str(ROOT / "examples" / "account.yml")])
     csv_file = tmp_path / "agents.csv"
     csv_file.write_text(
-        "user,product,assigned_at\n"
-        "U0AG9,talk,2026-05-01T09:00:00Z\n"  # talk: 3 seats, 2 in use → the last one
-        "U0AG8,talk,2026-05-02T09:00:00Z\n"  # no seat left
-        "U0AG3,support,\n"  # already there
-        "bob,support,\n"  # not a Slack id
-        "U0AG7,chat,\n",  # unknown product
+        "user,product,assigned_at,last_active\n"
+        "U0AG9,talk,2026-05-01T09:00:00Z,2026-06-01T10:00:00Z\n"  # talk: 3 seats, 2 in use → the last one
+        "U0AG8,talk,2026-05-02T09:00:00Z,\n"  # no seat left
+        "U0AG3,support,,2026-06-02T08:00:00Z\n"  # already there: its activity is recorded
+        "bob,support,,\n"  # not a Slack id
+        "U0AG7,chat,,\n"  # unknown product
+        "U0AG6,guide,,yesterday\n",  # not a date
         encoding="utf-8",
     )
     first = CliRunner().invoke(main, ["agents", "import", str(csv_file)])
     assert first.exit_code == 1  # some rows were not taken
-    assert "1 seat(s) added, 1 already there, 3 row(s) not taken" in first.output
+    assert "1 seat(s) added, 1 already there, 4 row(s) not taken" in first.output
+    assert "line 7: 'yesterday' is not a date and time, e.g. 2026-01-05T09:00:00Z" in first.output
     assert "line 3: U0AG8: no free Talk seat (3 of 3 in use)" in first.output
     assert "line 5: 'bob' is not a Slack user id" in first.output
     assert "line 6: unknown product 'chat'" in first.output
@@ -127,8 +129,9 @@ def test_agents_import_is_idempotent_and_reports_what_it_refused(env: str, tmp_p
     exported = CliRunner().invoke(main, ["agents", "export"])
     assert exported.exit_code == 0
     lines = exported.output.splitlines()
-    assert lines[0] == "user,product,assigned_at,assigned_by"
-    assert "U0AG9,talk,2026-05-01T09:00:00Z," in lines
+    assert lines[0] == "user,product,assigned_at,assigned_by,last_active"
+    assert "U0AG9,talk,2026-05-01T09:00:00Z,,2026-06-01T10:00:00Z" in lines
+    assert any(line.startswith("U0AG3,support,") and line.endswith(",2026-06-02T08:00:00Z") for line in lines)
     assert len(lines) == 1 + 7
     engine = make_engine(env)
     with Session(engine) as session:

@@ -183,8 +183,10 @@ class AgentSection(_Strict):
     user: UserId
     product: str
     assigned_at: datetime | None = None
+    last_active: datetime | None = None
+    """When they last worked in the product, where a usage export says so."""
 
-    @field_validator("assigned_at")
+    @field_validator("assigned_at", "last_active")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
@@ -200,8 +202,10 @@ class PolicySection(_Strict):
     working_hours: str = "09:00-18:00"
     alert_threshold: Annotated[int, Field(gt=0, lt=100)] | None = None
     """Early warning when this percentage of a product's seats is in use."""
+    idle_after: str = "30d"
+    """An agent inactive this long holds a seat that could be freed before buying more."""
 
-    @field_validator("nudge_after", "nudge_every", "expire_after")
+    @field_validator("nudge_after", "nudge_every", "expire_after", "idle_after")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)

@@ -63,7 +63,14 @@ class Assign:
     remove: bool = False
 
 
-SeatsCommand = ShowSummary | ShowHelp | OpenChange | ListRequests | Withdraw | Assign
+@dataclass(frozen=True)
+class Reclaim:
+    """`/seats reclaim [product]`: the seats that could be freed before buying more."""
+
+    product: str | None = None
+
+
+SeatsCommand = ShowSummary | ShowHelp | OpenChange | ListRequests | Withdraw | Assign | Reclaim
 
 _SIMPLE: dict[str, SeatsCommand] = {
     "": ShowSummary(),
@@ -83,6 +90,7 @@ _SIMPLE: dict[str, SeatsCommand] = {
 _REQUEST = {"request", "demander", "demande"}
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})$")
 _ASSIGN = {"assign": False, "attribuer": False, "unassign": True, "désattribuer": True}
+_RECLAIM = {"reclaim", "récupérer", "recuperer", "libérer", "liberer"}
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
 
 
@@ -97,6 +105,8 @@ def parse(text: str) -> SeatsCommand:
         return _request(words[1:])
     if verb in _ASSIGN:
         return _assign(words[1:], remove=_ASSIGN[verb])
+    if verb in _RECLAIM:
+        return Reclaim(product=" ".join(words[1:]) or None)
     command = _SIMPLE.get(verb)
     if command is None or len(words) > 1:
         return ShowHelp(unknown=cleaned)

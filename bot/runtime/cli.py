@@ -295,7 +295,9 @@ def agents_import(file: Path, team_id: str | None) -> None:
             reader = csv.DictReader(handle)
             missing = {"user", "product"} - set(reader.fieldnames or [])
             if missing:
-                raise click.ClickException(f"{file}: the header needs user, product (and assigned_at)")
+                raise click.ClickException(
+                    f"{file}: the header needs user, product (and assigned_at, last_active)"
+                )
             rows = [(reader.line_num, row) for row in reader]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise click.ClickException(f"{file}: not a readable CSV file ({exc})") from exc
@@ -324,7 +326,9 @@ def agents_export(team_id: str | None, output: Path | None) -> None:
         account = _account(session, team_id)
         rows = export_rows(session, account_id=account.id or 0)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["user", "product", "assigned_at", "assigned_by"])
+    writer = csv.DictWriter(
+        buffer, fieldnames=["user", "product", "assigned_at", "assigned_by", "last_active"]
+    )
     writer.writeheader()
     writer.writerows(rows)
     if output is None:

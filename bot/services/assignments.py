@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import overload
 
 from sqlmodel import Session, col, select
 
@@ -123,6 +124,7 @@ def import_rows(
     refused: dict[int, str] = {}
     lines: list[int] = []
     agents: list[ledger.Agent] = []
+    active: dict[int, datetime | None] = {}  # the optional last_active column, by line
     for line, row in rows:
         user = (row.get("user") or "").strip()
         product_text = (row.get("product") or "").strip()
@@ -132,12 +134,20 @@ def import_rows(
         try:
             product = product_named(session, account_id=account.id, text=product_text)
             assigned_at = _parse_time(row.get("assigned_at"), now)
+            last_active = _parse_time(row.get("last_active"), None)
         except (InvalidInput, ValueError) as exc:
             refused[line] = f"line {line}: {_why(exc, product_text)}"
             continue
+        active[line] = last_active
         lines.append(line)
         agents.append(ledger.Agent(user, product, assigned_at))
     results = ledger.import_agents(session, account=account, agents=agents, people=people, now=now)
+    activity = [
+        (agent.product.id or 0, agent.user_id, at)
+        for line, agent in zip(lines, agents, strict=True)
+        if (at := active[line]) is not None
+    ]
+    repo.record_activity(session, account_id=account.id, seen=activity)
     added = already = 0
     for line, agent, result in zip(lines, agents, results, strict=True):
         product = agent.product
@@ -163,10 +173,17 @@ def _why(exc: Exception, product_text: str) -> str:
     return str(exc)
 
 
-def _parse_time(text: str | None, now: datetime) -> datetime:
+@overload
+def _parse_time(text: str | None, default: datetime) -> datetime: ...
+@overload
+def _parse_time(text: str | None, default: None) -> datetime | None: ...
+def _parse_time(text: str | None, default: datetime | None) -> datetime | None:
     if not text or not text.strip():
-        return now
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return default
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text.strip()[:40]!r} is not a date and time, e.g. 2026-01-05T09:00:00Z") from None
     if value.tzinfo is None:
         raise ValueError(f"{text.strip()!r}: give a time zone, e.g. 2026-01-05T09:00:00Z")
     return value
@@ -184,6 +201,7 @@ def export_rows(session: Session, *, account_id: int) -> list[dict[str, str]]:
             "product": key,
             "assigned_at": a.assigned_at.isoformat().replace("+00:00", "Z"),
             "assigned_by": a.assigned_by or "",
+            "last_active": a.last_active_at.isoformat().replace("+00:00", "Z") if a.last_active_at else "",
         }
         for a, key in rows
     ]

@@ -60,7 +60,13 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
             for p in products
         ],
         "agents": [
-            {"user": a.user_id, "product": keys[a.product_id], "assigned_at": a.assigned_at} for a in seats
+            {
+                "user": a.user_id,
+                "product": keys[a.product_id],
+                "assigned_at": a.assigned_at,
+                "last_active": a.last_active_at,
+            }
+            for a in seats
         ],
         "policy": {
             "nudge_after": format_duration(account.nudge_after_s),
@@ -69,6 +75,7 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
             "expire_after": format_duration(account.expire_after_s),
             "working_hours": f"{account.work_start}-{account.work_end}",
             "alert_threshold": account.alert_threshold_pct,
+            "idle_after": format_duration(account.idle_after_s),
         },
     }
     return AccountFile.model_validate(document)

@@ -112,6 +112,7 @@ def _account_fields(data: AccountFile) -> dict[str, Any]:
         "work_end": end,
         "alert_threshold_pct": policy.alert_threshold,
         "timezone": data.account.timezone,
+        "idle_after_s": int(parse_duration(policy.idle_after).total_seconds()),
     }
 
 
@@ -206,6 +207,13 @@ def _sync_agents(
     ]
     for agent in ledger.load_agents(session, account_id=account_id, agents=agents, now=now):
         report.changes.append(f"seat of {agent.product.key} for {agent.user_id}")
+    activity = [
+        (products[a.product].id or 0, a.user, a.last_active.astimezone(UTC))
+        for a in data.agents
+        if a.last_active
+    ]
+    if repo.record_activity(session, account_id=account_id, seen=activity):
+        report.changes.append("agents' last activity")
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
