@@ -1,4 +1,4 @@
-"""App Home's content: the summary, your requests and, for approvers, the queue."""
+"""App Home's content: the summary, your requests, for approvers the queue, and the settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.services.account_settings import AccountSettings, settings_for
 from bot.services.actors import load_actor
 from bot.services.request_lists import Overview, overview_for
 from bot.services.summary import Summary, summary_for
@@ -15,8 +16,12 @@ from bot.services.summary import Summary, summary_for
 class HomePage:
     summary: Summary
     requests: Overview
+    settings: AccountSettings | None
+    """None for members, who see nothing of them."""
 
 
 def home_page(session: Session, *, team_id: str, user_id: str, limit: int = 8) -> HomePage:
     actor = load_actor(session, team_id=team_id, user_id=user_id)
-    return HomePage(summary_for(session, actor), overview_for(session, actor, limit=limit))
+    return HomePage(
+        summary_for(session, actor), overview_for(session, actor, limit=limit), settings_for(session, actor)
+    )
