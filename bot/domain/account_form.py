@@ -78,6 +78,10 @@ class SettingsForm:
         owner, the agents, products it did not show) is kept as it is, so nothing is lost."""
         document = current.model_dump(mode="python")
         document["account"] = {**document["account"], **self.account}
+        contact = current.account.sales_contact
+        if self.account.get("sales_contact") is None and contact and contact[:1] in ("C", "G"):
+            # A channel as sales contact (set by the file) is kept: the form picks people only.
+            document["account"]["sales_contact"] = contact
         document["roles"] = {"owner": current.roles.owner, **self.roles}
         document["policy"] = dict(self.policy)
         if self.products is not None:
