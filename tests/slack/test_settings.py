@@ -222,3 +222,18 @@ def test_a_bot_cannot_become_the_owner(bot: RunningBot, engine: Engine, account:
     done = submit(bot, "U0OWNER", bot.slack.open_views("U0OWNER")[-1], {})
     assert "is a bot: only people hold roles" in blocks_text(done["view"]["blocks"])
     assert _roles(engine)["U0OWNER"] == "owner"
+
+
+def test_an_account_with_more_products_than_the_form_holds_keeps_them(
+    bot: RunningBot, engine: Engine
+) -> None:
+    many = [{"key": f"p{i:02d}", "name": f"Product {i}", "edition": "Team", "seats": 5} for i in range(12)]
+    make_account(engine, now=NOW, products=many, agents=[])
+    form = _open_settings(bot)
+    assert not any(block.startswith("product:") for block in input_ids(form))
+    assert "This account has 12 products" in blocks_text(form["blocks"])
+    done = submit(bot, "U0OWNER", form, {"currency": {"value": "GBP"}})
+    assert "Settings saved." in blocks_text(done["view"]["blocks"])
+    with Session(engine) as session:
+        assert len(list(session.exec(select(Product)))) == 12
+        assert session.exec(select(Account.currency)).one() == "GBP"
