@@ -12,8 +12,10 @@ from handlers import (
     errors,
     home,
     installation,
+    ownership,
     picking,
     reading,
+    settings,
 )
 
 
@@ -24,6 +26,8 @@ def register_listeners(app: App) -> None:
     assignments.register(app)
     home.register(app)
     installation.register(app)
+    settings.register(app)
+    ownership.register(app)
     picking.register(app)
     reading.register(app)
     errors.register(app)

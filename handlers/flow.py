@@ -19,7 +19,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import SeatbotError
+from bot.domain.errors import AccountNotSetUp, SeatbotError
 from bot.messages.errors import busy_reply, error_reply, internal_error_reply
 from bot.messages.reply import Reply
 from bot.runtime import metrics
@@ -27,6 +27,7 @@ from bot.runtime.deps import Deps, deps_of
 from bot.runtime.work_queue import Slot
 from bot.slack import inbound
 from bot.slack.inbound import Origin
+from handlers.setup_offer import not_set_up_reply
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +198,12 @@ def run(turn: Turn, work: Callable[[Turn], None], *, name: str) -> None:
     turn.language = turn.deps.people(turn.team_id).language(turn.user_id)
     try:
         work(turn)
+    except AccountNotSetUp:
+        # Not an error to those who can fix it: they are offered the set-up.
+        offer = not_set_up_reply(
+            turn.deps, team_id=turn.team_id, user_id=turn.user_id, language=turn.language
+        )
+        turn.after_commit("set-up offer", lambda: turn.tell(offer))
     except SeatbotError as error:
         refusal = error_reply(error, turn.language)
         turn.after_commit("refusal", lambda: turn.tell(refusal))

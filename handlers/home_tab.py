@@ -1,4 +1,5 @@
-"""App Home: summary, your requests and (approvers) the pending queue.
+"""App Home: summary, your requests, (approvers) the pending queue and the settings;
+in a workspace with no account, the offer to set seatbot up.
 
 Published when the tab is opened, and redrawn (`bot.runtime.home_refresher`) after
 every change that concerns the person, so what they see is never stale for long.
@@ -11,14 +12,16 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import SeatbotError
+from bot.domain.errors import AccountNotSetUp, SeatbotError
 from bot.messages.errors import error_reply
 from bot.messages.home import home_view
 from bot.messages.reply import divider
 from bot.messages.requests import requests_list
+from bot.messages.settings import settings_section
 from bot.messages.summary import summary_reply
 from bot.runtime.deps import Deps
 from bot.services.home_page import home_page
+from handlers.setup_offer import not_set_up_reply
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,10 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
         summary = summary_reply(page.summary, language)
         requests = requests_list(page.requests.mine, page.requests.queue, language)
         blocks = [*summary.blocks, divider(), *requests.blocks]
+        if page.settings is not None:
+            blocks += settings_section(page.settings, language)
+    except AccountNotSetUp:
+        blocks = not_set_up_reply(deps, team_id=team_id, user_id=user_id, language=language).blocks
     except SeatbotError as error:
         blocks = error_reply(error, language).blocks
     client.views_publish(user_id=user_id, view=home_view(blocks))

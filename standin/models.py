@@ -32,6 +32,9 @@ class SlackUser:
     deleted: bool = False
     email: str | None = None
     display_name: str = ""
+    is_admin: bool = False
+    """A workspace admin (users.info ``is_admin``); an owner is an admin too, as in Slack."""
+    is_owner: bool = False
 
 
 @dataclass(frozen=True)

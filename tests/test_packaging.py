@@ -113,6 +113,7 @@ def test_installed_wheel_runs_the_demo_from_elsewhere(wheel: Path, tmp_path: Pat
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "10 sièges · 3 utilisés · 7 libres" in demo.stdout  # French, from the packaged catalog
     assert "Ask @Olivia Owner and @Bastien Facturation" in demo.stdout
+    assert "seatbot is set up, and you are the account's owner" in demo.stdout  # set up in Slack
 
 
 def test_every_runtime_dependency_stops_before_its_next_major_release() -> None:

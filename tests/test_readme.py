@@ -48,5 +48,6 @@ def test_manifest_declares_what_the_app_handles() -> None:
         "im:history",
         "channels:history",
         "groups:history",
+        "channels:join",
     }
     assert "socket_mode_enabled" in manifest["settings"]

@@ -11,6 +11,7 @@ from bot.messages.allowances import allowance_note
 from bot.messages.reply import Reply
 from bot.messages.requests import approval_message, order_message, outcome_message, released_message
 from bot.messages.seats import alert_message, granted_message, undeliverable_message, waiting_done_message
+from bot.messages.settings import owner_changed_message
 from bot.services.ledger import alert_view
 from bot.services.outbox import Kind
 from bot.services.request_views import load_request_view
@@ -73,6 +74,16 @@ def render(
     if kind is Kind.WAITING_DONE:
         return waiting_done_message(
             product=str(params["product"]), user=str(params["user"]), language=language
+        )
+    if kind is Kind.OWNER_CHANGED:
+        account = session.get(Account, row.account_id)
+        assert account is not None
+        return owner_changed_message(
+            old_owner=str(params["old_owner"]),
+            new_owner=str(params["new_owner"]),
+            account=account.name,
+            to_new=row.recipient == params["new_owner"],
+            language=language,
         )
     if kind is Kind.UNDELIVERABLE:
         return undeliverable_message(

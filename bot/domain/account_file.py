@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -42,6 +42,8 @@ USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 _TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,30}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_POLICY_DURATION = timedelta(days=365)
+"""A reminder policy spans at most a year (and so fits the database's seconds columns)."""
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -100,9 +102,12 @@ class FieldError(ValueError):
     """A rule broken by a field below the model that checks it: `loc` is that field's path,
     relative to the model, so the message can point at its line rather than the model's."""
 
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+    def __init__(self, loc: tuple[str | int, ...], message: str, *, code: str = "", **facts: object) -> None:
         super().__init__(message)
         self.loc = loc
+        self.code = code
+        """Which rule, for the words a form shows next to the field (`bot.domain.account_form`)."""
+        self.facts = facts
 
 
 class _Strict(BaseModel):
@@ -149,7 +154,12 @@ class RolesSection(_Strict):
         for role in ("billing_admins", "admins"):
             for index, user in enumerate(getattr(self, role)):
                 if user in seen:
-                    raise FieldError((role, index), f"{user} is listed twice: give each person one role")
+                    raise FieldError(
+                        (role, index),
+                        f"{user} is listed twice: give each person one role",
+                        code="person_twice",
+                        user=user,
+                    )
                 seen.add(user)
         return self
 
@@ -208,7 +218,8 @@ class PolicySection(_Strict):
     @field_validator("nudge_after", "nudge_every", "expire_after", "idle_after")
     @classmethod
     def _duration(cls, value: str) -> str:
-        parse_duration(value)
+        if parse_duration(value) > MAX_POLICY_DURATION:
+            raise ValueError(f"{value!r} is too long: at most {MAX_POLICY_DURATION.days}d")
         return value
 
     @field_validator("working_hours")
@@ -245,7 +256,12 @@ class AccountFile(_Strict):
         suites: dict[str, int] = {}
         for index, product in enumerate(self.products):
             if product.key in seen_keys:
-                raise FieldError(("products", index, "key"), f"product {product.key!r} is listed twice")
+                raise FieldError(
+                    ("products", index, "key"),
+                    f"product {product.key!r} is listed twice",
+                    code="product_twice",
+                    key=product.key,
+                )
             seen_keys.add(product.key)
             if product.suite is None:
                 continue
@@ -254,9 +270,15 @@ class AccountFile(_Strict):
                 raise FieldError(
                     ("products", index, "seats"),
                     f"products of suite {product.suite!r} must have the same number of seats",
+                    code="suite_seats",
+                    suite=product.suite,
                 )
         if self.account.plan is Plan.SALES_ASSISTED and not self.account.sales_contact:
-            raise FieldError(("account", "plan"), "a sales_assisted account needs account.sales_contact")
+            raise FieldError(
+                ("account", "plan"),
+                "a sales_assisted account needs account.sales_contact",
+                code="sales_contact_needed",
+            )
         licensed = {p.key: p.seats for p in self.products}
         used: dict[str, set[str]] = {}
         first_over: dict[str, int] = {}
@@ -276,7 +298,12 @@ class AccountFile(_Strict):
         for key, index in first_over.items():
             # Pointed at the first agent who has no seat left.
             raise FieldError(
-                ("agents", index), f"{key} has {licensed[key]} seats but {len(used[key])} agents"
+                ("agents", index),
+                f"{key} has {licensed[key]} seats but {len(used[key])} agents",
+                code="fewer_seats_than_agents",
+                key=key,
+                seats=licensed[key],
+                agents=len(used[key]),
             )
         return self
 

@@ -110,3 +110,29 @@ class NoLongerApplicable(SeatbotError):
         super().__init__(", ".join(p.code for p in problems))
         self.problems = list(problems)
         self.request_id = request_id
+
+
+class SettingsRejected(SeatbotError):
+    """The account's settings as a form gave them break the account file's rules; nothing
+    was written. Each problem's `field` is its path in the file (`products.0.seats`)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(", ".join(f"{p.field}: {p.code}" for p in problems))
+        self.problems = list(problems)
+
+
+class AlreadySetUp(SeatbotError):
+    """Someone set the workspace's account up first; `owner` is its owner, when known."""
+
+    def __init__(self, owner: str | None) -> None:
+        super().__init__("the account is already set up")
+        self.owner = owner
+
+
+class SetUpNotAllowed(SeatbotError):
+    """Only the person who installed seatbot (`installer`, when known) or a Slack workspace
+    admin sets the account up."""
+
+    def __init__(self, installer: str | None) -> None:
+        super().__init__("not allowed to set the account up")
+        self.installer = installer

@@ -12,6 +12,7 @@ from bot.domain.errors import (
     AccountNotSetUp,
     AlreadyDecided,
     AlreadyPending,
+    AlreadySetUp,
     DraftRejected,
     InvalidInput,
     NoLongerApplicable,
@@ -22,12 +23,14 @@ from bot.domain.errors import (
     RequestNotFound,
     RequestsDisabled,
     SeatbotError,
+    SettingsRejected,
+    SetUpNotAllowed,
 )
 from bot.domain.permissions import ALLOWED, APPROVERS, Action
 from bot.messages.i18n import LANGUAGES, Mrkdwn, escape_mrkdwn, people, texts
 from bot.messages.reply import Reply, section
 from bot.messages.requests import already_decided, not_applicable, pending_exists, simple
-from storage.models import Role
+from storage.models import MAX_SEATS, Role
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,19 @@ def error_reply(error: SeatbotError, language: str) -> Reply:
             return simple("not_found", language)
         case NothingToWithdraw():
             return simple("nothing_to_withdraw", language)
+        case AlreadySetUp():
+            return _said(t("already_set_up", owner=error.owner))
+        case SetUpNotAllowed():
+            return _said(texts("settings", language)("who_can", installer=error.installer))
+        case SettingsRejected():
+            s = texts("settings", language)
+            lines = [
+                s(f"error_{p.code}", **{"max": MAX_SEATS, **p.facts})
+                if s.has(f"error_{p.code}")
+                else s("error_field")
+                for p in error.problems
+            ]
+            return _said("\n".join(f"• {line}" for line in lines))
     logger.error("no words for domain error type=%s error=%s", type(error).__name__, error)
     return internal_error_reply(language)
 

@@ -4,14 +4,20 @@ A local stand-in plays Slack: it serves the Web API seatbot calls and sends
 seatbot signed requests exactly as Slack would. seatbot itself runs as in
 production (waitress, the Bolt app, a SQLite database, migrations, the
 account file), and the conversation is printed as the people in it see it.
+
+It opens on an install (OAuth, "Add to Slack") and the installer setting seatbot
+up from its Home tab; the rest runs on the example account file.
 """
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import shutil
 import tempfile
 import textwrap
+import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,6 +38,7 @@ from storage.engine import make_engine
 
 SIGNING_SECRET = "demo-signing-secret"
 TEAM = "T0SEATBOT"
+CLIENT_ID, CLIENT_SECRET = "1000.2000", "demo-client-secret"
 
 CAST = [
     SlackUser(id="U0OWNER", name="olivia", real_name="Olivia Owner", locale="en-US"),
@@ -63,7 +70,9 @@ class Stage:
     out: Callable[[str], None]
 
     def name(self, user_id: str) -> str:
-        return next((u.real_name for u in CAST if u.id == user_id), user_id)
+        """A person's name, or a channel's (mentions and links are shown by name)."""
+        person = next((u.real_name for u in CAST if u.id == user_id), None)
+        return person or self.slack.channel_name(user_id) or user_id
 
     def who(self, user_id: str) -> str:
         role = ROLES.get(user_id, "member")
@@ -180,11 +189,107 @@ class Stage:
         self.out(_indent(render_view(view, names=self.name)))
         return view
 
-    def opens_home(self, user_id: str) -> None:
+    def opens_home(self, user_id: str, *, showing: str = "") -> dict[str, Any]:
         self.out(f"\n{self.who(user_id)} opens seatbot's Home tab")
         self.driver.app_home_opened(user_id)
-        home = self.slack.wait_for(lambda: self.slack.home(user_id), timeout=10)
+
+        def drawn() -> dict[str, Any] | None:
+            home = self.slack.home(user_id)
+            return home if home and showing in str(home["blocks"]) else None
+
+        home = self.slack.wait_for(drawn, timeout=10)
         self.out(_indent(render_view(home, names=self.name)))
+        return home
+
+    def fills_in(self, user_id: str, view: dict[str, Any], values: dict[str, Any], what: str) -> None:
+        """A person fills a form in and sends it; print what seatbot shows them then."""
+        self.out(f"\n{self.name(user_id)} fills in {what} and presses “{view['submit']['text']}”")
+        before = (self.slack.view(view["id"]) or {}).get("hash")
+        self.driver.submit_view(user_id, view, values)
+        shown = self.slack.wait_for(
+            lambda: (
+                (current := self.slack.view(view["id"]))
+                and current.get("hash") != before
+                and current.get("callback_id") != WORKING_CALLBACK
+                and current
+            ),
+            timeout=10,
+        )
+        self.out(_indent(render_view(shown, names=self.name)))
+
+
+@contextmanager
+def _installable_bot(workdir: Path) -> Iterator[tuple[Stage, str]]:
+    """seatbot as a Slack app workspaces install (OAuth), before any account exists."""
+    with SlackStandIn(team_id=TEAM, team_name="Acme") as slack:
+        for user in CAST:
+            slack.add_user(user)
+        slack.add_channel("C0ALERTS", "seat-alerts")
+        settings = Settings(
+            _env_file=None,
+            slack_client_id=CLIENT_ID,
+            slack_client_secret=CLIENT_SECRET,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.api_url,
+            database_url=f"sqlite:///{workdir / 'install.db'}",
+        )
+        engine = make_engine(settings.database_url)
+        migrate.upgrade(engine)
+        executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="listener")
+        app = create_app(settings, engine=engine, executor=executor)
+        server = start_in_background(SeatbotWSGI(app, engine))
+        slack.configure_oauth(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            redirect_url=f"{server.url}/slack/oauth_redirect",
+        )
+        try:
+            driver = SlackDriver(
+                bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET, standin=slack
+            )
+            yield Stage(slack, driver, print), server.url
+        finally:
+            server.stop()
+            executor.shutdown(wait=True)
+            app._seatbot_deps.sender.close()  # type: ignore[attr-defined]
+            engine.dispose()
+
+
+def _install(stage: Stage, url: str, *, user_id: str) -> int:
+    """`user_id`'s browser: seatbot's install page, Slack's Allow, the redirect back."""
+    with urllib.request.urlopen(f"{url}/slack/install", timeout=10) as page:
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        [link] = re.findall(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page.read().decode())
+    redirect = stage.slack.authorize(html.unescape(link), user_id=user_id)
+    back = urllib.request.Request(redirect, headers={"Cookie": cookie})
+    with urllib.request.urlopen(back, timeout=10) as answer:
+        return int(answer.status)
+
+
+def _set_up_in_slack(workdir: Path) -> None:
+    with _installable_bot(workdir) as (stage, url):
+        _scene("0. Olivia installs seatbot and sets it up from Slack")
+        stage.out("\nOlivia Owner clicks “Add to Slack” and presses Allow")
+        stage.out(f"  (seatbot's install page answers HTTP {_install(stage, url, user_id='U0OWNER')})")
+        stage.types("U0MEL", "")
+        home = stage.opens_home("U0OWNER", showing="open_setup")
+        stage.out("\nOlivia Owner clicks [ Set up seatbot ]: a form opens")
+        stage.driver.click("U0OWNER", action_id="open_setup", view=home)
+        form = stage.slack.wait_for(lambda: stage.slack.open_views("U0OWNER") or None, timeout=10)[-1]
+        stage.out(_indent(render_view(form, names=stage.name)))
+        fields = {
+            "name": {"value": "Acme Support"},
+            **{f"product:0:{k}": {"value": v} for k, v in PRODUCT.items()},
+            "alerts_channel": {"value": "C0ALERTS"},
+            "billing_admins": {"value": ["U0BILL"]},
+            "admins": {"value": ["U0ADMIN", "U0ADMIN2"]},
+        }
+        stage.fills_in("U0OWNER", form, fields, "the account, one product and the people")
+        stage.opens_home("U0BILL", showing="settings")
+
+
+PRODUCT = {"key": "support", "name": "Support", "edition": "Professional", "seats": "10", "price": "115"}
+"""The product Olivia types into the set-up form."""
 
 
 def _scene(title: str) -> None:
@@ -241,6 +346,7 @@ def run_demo() -> int:
     print("and seatbot's own calls to the Slack Web API (here, the stand-in).")
     workdir = Path(tempfile.mkdtemp(prefix="seatbot-demo-"))
     try:
+        _set_up_in_slack(workdir)
         with _running_bot(workdir) as stage:
             _scene("1. Who sees what")
             stage.types("U0ADMIN", "")
@@ -275,7 +381,7 @@ def run_demo() -> int:
             stage.types("U0OWNER", "frobnicate")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("\nThat was seatbot: the summary, a request with its live summary, a one-click")
-    print("approval with every copy updated, seats assigned on the fly, and the channel told")
-    print("when a product runs out; in English and French.")
+    print("\nThat was seatbot: an install and its set-up in Slack, the summary, a request with")
+    print("its live summary, a one-click approval with every copy updated, seats assigned on")
+    print("the fly, and the channel told when a product runs out; in English and French.")
     return 0

@@ -42,6 +42,7 @@ BOT_SCOPES = (
     "groups:history",
     "channels:read",
     "groups:read",
+    "channels:join",
 )
 """The bot scopes asked for at install: those of manifest.yml (a test holds them equal)."""
 STATE_TTL = 600

@@ -30,16 +30,7 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
         key=lambda a: (order[a.product_id], a.assigned_at, a.id or 0),
     )
     document: dict[str, Any] = {
-        "account": {
-            "name": account.name,
-            "team_id": account.team_id,
-            "plan": account.plan,
-            "change_requests": account.change_requests,
-            "currency": account.currency,
-            "alerts_channel": account.alerts_channel,
-            "sales_contact": account.sales_contact,
-            "timezone": account.timezone,
-        },
+        "account": account_fields(account),
         "roles": {
             "owner": next((g.user_id for g in grants if g.role == Role.OWNER.value), None),
             "billing_admins": [g.user_id for g in grants if g.role == Role.BILLING_ADMIN.value],
@@ -68,14 +59,33 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
             }
             for a in seats
         ],
-        "policy": {
-            "nudge_after": format_duration(account.nudge_after_s),
-            "nudge_every": format_duration(account.nudge_every_s),
-            "max_nudges": account.max_nudges,
-            "expire_after": format_duration(account.expire_after_s),
-            "working_hours": f"{account.work_start}-{account.work_end}",
-            "alert_threshold": account.alert_threshold_pct,
-            "idle_after": format_duration(account.idle_after_s),
-        },
+        "policy": policy_fields(account),
     }
     return AccountFile.model_validate(document)
+
+
+def account_fields(account: Account) -> dict[str, Any]:
+    """The file's `account` section."""
+    return {
+        "name": account.name,
+        "team_id": account.team_id,
+        "plan": account.plan,
+        "change_requests": account.change_requests,
+        "currency": account.currency,
+        "alerts_channel": account.alerts_channel,
+        "sales_contact": account.sales_contact,
+        "timezone": account.timezone,
+    }
+
+
+def policy_fields(account: Account) -> dict[str, Any]:
+    """The file's `policy` section."""
+    return {
+        "nudge_after": format_duration(account.nudge_after_s),
+        "nudge_every": format_duration(account.nudge_every_s),
+        "max_nudges": account.max_nudges,
+        "expire_after": format_duration(account.expire_after_s),
+        "working_hours": f"{account.work_start}-{account.work_end}",
+        "alert_threshold": account.alert_threshold_pct,
+        "idle_after": format_duration(account.idle_after_s),
+    }

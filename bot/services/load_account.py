@@ -39,8 +39,13 @@ class LoadReport:
     """Products in the database that the file no longer lists."""
 
 
-def load_account(session: Session, *, data: AccountFile, team_id: str, now: datetime) -> LoadReport:
-    """Only ids are stored: the file's names must have been looked up (read_account_file)."""
+def load_account(
+    session: Session, *, data: AccountFile, team_id: str, now: datetime, actor_id: str | None = None
+) -> LoadReport:
+    """Only ids are stored: the file's names must have been looked up (read_account_file).
+
+    `actor_id`: who made the change from Slack (settings, onboarding), kept in its audit
+    events; None for a file loaded from the command line."""
     if data.names():
         raise ValueError(f"names left to look up: {', '.join(name for _, name in data.names())}")
     account = repo.account_by_team(session, team_id=team_id)
@@ -63,6 +68,7 @@ def load_account(session: Session, *, data: AccountFile, team_id: str, now: date
             "account.created" if created else "account.updated",
             "account",
             team_id,
+            actor_id=actor_id,
             before={k: before[k] for k in changed} if before else None,
             after=_jsonable(changed),
         )
@@ -70,8 +76,8 @@ def load_account(session: Session, *, data: AccountFile, team_id: str, now: date
         report.changes.append("account created" if created else f"account: {', '.join(changed)}")
     if POLICY_FIELDS & changed.keys():
         _reschedule_pending(session, account)
-    _sync_products(session, account.id, data, now, report)
-    _sync_roles(session, account.id, data, now, report)
+    _sync_products(session, account.id, data, now, report, actor_id)
+    _sync_roles(session, account.id, data, now, report, actor_id)
     _sync_agents(session, account.id, data, now, report)
     return report
 
@@ -117,7 +123,12 @@ def _account_fields(data: AccountFile) -> dict[str, Any]:
 
 
 def _sync_products(
-    session: Session, account_id: int, data: AccountFile, now: datetime, report: LoadReport
+    session: Session,
+    account_id: int,
+    data: AccountFile,
+    now: datetime,
+    report: LoadReport,
+    actor_id: str | None,
 ) -> None:
     existing = {p.key: p for p in repo.products(session, account_id=account_id)}
     for position, item in enumerate(data.products):
@@ -149,6 +160,7 @@ def _sync_products(
             "product.created" if before is None else "product.updated",
             "product",
             item.key,
+            actor_id=actor_id,
             before=_jsonable(before) if before else None,
             after=_jsonable(changed),
         )
@@ -158,7 +170,12 @@ def _sync_products(
 
 
 def _sync_roles(
-    session: Session, account_id: int, data: AccountFile, now: datetime, report: LoadReport
+    session: Session,
+    account_id: int,
+    data: AccountFile,
+    now: datetime,
+    report: LoadReport,
+    actor_id: str | None,
 ) -> None:
     wanted = {data.roles.owner: Role.OWNER}
     wanted.update({u: Role.BILLING_ADMIN for u in data.roles.billing_admins})
@@ -168,7 +185,7 @@ def _sync_roles(
     # never trips the one-owner index half-way.
     for user_id, grant in list(grants.items()):
         if wanted.get(user_id) != Role(grant.role):
-            _audit_role(session, account_id, now, user_id, grant.role, None)
+            _audit_role(session, account_id, now, user_id, grant.role, None, actor_id)
             session.delete(grant)
             del grants[user_id]
             if user_id not in wanted:
@@ -178,18 +195,25 @@ def _sync_roles(
         if user_id in grants:
             continue
         session.add(RoleGrant(account_id=account_id, user_id=user_id, role=role.value, granted_at=now))
-        _audit_role(session, account_id, now, user_id, None, role.value)
+        _audit_role(session, account_id, now, user_id, None, role.value, actor_id)
         report.changes.append(f"role of {user_id}: {role.value}")
     session.flush()
 
 
 def _audit_role(
-    session: Session, account_id: int, now: datetime, user_id: str, before: str | None, after: str | None
+    session: Session,
+    account_id: int,
+    now: datetime,
+    user_id: str,
+    before: str | None,
+    after: str | None,
+    actor_id: str | None,
 ) -> None:
     event = Event(
         "role.changed",
         "user",
         user_id,
+        actor_id=actor_id,
         before={"role": before} if before else None,
         after={"role": after} if after else None,
     )

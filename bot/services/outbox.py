@@ -36,6 +36,8 @@ class Kind(StrEnum):
     """DM to an approver: a reminder of a request waiting for them, with its buttons."""
     ESCALATION = "escalation"
     """In the alerts channel: a request nobody decided after every reminder."""
+    OWNER_CHANGED = "owner_changed"
+    """DM to the new and the old owner: the account changed hands."""
     UNDELIVERABLE = "undeliverable"
     """DM to the owner: a channel message could not be posted (channel gone, bot not in it)."""
     AUTO_APPROVED = "auto_approved"

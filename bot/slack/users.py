@@ -35,6 +35,8 @@ class Profile:
 
     names: frozenset[str] = frozenset()
     """Folded handle, display name and real name, for lookups by name."""
+    workspace_admin: bool = False
+    """A Slack workspace admin or owner (users.info `is_admin` / `is_owner`)."""
 
     @property
     def language(self) -> str:
@@ -57,6 +59,7 @@ def _profile(user: dict[str, Any]) -> Profile:
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         deleted=bool(user.get("deleted")),
         names=frozenset(fold(n) for n in names if n),
+        workspace_admin=bool(user.get("is_admin")) or bool(user.get("is_owner")),
     )
 
 

@@ -35,6 +35,9 @@ class Workspaces(Protocol):
     def users(self, team_id: str) -> UserDirectory:
         """The workspace's people, looked up with its own token."""
 
+    def installer(self, team_id: str) -> str | None:
+        """Who installed seatbot in the workspace, when it is known (OAuth installs)."""
+
     def forget(self, team_id: str) -> None:
         """Drop what is kept of the workspace (a new install: its token changed)."""
 
@@ -54,6 +57,10 @@ class OneWorkspace:
 
     def users(self, team_id: str) -> UserDirectory:
         return self._users
+
+    def installer(self, team_id: str) -> str | None:
+        """A token pasted from the app's settings page says nothing of who installed it."""
+        return None
 
     def forget(self, team_id: str) -> None:
         """One token, nothing kept per workspace."""
@@ -112,6 +119,11 @@ class InstalledWorkspaces:
                 directory = UserDirectory(client_for=lambda: self.client(team_id))
                 self._users[team_id] = directory
         return directory
+
+    def installer(self, team_id: str) -> str | None:
+        """The person who last installed seatbot there, from the installation store."""
+        installation = self.store.find_installation(enterprise_id=None, team_id=team_id)
+        return installation.user_id if installation is not None else None
 
     def forget(self, team_id: str) -> None:
         """Drop what is kept of the workspace; the store is read again next time."""

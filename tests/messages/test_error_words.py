@@ -29,6 +29,9 @@ SAMPLES: dict[type[SeatbotError], SeatbotError] = {
     errors.NoLongerApplicable: errors.NoLongerApplicable(
         [Problem("seats_moved", "support", {"product": "Support", "expected": 10, "now": 12})], request_id=3
     ),
+    errors.SettingsRejected: errors.SettingsRejected([Problem("field_currency", "account.currency")]),
+    errors.AlreadySetUp: errors.AlreadySetUp("U0OWNER"),
+    errors.SetUpNotAllowed: errors.SetUpNotAllowed("U0INSTALLER"),
 }
 
 

@@ -94,3 +94,37 @@ def test_conversations_list_finds_channels_by_name_a_page_at_a_time(
         client.conversations_list(cursor="bogus!")
     with pytest.raises(SlackApiError, match="invalid_types"):
         client.conversations_list(types="public_channel,rooms")
+
+
+def test_info_says_whether_the_bot_is_in_the_channel(client: WebClient, standin: SlackStandIn) -> None:
+    standin.add_channel("C0OUT", "outside", bot_is_member=False)
+    assert client.conversations_info(channel="C0SEATS")["channel"]["is_member"] is True
+    outside = client.conversations_info(channel="C0OUT")["channel"]
+    assert (outside["name"], outside["is_member"], outside["is_private"]) == ("outside", False, False)
+    with pytest.raises(SlackApiError) as unknown:
+        client.conversations_info(channel="C0NOPE")
+    assert unknown.value.response["error"] == "channel_not_found"
+
+
+def test_a_private_channel_the_bot_is_not_in_is_not_found(client: WebClient, standin: SlackStandIn) -> None:
+    standin.add_channel("G0SECRET", "secret", bot_is_member=False)
+    standin.add_channel("G0INVITED", "invited")
+    assert client.conversations_info(channel="G0INVITED")["channel"]["is_private"] is True
+    for method in (client.conversations_info, client.conversations_join):
+        with pytest.raises(SlackApiError) as hidden:
+            method(channel="G0SECRET")
+        assert hidden.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError) as private:
+        client.conversations_join(channel="G0INVITED")
+    assert private.value.response["error"] == "method_not_supported_for_channel_type"
+    standin.api_errors()  # the errors above were asked for
+
+
+def test_join_puts_the_bot_in_a_public_channel(client: WebClient, standin: SlackStandIn) -> None:
+    standin.add_channel("C0OUT", "outside", bot_is_member=False)
+    joined = client.conversations_join(channel="C0OUT")
+    assert joined["channel"]["is_member"] is True
+    assert client.conversations_info(channel="C0OUT")["channel"]["is_member"] is True
+    client.chat_postMessage(channel="C0OUT", text="hello")  # no longer not_in_channel
+    again = client.conversations_join(channel="C0OUT")
+    assert again["warning"] == "already_in_channel"

@@ -71,3 +71,13 @@ def test_conversations_open(client: WebClient, standin: SlackStandIn) -> None:
         client.conversations_open(users="U0GONE")
     with pytest.raises(SlackApiError, match="is_archived"):
         client.chat_postMessage(channel="U0GONE", text="hello?")
+
+
+def test_users_info_says_who_administers_the_workspace(client: WebClient, standin: SlackStandIn) -> None:
+    standin.add_user(SlackUser("U0ADM", "adm", "Ada Admin", is_admin=True))
+    standin.add_user(SlackUser("U0OWN", "own", "Oscar Owner", is_owner=True))
+    flags = {
+        u: (client.users_info(user=u)["user"]["is_admin"], client.users_info(user=u)["user"]["is_owner"])
+        for u in ("U0ADM", "U0OWN", ALICE.id)
+    }
+    assert flags == {"U0ADM": (True, False), "U0OWN": (True, True), ALICE.id: (False, False)}
