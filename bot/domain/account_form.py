@@ -83,9 +83,12 @@ class SettingsForm:
             # A channel as sales contact (set by the file) is kept: the form picks people only.
             document["account"]["sales_contact"] = contact
         document["roles"] = {"owner": current.roles.owner, **self.roles}
-        document["policy"] = dict(self.policy)
+        # Fields the form does not show (a product's allowance, the idle threshold) keep their value.
+        document["policy"] = {**document["policy"], **self.policy}
         if self.products is not None:
+            before = {p["key"]: p for p in document["products"]}
             shown = {row.get("key") for row in self.products}
             kept = [p for p in document["products"] if p["key"] not in shown]
-            document["products"] = [*self.products, *kept]
+            edited = [{**before.get(str(row.get("key")), {}), **row} for row in self.products]
+            document["products"] = [*edited, *kept]
         return document

@@ -237,3 +237,25 @@ def test_an_account_with_more_products_than_the_form_holds_keeps_them(
     with Session(engine) as session:
         assert len(list(session.exec(select(Product)))) == 12
         assert session.exec(select(Account.currency)).one() == "GBP"
+
+
+def test_what_the_form_does_not_show_is_kept_when_it_is_saved(bot: RunningBot, engine: Engine) -> None:
+    # A standing allowance, an idle threshold and a time zone, set by the account file.
+    from tests.factories import BASE
+
+    products = [dict(p) for p in BASE["products"]]
+    products[0]["allowance"] = {"seats_per_month": 5, "cost_per_month": "600"}
+    make_account(
+        engine,
+        now=NOW,
+        products=products,
+        policy={"idle_after": "45d"},
+        account={**BASE["account"], "timezone": "Europe/Paris"},
+    )
+    submit(bot, "U0OWNER", _open_settings(bot), {"product:0:seats": {"value": "12"}})
+    with Session(engine) as session:
+        account_row = session.exec(select(Account)).one()
+        support = session.exec(select(Product).where(Product.key == "support")).one()
+    assert support.seats == 12
+    assert (support.allowance_seats, str(support.allowance_cost)) == (5, "600.00")
+    assert (account_row.idle_after_s, account_row.timezone) == (45 * 86400, "Europe/Paris")
