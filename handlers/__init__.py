@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers import (
+    allowances,
     approvals,
     assignments,
     change_modal,
@@ -27,6 +28,7 @@ def register_listeners(app: App) -> None:
     home.register(app)
     installation.register(app)
     settings.register(app)
+    allowances.register(app)
     ownership.register(app)
     picking.register(app)
     reading.register(app)

@@ -64,15 +64,15 @@ def register(app: App) -> None:
 def _open_setup(action: inbound.Action, turn: Turn) -> None:
     _require_set_up_rights(turn)
     turn.read(require_no_account)
-    _open(turn, action.trigger_id, settings_form(turn.language, current=None))
+    open_form(turn, action.trigger_id, settings_form(turn.language, current=None))
 
 
 def _open_settings(action: inbound.Action, turn: Turn) -> None:
     current = turn.read(settings_to_edit)
-    _open(turn, action.trigger_id, settings_form(turn.language, current=current))
+    open_form(turn, action.trigger_id, settings_form(turn.language, current=current))
 
 
-def _open(turn: Turn, trigger_id: str | None, view: dict[str, Any]) -> None:
+def open_form(turn: Turn, trigger_id: str | None, view: dict[str, Any]) -> None:
     if trigger_id is None:
         raise InvalidInput("form_unavailable")
     try:
@@ -132,16 +132,16 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
             check_people(turn.deps.people(turn.team_id), _people_of(form))
             done = _apply(turn, form, setup=setup)
         except SeatbotError as error:
-            _redraw(
+            redraw_form(
                 turn, view.id, refusal_view(error_reply(error, turn.language), turn.language, setup=setup)
             )
             return
         except Exception:
             logger.exception("settings failed team=%s user=%s", turn.team_id, turn.user_id)
             failed = refusal_view(internal_error_reply(turn.language), turn.language, setup=setup)
-            turn.after_commit("failure view", lambda: _redraw(turn, view.id, failed))
+            turn.after_commit("failure view", lambda: redraw_form(turn, view.id, failed))
             return
-        turn.after_commit("done view", lambda: _redraw(turn, view.id, done))
+        turn.after_commit("done view", lambda: redraw_form(turn, view.id, done))
         turn.delivered_and_refreshed([turn.user_id, *_people_of(form)])
 
     later(
@@ -213,7 +213,7 @@ def _people_of(form: SettingsForm) -> list[str]:
     return [*people, *([contact] if isinstance(contact, str) and contact[:1] in ("U", "W") else [])]
 
 
-def _redraw(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
+def redraw_form(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
     try:
         turn.client.views_update(view_id=view_id, view=view)
     except SlackApiError as exc:

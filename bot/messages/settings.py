@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, InputBlock, PlainTextObject, UserSelectElement
 from slack_sdk.models.views import View
 
+from bot.messages.allowance_form import OPEN_ALLOWANCES
 from bot.messages.blocks import actions, button
 from bot.messages.i18n import people, texts
 from bot.messages.limits import LABEL_TEXT, VIEW_TITLE, shorten
@@ -71,10 +72,12 @@ def settings_section(settings: AccountSettings, language: str) -> list[Block]:
         ),
     ]
     if editable:
+        allowances_label = texts("allowances", language).plain("form_button")
         blocks.append(
             actions(
                 button(t.plain("edit_button"), action_id=OPEN_SETTINGS, value="edit"),
                 button(t.plain("transfer_button"), action_id=OPEN_TRANSFER, value="transfer"),
+                button(allowances_label, action_id=OPEN_ALLOWANCES, value="edit"),
                 block_id="settings_actions",
             )
         )

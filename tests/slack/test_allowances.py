@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from standin import SlackStandIn, SlackUser
 from tests.conftest import NOW
 from tests.factories import BASE, make_account
-from tests.slack.conftest import RunningBot, open_modal, submit
+from tests.slack.conftest import RunningBot, forged_submission, open_modal, submit
 
 AUCKLAND_NEW_MONTH = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 """Still November in UTC; already 1 December, 01:00, in Auckland."""
@@ -143,3 +143,87 @@ def _spent(engine: Engine, month: str) -> None:
             ),
             {"month": month},
         )
+
+
+def _open_allowances(bot: RunningBot, user_id: str = "U0OWNER") -> dict[str, Any]:
+    bot.driver.app_home_opened(user_id)
+    home = bot.slack.wait_for(
+        lambda: (h := bot.slack.home(user_id)) and "open_allowances" in json.dumps(h) and h
+    )
+    seen = len(bot.slack.open_views(user_id))
+    bot.driver.click(user_id, action_id="open_allowances", view=home)
+    return bot.slack.wait_for(
+        lambda: bot.slack.open_views(user_id)[seen:] and bot.slack.open_views(user_id)[-1]
+    )
+
+
+def _allowances(engine: Engine) -> dict[str, tuple[Any, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT key, allowance_seats, allowance_cost FROM product"))
+        return {str(k): (s, None if c is None else str(c)) for k, s, c in rows}
+
+
+def test_the_owner_sets_allowances_from_app_home(bot: RunningBot, engine: Engine) -> None:
+    form = _open_allowances(bot)
+    support = next(b for b in form["blocks"] if b.get("block_id") == "allowance:support:seats")
+    assert support["element"]["initial_value"] == "5"
+    done = submit(
+        bot,
+        "U0OWNER",
+        form,
+        {
+            "allowance:guide:seats": {"value": "3"},
+            "allowance:support:seats": {"value": None},
+            "allowance:support:cost": {"value": ""},
+        },
+    )
+    assert "Standing allowances saved." in json.dumps(done)
+    assert _allowances(engine) == {"support": (None, None), "guide": (3, None), "talk": (None, None)}
+    audited = _rows(engine, "SELECT before FROM audit_event WHERE action = 'product.updated' ORDER BY id")
+    assert any("allowance_seats" in str(b) for b in audited)
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"allowance:guide:seats": {"value": "lots"}}, "allowance:guide:seats"),
+        ({"allowance:guide:seats": {"value": "-3"}}, "allowance:guide:seats"),
+        (
+            {"allowance:guide:seats": {"value": "2"}, "allowance:guide:cost": {"value": "-5"}},
+            "allowance:guide:cost",
+        ),
+        (
+            {"allowance:guide:seats": {"value": "2"}, "allowance:guide:cost": {"value": "1.999"}},
+            "allowance:guide:cost",
+        ),
+        ({"allowance:guide:cost": {"value": "100"}}, "allowance:guide:seats"),  # a cap alone means nothing
+    ],
+)
+def test_bad_input_is_shown_next_to_its_field_and_changes_nothing(
+    bot: RunningBot, engine: Engine, values: dict[str, Any], field: str
+) -> None:
+    before = _allowances(engine)
+    form = _open_allowances(bot)
+    state = {
+        b["block_id"]: {
+            "value": {
+                "type": b["element"]["type"],
+                "value": values.get(b["block_id"], {}).get("value", b["element"].get("initial_value")),
+            }
+        }
+        for b in form["blocks"]
+        if b["type"] == "input"
+    }
+    answer = forged_submission(bot, "U0OWNER", form, state)
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == [field]
+    assert _allowances(engine) == before
+
+
+def test_only_the_owner_sets_them(bot: RunningBot, engine: Engine) -> None:
+    before = _allowances(engine)
+    form = _open_allowances(bot)
+    state = {"allowance:guide:seats": {"value": {"type": "number_input", "value": "50"}}}
+    answer = forged_submission(bot, "U0ADMIN", form, state)
+    assert "You can't change roles and settings" in json.dumps(answer)
+    assert _allowances(engine) == before
