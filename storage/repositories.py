@@ -5,12 +5,14 @@ The service that calls them owns the transaction (STYLE, practice 4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, and_, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import CTE, CursorResult, Integer, Result, and_, column, func, insert, update, values
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeEngine
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
     Account,
@@ -48,6 +50,49 @@ def update_if_pending(session: Session, request_id: int, *conditions: Any, **val
         .execution_options(synchronize_session=False)
     )
     return rowcount(session.execute(statement)) == 1
+
+
+def per_request(name: str, rows: Sequence[tuple[Any, ...]], **types: TypeEngine[Any]) -> CTE:
+    """Values that differ from request to request, as a table `name(id, *types)` for
+    `update_pending_many` to join: one statement (a VALUES list) however many requests."""
+    columns = [column("id", Integer), *(column(key, type_) for key, type_ in types.items())]
+    return values(*columns, name=name).data(list(rows)).cte(name)
+
+
+def update_pending_many(
+    session: Session, each: Collection[int] | CTE, *conditions: Any, **values_: Any
+) -> set[int]:
+    """`update_if_pending` for many requests in one statement: `UPDATE change_request SET …
+    WHERE id IN (…) AND status = 'pending' AND <conditions> RETURNING id`.
+
+    `each` is the requests' ids, or a `per_request` table the conditions and values may
+    use. Returns the ids it updated: of racing writers, each request goes to exactly one.
+    """
+    statement = update(ChangeRequest).where(
+        col(ChangeRequest.status) == RequestStatus.PENDING.value,
+        col(ChangeRequest.id) == each.c.id
+        if isinstance(each, CTE)
+        else col(ChangeRequest.id).in_(list(each)),
+        *conditions,
+    )
+    statement = statement.values(**values_).returning(col(ChangeRequest.id))
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return {int(request_id) for request_id in result.scalars()}
+
+
+def insert_new(
+    session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], *, key: str
+) -> None:
+    """Insert `rows`, leaving out any whose `key` (a unique column) is taken: `ON CONFLICT
+    DO NOTHING`, so that inserting the same rows twice, even at once, is harmless."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    table = cast(Any, model).__table__
+    statement = (
+        postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    ).on_conflict_do_nothing(index_elements=[key])
+    session.execute(statement, list(rows))
 
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
@@ -127,10 +172,22 @@ def role_of(session: Session, *, account_id: int, user_id: str) -> Role:
 
 def holders_of(session: Session, *, account_id: int, roles: Iterable[Role]) -> list[str]:
     """User ids holding any of `roles`, owner first, then in grant order."""
+    return holders_in(session, account_ids=[account_id], roles=roles).get(account_id, [])
+
+
+def holders_in(
+    session: Session, *, account_ids: Collection[int], roles: Iterable[Role]
+) -> dict[int, list[str]]:
+    """`holders_of` each of these accounts, in one query (accounts with none are absent)."""
     wanted = [r.value for r in roles]
-    query = select(RoleGrant).where(RoleGrant.account_id == account_id, col(RoleGrant.role).in_(wanted))
+    query = select(RoleGrant).where(
+        col(RoleGrant.account_id).in_(list(account_ids)), col(RoleGrant.role).in_(wanted)
+    )
     grants = sorted(session.exec(query), key=lambda g: (g.role != Role.OWNER.value, g.id or 0))
-    return [g.user_id for g in grants]
+    holders: dict[int, list[str]] = {}
+    for grant in grants:
+        holders.setdefault(grant.account_id, []).append(grant.user_id)
+    return holders
 
 
 def add_audit(
@@ -157,3 +214,10 @@ def add_audit(
     )
     session.add(event)
     return event
+
+
+def add_audits(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """`add_audit` for many events (their columns as keywords), in as few INSERTs as the
+    driver allows, in order."""
+    if events:
+        session.execute(insert(AuditEvent), list(events))

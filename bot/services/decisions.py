@@ -20,17 +20,18 @@ request is ever sent as if it were still waiting.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.domain.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
 from bot.domain.permissions import APPROVERS, Action
 from bot.domain.request_view import RequestView
 from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
-from bot.services.outbox import Kind, cancel_reminders
+from bot.services.outbox import Kind, cancel_reminders, cancel_reminders_of
 from bot.services.recording import Event, Message, record
 from bot.services.request_views import request_view
 from bot.services.seat_changes import pending_request_of
@@ -182,23 +183,50 @@ def close_request(
     cancel_reminders(session, request_id=request.id or 0)
 
 
+def close_requests(
+    session: Session, request_ids: Collection[int], status: RequestStatus, *, now: datetime
+) -> set[int]:
+    """`close_request` for many requests at once, by no one (the scheduler's expiries), in
+    two statements; the ids it closed: those still pending."""
+    closed = repo.update_pending_many(
+        session,
+        request_ids,
+        status=status.value,
+        decided_by=None,
+        decided_at=now,
+        updated_at=now,
+        decline_reason=None,
+        next_due_at=None,
+    )
+    cancel_reminders_of(session, request_ids=closed)
+    return closed
+
+
 def refresh_copies(session: Session, *, account_id: int, request_id: int, now: datetime) -> None:
     """Queue an update of every approval DM of the request, so no copy keeps live buttons."""
     request = session.get(ChangeRequest, request_id)
     assert request is not None
+    refreshes = copy_refreshes(session, {request_id: request.status})
+    record(session, account_id=account_id, at=now, messages=refreshes.get(request_id, []))
+
+
+def copy_refreshes(session: Session, statuses: Mapping[int, str]) -> dict[int, list[Message]]:
+    """The updates `refresh_copies` queues, for each request given with its status now, in one query."""
     copies = session.exec(
-        select(SlackMessage).where(
-            SlackMessage.request_id == request_id, SlackMessage.purpose == Kind.APPROVAL.value
-        )
+        select(SlackMessage)
+        .where(col(SlackMessage.request_id).in_(list(statuses)), SlackMessage.purpose == Kind.APPROVAL.value)
+        .order_by(col(SlackMessage.id))
     ).all()
-    refreshes = [
-        Message(
-            Kind.APPROVAL_REFRESH,
-            copy.channel,
-            f"refresh:{Kind.APPROVAL.value}:{copy.id}:{request.status}",
-            request_id=request_id,
-            slack_message_id=copy.id,
+    refreshes: dict[int, list[Message]] = {}
+    for copy in copies:
+        request_id = copy.request_id or 0
+        refreshes.setdefault(request_id, []).append(
+            Message(
+                Kind.APPROVAL_REFRESH,
+                copy.channel,
+                f"refresh:{Kind.APPROVAL.value}:{copy.id}:{statuses[request_id]}",
+                request_id=request_id,
+                slack_message_id=copy.id,
+            )
         )
-        for copy in copies
-    ]
-    record(session, account_id=account_id, at=now, messages=refreshes)
+    return refreshes
