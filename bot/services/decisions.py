@@ -190,7 +190,7 @@ def close_requests(
     two statements; the ids it closed: those still pending."""
     closed = repo.update_pending_many(
         session,
-        request_ids,
+        repo.per_request(session, "closing", list(request_ids)),
         status=status.value,
         decided_by=None,
         decided_at=now,
@@ -214,7 +214,10 @@ def copy_refreshes(session: Session, statuses: Mapping[int, str]) -> dict[int, l
     """The updates `refresh_copies` queues, for each request given with its status now, in one query."""
     copies = session.exec(
         select(SlackMessage)
-        .where(col(SlackMessage.request_id).in_(list(statuses)), SlackMessage.purpose == Kind.APPROVAL.value)
+        .where(
+            repo.one_of(session, col(SlackMessage.request_id), statuses),
+            SlackMessage.purpose == Kind.APPROVAL.value,
+        )
         .order_by(col(SlackMessage.id))
     ).all()
     refreshes: dict[int, list[Message]] = {}

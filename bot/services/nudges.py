@@ -3,7 +3,8 @@
 A pass (driven by `bot.runtime.jobs`) takes the due requests in batches, each batch in
 one transaction and a few set-based statements whatever its size (`take_steps`): one
 UPDATE per kind of step, then one INSERT of the audit events and one of the outbox
-messages of exactly the requests those updates returned. If a batch fails, its requests
+messages (on SQLite, where a statement costs no round trip, one executemany each) of
+exactly the requests those updates returned. If a batch fails, its requests
 are taken again one by one, each in its own transaction (`run_step`), so one failing
 request is logged and skipped while the others go on. A pass reads only pending requests
 whose `next_due_at` has come (through the partial index on due times), of accounts whose
@@ -176,10 +177,11 @@ def take_steps(session: Session, batch: Sequence[tuple[Due, Account]], *, now: d
     nudged: set[int] = set()
     if taking[Step.NUDGED]:
         each = repo.per_request(
+            session,
             "nudging",
-            [(d.id, d.nudge_count, d.due_after(a, nudged_at=now)) for d, a in taking[Step.NUDGED]],
-            seen=Integer(),
-            due=UTCDateTime(),
+            [d.id for d, _ in taking[Step.NUDGED]],
+            seen=(Integer(), [d.nudge_count for d, _ in taking[Step.NUDGED]]),
+            due=(UTCDateTime(), [d.due_after(a, nudged_at=now) for d, a in taking[Step.NUDGED]]),
         )
         nudged = repo.update_pending_many(
             session,
@@ -194,9 +196,10 @@ def take_steps(session: Session, batch: Sequence[tuple[Due, Account]], *, now: d
     escalated: set[int] = set()
     if taking[Step.ESCALATED]:
         each = repo.per_request(
+            session,
             "escalating",
-            [(d.id, d.due_after(a, escalated_at=now)) for d, a in taking[Step.ESCALATED]],
-            due=UTCDateTime(),
+            [d.id for d, _ in taking[Step.ESCALATED]],
+            due=(UTCDateTime(), [d.due_after(a, escalated_at=now) for d, a in taking[Step.ESCALATED]]),
         )
         escalated = repo.update_pending_many(
             session,
@@ -214,7 +217,10 @@ def take_steps(session: Session, batch: Sequence[tuple[Due, Account]], *, now: d
         )
     if taking[None]:
         each = repo.per_request(
-            "waiting", [(d.id, d.due_after(a)) for d, a in taking[None]], due=UTCDateTime()
+            session,
+            "waiting",
+            [d.id for d, _ in taking[None]],
+            due=(UTCDateTime(), [d.due_after(a) for d, a in taking[None]]),
         )
         repo.update_pending_many(session, each, still_due, next_due_at=each.c.due)
     approvers = (

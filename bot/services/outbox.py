@@ -79,7 +79,7 @@ def enqueue(
 def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """`enqueue` for many messages (each an `outbox_row`), in as few INSERTs as the driver
     allows; a row whose `dedupe_key` is taken is left out, as `enqueue` would."""
-    repo.insert_new(session, OutboxMessage, rows, key="dedupe_key")
+    repo.insert_many(session, OutboxMessage, rows, unique="dedupe_key")
 
 
 def outbox_row(
@@ -133,7 +133,7 @@ def cancel_reminders_of(session: Session, *, request_ids: Collection[int]) -> in
     result = session.execute(
         update(OutboxMessage)
         .where(
-            col(OutboxMessage.request_id).in_(list(request_ids)),
+            repo.one_of(session, col(OutboxMessage.request_id), request_ids),
             col(OutboxMessage.kind).in_([k.value for k in REMINDERS]),
             col(OutboxMessage.status) == OutboxStatus.PENDING.value,
         )

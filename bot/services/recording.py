@@ -93,7 +93,8 @@ class Change:
 
 def record_many(session: Session, *, at: datetime, changes: Sequence[Change]) -> None:
     """`record` each change, in a few statements however many there are (a scheduler pass
-    records hundreds): one INSERT of their audit events, one of their messages, in order."""
+    records hundreds): their audit events, then their messages, each in one INSERT on
+    PostgreSQL (one executemany on SQLite), in order."""
     repo.add_audits(
         session,
         [

@@ -244,7 +244,10 @@ def _history(engine: Engine) -> tuple[list[tuple[object, ...]], list[tuple[objec
             (r.id, r.status, r.nudge_count, r.last_nudged_at, r.escalated_at, r.decided_at, r.next_due_at)
             for r in session.exec(select(ChangeRequest).order_by(ChangeRequest.id))  # type: ignore[arg-type]
         ]
-    return events + requests, rows  # type: ignore[return-value]
+        # As stored: a JSON null and an SQL NULL read back alike.
+        nulls = list(session.execute(text("SELECT params IS NULL FROM outbox ORDER BY id")).scalars())
+        nulls += session.execute(text('SELECT "before" IS NULL FROM audit_event ORDER BY id')).scalars()
+    return events + requests + nulls, rows  # type: ignore[operator]
 
 
 POLICY = {"nudge_after": "1h", "nudge_every": "1h", "max_nudges": 2, "expire_after": "5h"}
