@@ -61,7 +61,10 @@ def scheduler_pass(database_url: str, *, stored: int = 100_000, due: int = 1_000
     due: wall time, SQL statements and database time (the time spent inside statements).
 
     The history is written straight into the alerts workspace: closed requests, plus `due`
-    pending ones (one per requester, as the database insists) whose reminder is due now.
+    pending ones (one per requester, as the database insists), due now and sent 30 days ago:
+    past the default 14-day expiry, so the pass expires them (the step that writes the most:
+    the close, its reminders cancelled, the audit event and the requester's outcome message).
+    One pass takes every due request, batch after batch.
     """
     engine = make_engine(database_url)
     now = utcnow()

@@ -5,12 +5,34 @@ The service that calls them owns the transaction (STYLE, practice 4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, and_, func, or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import (
+    CTE,
+    JSON,
+    CursorResult,
+    Integer,
+    Result,
+    Select,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    column,
+    func,
+    or_,
+    update,
+    values,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy import select as sql_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeEngine
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
     Account,
@@ -48,6 +70,99 @@ def update_if_pending(session: Session, request_id: int, *conditions: Any, **val
         .execution_options(synchronize_session=False)
     )
     return rowcount(session.execute(statement)) == 1
+
+
+def per_request(
+    session: Session, name: str, ids: Sequence[int], **columns: tuple[TypeEngine[Any], Sequence[Any]]
+) -> CTE:
+    """Requests' ids, and values that differ from request to request (each column's type
+    and values, in the order of `ids`), as a table `name(id, *columns)` for
+    `update_pending_many` to join: one statement however many requests."""
+    every = {"id": (Integer(), ids), **columns}
+    if _is_postgresql(session):
+        return _unnested(every).cte(name)
+    names = [column(key, type_) for key, (type_, _) in every.items()]
+    return values(*names, name=name).data(list(zip(*(v for _, v in every.values()), strict=True))).cte(name)
+
+
+def update_pending_many(session: Session, each: CTE, *conditions: Any, **values_: Any) -> set[int]:
+    """`update_if_pending` for many requests in one statement: `UPDATE change_request SET …
+    FROM each WHERE id = each.id AND status = 'pending' AND <conditions> RETURNING id`.
+
+    `each` is a `per_request` table, whose columns the conditions and values may use.
+    Returns the ids it updated: of racing writers, each request goes to exactly one.
+    """
+    statement = (
+        update(ChangeRequest)
+        .where(col(ChangeRequest.id) == each.c.id, col(ChangeRequest.status) == RequestStatus.PENDING.value)
+        .where(*conditions)
+        .values(**values_)
+        .returning(col(ChangeRequest.id))
+    )
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return {int(request_id) for request_id in result.scalars()}
+
+
+def insert_many(
+    session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], *, unique: str | None = None
+) -> None:
+    """Insert `rows` (the same keys in each), in order; with `unique` (a unique column),
+    leaving out any whose value is taken (`ON CONFLICT DO NOTHING`), so that inserting the
+    same rows twice, even at once, is harmless."""
+    if not rows:
+        return
+    table = cast(Any, model).__table__
+    if _is_postgresql(session):
+        # One INSERT … SELECT of an array a column: a few parameters however many rows (a
+        # multi-row VALUES costs the driver and the planner thousands).
+        keys = list(rows[0])
+        source = _unnested({key: (table.c[key].type, [row[key] for row in rows]) for key in keys})
+        statement: Any = postgresql.insert(table).from_select(keys, source)
+        if unique:
+            statement = statement.on_conflict_do_nothing(index_elements=[unique])
+        session.execute(statement)
+        return
+    # SQLite runs in the process: one INSERT a row (executemany) costs no round trip.
+    statement = sqlite.insert(table)
+    if unique:
+        statement = statement.on_conflict_do_nothing(index_elements=[unique])
+    session.execute(statement, list(rows))
+
+
+def one_of(session: Session, column_: Any, ids: Collection[int]) -> Any:
+    """`column IN (…ids)`; on PostgreSQL `column = ANY(:ids)`: one array parameter, not one
+    a value (hundreds, for a scheduler batch), for the driver to send and the planner to read."""
+    if _is_postgresql(session):
+        return column_ == any_(bindparam(None, list(ids), type_=ARRAY(Integer())))
+    return column_.in_(list(ids))
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _unnested(columns: Mapping[str, tuple[TypeEngine[Any], Sequence[Any]]]) -> Select[Any]:
+    """PostgreSQL: `SELECT unnest(:a) AS a, unnest(:b) AS b, …`, one array parameter a
+    column, unnested side by side into rows. A column with one value in every row (the
+    time, the kind of message…) is sent once, not as an array: the driver spends more on
+    each array item (a timestamp above all) than the database does. The first column is
+    always an array: it gives the number of rows."""
+    selected: list[Any] = []
+    for key, (type_, items) in columns.items():
+        once = bool(selected) and all(item == items[0] for item in items)
+        if isinstance(type_, JSON):  # as JSON text: None is JSON null, as the ORM writes it
+            texts = [json.dumps(item) for item in items]
+            text = bindparam(None, texts[0], type_=Text()) if once else _array(texts, Text())
+            selected.append(sql_cast(text, type_).label(key))
+        else:
+            selected.append(
+                (bindparam(None, items[0], type_=type_) if once else _array(items, type_)).label(key)
+            )
+    return sql_select(*selected)
+
+
+def _array(items: Sequence[Any], type_: TypeEngine[Any]) -> Any:
+    return func.unnest(bindparam(None, list(items), type_=ARRAY(type_)))
 
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
@@ -171,10 +286,22 @@ def role_of(session: Session, *, account_id: int, user_id: str) -> Role:
 
 def holders_of(session: Session, *, account_id: int, roles: Iterable[Role]) -> list[str]:
     """User ids holding any of `roles`, owner first, then in grant order."""
+    return holders_in(session, account_ids=[account_id], roles=roles).get(account_id, [])
+
+
+def holders_in(
+    session: Session, *, account_ids: Collection[int], roles: Iterable[Role]
+) -> dict[int, list[str]]:
+    """`holders_of` each of these accounts, in one query (accounts with none are absent)."""
     wanted = [r.value for r in roles]
-    query = select(RoleGrant).where(RoleGrant.account_id == account_id, col(RoleGrant.role).in_(wanted))
+    query = select(RoleGrant).where(
+        col(RoleGrant.account_id).in_(list(account_ids)), col(RoleGrant.role).in_(wanted)
+    )
     grants = sorted(session.exec(query), key=lambda g: (g.role != Role.OWNER.value, g.id or 0))
-    return [g.user_id for g in grants]
+    holders: dict[int, list[str]] = {}
+    for grant in grants:
+        holders.setdefault(grant.account_id, []).append(grant.user_id)
+    return holders
 
 
 def add_audit(
@@ -201,3 +328,9 @@ def add_audit(
     )
     session.add(event)
     return event
+
+
+def add_audits(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """`add_audit` for many events (their columns as keywords), in as few INSERTs as the
+    driver allows, in order."""
+    insert_many(session, AuditEvent, events)

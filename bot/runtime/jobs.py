@@ -7,8 +7,10 @@ MAX_WAIT away, so work another replica scheduled is found soon), so a step
 happens within seconds of being due whatever the policy. The sender has its own loop of the same kind
 (`bot.delivery.sender`).
 
-Each pass reads the clock once and passes it down. Each request is handled in
-its own short transaction: one failing request is logged with its traceback
+Each pass reads the clock once and passes it down. It takes every due step, in
+batches of BATCH requests, each batch one transaction of a few set-based statements
+(`bot.services.nudges.take_steps`). If a batch fails, its requests are taken again
+each in its own short transaction: one failing request is logged with its traceback
 and skipped, the others go on. Replicas may run passes at once: every step is
 a conditional update, taken exactly once.
 """
@@ -21,11 +23,11 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.runtime import metrics
 from bot.runtime.deps import Deps
-from bot.services.nudges import NudgeRun, due_requests, next_wake, run_step
+from bot.services.nudges import NudgeRun, lock_due, next_wake, run_step, take_steps
 from storage.engine import unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -35,13 +37,42 @@ MAX_WAIT = 5.0
 MIN_WAIT = 0.2
 """Shortest: a request still due after a pass (it failed) is not retried in a busy loop."""
 BATCH = 500
+"""Requests a transaction takes at most: bounds how long a batch holds their rows (and
+SQLite's write lock) and its statements' sizes; a pass goes on batch after batch."""
 
 
 def run_nudge_pass(engine: Engine, *, now: datetime) -> NudgeRun:
-    """Take every step that is due at `now`, each request in its own transaction."""
+    """Take every step that is due at `now`, a batch of requests per transaction."""
     run = NudgeRun()
-    with unit_of_work(engine) as session:
-        ids = due_requests(session, now=now, limit=BATCH)
+    taken: set[int] = set()
+    while True:
+        batch: list[int] = []
+        try:
+            with unit_of_work(engine, write=True) as session:
+                due = lock_due(session, now=now, limit=BATCH, skip=run.failed)
+                batch = [d.id for d, _ in due]
+                if not batch:
+                    break
+                done = take_steps(session, due, now=now)
+        except Exception as exc:
+            if not batch or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+                raise  # nothing read, or the database is away: the pass fails, as a whole
+            logger.warning("scheduler batch failed, taking its requests one at a time", exc_info=True)
+            done = _one_at_a_time(engine, batch, now=now)
+        run.nudged += done.nudged
+        run.escalated += done.escalated
+        run.expired += done.expired
+        run.failed += done.failed
+        if len(batch) < BATCH or taken.issuperset(batch):
+            break  # all read; or only requests this pass already took (left due): the next pass
+        taken.update(batch)
+    if run.nudged or run.escalated or run.expired:
+        logger.info("nudges nudged=%s escalated=%s expired=%s", run.nudged, run.escalated, run.expired)
+    return run
+
+
+def _one_at_a_time(engine: Engine, ids: list[int], *, now: datetime) -> NudgeRun:
+    run = NudgeRun()
     for request_id in ids:
         try:
             with unit_of_work(engine, write=True) as session:
@@ -49,8 +80,6 @@ def run_nudge_pass(engine: Engine, *, now: datetime) -> NudgeRun:
         except Exception:
             logger.exception("scheduled step failed request=%s", request_id)
             run.failed.append(request_id)
-    if run.nudged or run.escalated or run.expired:
-        logger.info("nudges nudged=%s escalated=%s expired=%s", run.nudged, run.escalated, run.expired)
     return run
 
 

@@ -5,12 +5,13 @@ Shared by a decision, an expiry and an approval within a standing allowance.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.domain.errors import AlreadyDecided
-from bot.services.outbox import cancel_reminders
+from bot.services.outbox import cancel_reminders, cancel_reminders_of
 from storage import repositories as repo
 from storage.models import ChangeRequest, RequestStatus
 
@@ -39,3 +40,22 @@ def close_request(
     if not changed:
         raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)
     cancel_reminders(session, request_id=request.id or 0)
+
+
+def close_requests(
+    session: Session, request_ids: Collection[int], status: RequestStatus, *, now: datetime
+) -> set[int]:
+    """`close_request` for many requests at once, by no one (the scheduler's expiries), in
+    two statements; the ids it closed: those still pending."""
+    closed = repo.update_pending_many(
+        session,
+        repo.per_request(session, "closing", list(request_ids)),
+        status=status.value,
+        decided_by=None,
+        decided_at=now,
+        updated_at=now,
+        decline_reason=None,
+        next_due_at=None,
+    )
+    cancel_reminders_of(session, request_ids=closed)
+    return closed

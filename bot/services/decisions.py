@@ -20,10 +20,11 @@ request is ever sent as if it were still waiting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.domain.errors import AlreadyDecided, NothingToWithdraw, OwnRequest, RequestNotFound
 from bot.domain.permissions import APPROVERS, Action
@@ -31,6 +32,7 @@ from bot.domain.request_view import RequestView
 from bot.services import ledger
 from bot.services.actors import Actor, load_actor, require
 from bot.services.closing import close_request as close_request  # where nudges find it
+from bot.services.closing import close_requests as close_requests
 from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from bot.services.request_views import request_view
@@ -161,19 +163,30 @@ def refresh_copies(session: Session, *, account_id: int, request_id: int, now: d
     """Queue an update of every approval DM of the request, so no copy keeps live buttons."""
     request = session.get(ChangeRequest, request_id)
     assert request is not None
+    refreshes = copy_refreshes(session, {request_id: request.status})
+    record(session, account_id=account_id, at=now, messages=refreshes.get(request_id, []))
+
+
+def copy_refreshes(session: Session, statuses: Mapping[int, str]) -> dict[int, list[Message]]:
+    """The updates `refresh_copies` queues, for each request given with its status now, in one query."""
     copies = session.exec(
-        select(SlackMessage).where(
-            SlackMessage.request_id == request_id, SlackMessage.purpose == Kind.APPROVAL.value
+        select(SlackMessage)
+        .where(
+            repo.one_of(session, col(SlackMessage.request_id), statuses),
+            SlackMessage.purpose == Kind.APPROVAL.value,
         )
+        .order_by(col(SlackMessage.id))
     ).all()
-    refreshes = [
-        Message(
-            Kind.APPROVAL_REFRESH,
-            copy.channel,
-            f"refresh:{Kind.APPROVAL.value}:{copy.id}:{request.status}",
-            request_id=request_id,
-            slack_message_id=copy.id,
+    refreshes: dict[int, list[Message]] = {}
+    for copy in copies:
+        request_id = copy.request_id or 0
+        refreshes.setdefault(request_id, []).append(
+            Message(
+                Kind.APPROVAL_REFRESH,
+                copy.channel,
+                f"refresh:{Kind.APPROVAL.value}:{copy.id}:{statuses[request_id]}",
+                request_id=request_id,
+                slack_message_id=copy.id,
+            )
         )
-        for copy in copies
-    ]
-    record(session, account_id=account_id, at=now, messages=refreshes)
+    return refreshes

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage import repositories as repo
 from storage.models import OutboxMessage, OutboxStatus
 
 
@@ -63,19 +65,56 @@ def enqueue(
         return
     session.add(
         OutboxMessage(
-            account_id=account_id,
-            request_id=request_id,
-            alert_id=alert_id,
-            kind=kind.value,
-            action="update" if slack_message_id else "post",
-            recipient=recipient,
-            slack_message_id=slack_message_id,
-            params=params,
-            dedupe_key=dedupe_key,
-            next_attempt_at=now,
-            created_at=now,
+            **outbox_row(
+                account_id=account_id,
+                kind=kind,
+                recipient=recipient,
+                dedupe_key=dedupe_key,
+                now=now,
+                request_id=request_id,
+                alert_id=alert_id,
+                params=params,
+                slack_message_id=slack_message_id,
+            )
         )
     )
+
+
+def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """`enqueue` for many messages (each an `outbox_row`), in as few INSERTs as the driver
+    allows; a row whose `dedupe_key` is taken is left out, as `enqueue` would."""
+    repo.insert_many(session, OutboxMessage, rows, unique="dedupe_key")
+
+
+def outbox_row(
+    *,
+    account_id: int,
+    kind: Kind,
+    recipient: str,
+    dedupe_key: str,
+    now: datetime,
+    request_id: int | None = None,
+    alert_id: int | None = None,
+    params: dict[str, Any] | None = None,
+    slack_message_id: int | None = None,
+) -> dict[str, Any]:
+    """The columns of a new outbox row: due at once, posted (or, given a stored message, updated)."""
+    return {
+        "account_id": account_id,
+        "request_id": request_id,
+        "alert_id": alert_id,
+        "kind": kind.value,
+        "action": "update" if slack_message_id else "post",
+        "recipient": recipient,
+        "slack_message_id": slack_message_id,
+        "params": params,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "in_doubt": False,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 REMINDERS = (Kind.NUDGE, Kind.ESCALATION)
@@ -88,10 +127,17 @@ def cancel_reminders(session: Session, *, request_id: int) -> int:
     A row a sender holds right now is cancelled too: if its post lands anyway, the
     sender records it as sent and queues a refresh, so its buttons do not stay live.
     """
+    return cancel_reminders_of(session, request_ids=[request_id])
+
+
+def cancel_reminders_of(session: Session, *, request_ids: Collection[int]) -> int:
+    """`cancel_reminders` of many requests, in one statement."""
+    if not request_ids:
+        return 0
     result = session.execute(
         update(OutboxMessage)
         .where(
-            col(OutboxMessage.request_id) == request_id,
+            repo.one_of(session, col(OutboxMessage.request_id), request_ids),
             col(OutboxMessage.kind).in_([k.value for k in REMINDERS]),
             col(OutboxMessage.status) == OutboxStatus.PENDING.value,
         )

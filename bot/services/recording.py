@@ -8,14 +8,14 @@ same `dedupe_key`, and the audit table is append-only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.services.outbox import Kind, enqueue
+from bot.services.outbox import Kind, enqueue, enqueue_many, outbox_row
 from storage import repositories as repo
 
 
@@ -80,3 +80,53 @@ def record(
             params=message.params,
             slack_message_id=message.slack_message_id,
         )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One state change of many recorded at once: its account, event and messages."""
+
+    account_id: int
+    event: Event | None = None
+    messages: Sequence[Message] = ()
+
+
+def record_many(session: Session, *, at: datetime, changes: Sequence[Change]) -> None:
+    """`record` each change, in a few statements however many there are (a scheduler pass
+    records hundreds): their audit events, then their messages, each in one INSERT on
+    PostgreSQL (one executemany on SQLite), in order."""
+    repo.add_audits(
+        session,
+        [
+            {
+                "account_id": change.account_id,
+                "at": at,
+                "actor_id": change.event.actor_id,
+                "action": change.event.action,
+                "subject_type": change.event.subject_type,
+                "subject_id": change.event.subject_id,
+                "before": change.event.before,
+                "after": change.event.after,
+            }
+            for change in changes
+            if change.event is not None
+        ],
+    )
+    enqueue_many(
+        session,
+        [
+            outbox_row(
+                account_id=change.account_id,
+                kind=message.kind,
+                recipient=message.recipient,
+                dedupe_key=message.dedupe_key,
+                now=at,
+                request_id=message.request_id,
+                alert_id=message.alert_id,
+                params=message.params,
+                slack_message_id=message.slack_message_id,
+            )
+            for change in changes
+            for message in change.messages
+        ],
+    )

@@ -19,12 +19,31 @@ def next_due(account: Account, request: ChangeRequest) -> datetime | None:
     """
     if request.status != RequestStatus.PENDING.value or request.direct:
         return None
-    expiry = request.created_at + timedelta(seconds=account.expire_after_s)
-    since = request.last_nudged_at or request.created_at
+    return pending_due(
+        account,
+        created_at=request.created_at,
+        nudge_count=request.nudge_count,
+        last_nudged_at=request.last_nudged_at,
+        escalated_at=request.escalated_at,
+    )
+
+
+def pending_due(
+    account: Account,
+    *,
+    created_at: datetime,
+    nudge_count: int,
+    last_nudged_at: datetime | None,
+    escalated_at: datetime | None,
+) -> datetime:
+    """`next_due` of a pending request in this state (a scheduler pass computes it for the
+    state a step is about to leave, before writing both at once)."""
+    expiry = created_at + timedelta(seconds=account.expire_after_s)
+    since = last_nudged_at or created_at
     step: datetime | None = None
-    if request.nudge_count < account.max_nudges:
-        wait = account.nudge_after_s if request.nudge_count == 0 else account.nudge_every_s
+    if nudge_count < account.max_nudges:
+        wait = account.nudge_after_s if nudge_count == 0 else account.nudge_every_s
         step = since + timedelta(seconds=wait)
-    elif request.escalated_at is None and account.alerts_channel:
+    elif escalated_at is None and account.alerts_channel:
         step = since + timedelta(seconds=account.nudge_every_s)
     return expiry if step is None else min(step, expiry)
