@@ -238,6 +238,8 @@ class ChangeRequest(SQLModel, table=True):
     next_due_at: datetime | None = _utc(default=None)
     """When the scheduler next has something to do for this pending request
     (a reminder, the escalation or the expiry); None once it is closed."""
+    version: int = 1
+    """Raised by each amendment: a decision taken on an older version is refused."""
     idempotency_key: str | None = Field(default=None, max_length=200)
     """What made this change (a modal's view id, a Buy offer): the same thing twice is one change."""
 

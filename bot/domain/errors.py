@@ -88,6 +88,19 @@ class NothingToWithdraw(SeatbotError):
     """The person has no pending request."""
 
 
+class NothingToAmend(SeatbotError):
+    """The person has no pending request to amend."""
+
+
+class RequestChanged(SeatbotError):
+    """The requester amended the request since the approver saw it: decide on what it is now."""
+
+    def __init__(self, request_id: int, version: int) -> None:
+        super().__init__(f"request {request_id} is now version {version}")
+        self.request_id = request_id
+        self.version = version
+
+
 class OwnRequest(SeatbotError):
     """Nobody decides their own request."""
 

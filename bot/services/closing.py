@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.domain.errors import AlreadyDecided
+from bot.domain.errors import AlreadyDecided, RequestChanged
 from bot.services.outbox import cancel_reminders, cancel_reminders_of
 from storage import repositories as repo
 from storage.models import ChangeRequest, RequestStatus
@@ -24,11 +24,15 @@ def close_request(
     by: str | None,
     now: datetime,
     reason: str | None,
+    version: int | None = None,
 ) -> None:
-    """Move a pending request to `status`, once; AlreadyDecided if it was no longer pending."""
+    """Move a pending request to `status`, once; AlreadyDecided if it was no longer pending.
+    With `version`, only that version of it: RequestChanged if its requester amended it since."""
+    seen = [col(ChangeRequest.version) == version] if version is not None else []
     changed = repo.update_if_pending(
         session,
         request.id or 0,
+        *seen,
         status=status.value,
         decided_by=by,
         decided_at=now,
@@ -37,6 +41,8 @@ def close_request(
         next_due_at=None,
     )
     session.refresh(request)
+    if not changed and request.status == RequestStatus.PENDING.value:
+        raise RequestChanged(request.id or 0, request.version)
     if not changed:
         raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)
     cancel_reminders(session, request_id=request.id or 0)

@@ -67,7 +67,9 @@ def decide(
     approve: bool,
     reason: str | None,
     now: datetime,
+    version: int | None = None,
 ) -> Decided:
+    """Approve (and apply) or decline; with `version`, only the version the approver saw."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
     require(session, actor, Action.DECIDE_REQUEST)
     request = _request_of_account(session, actor, request_id)
@@ -75,7 +77,9 @@ def decide(
         raise OwnRequest()
     reason = clean_text(reason or "", limit=MAX_REASON) or None
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
-    close_request(session, request, status, by=user_id, now=now, reason=None if approve else reason)
+    close_request(
+        session, request, status, by=user_id, now=now, reason=None if approve else reason, version=version
+    )
     released: list[ledger.Released] = []
     if approve:
         # Raises NoLongerApplicable if counts moved: the whole transaction, status

@@ -297,7 +297,7 @@ def submit(
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
     released: list[ledger.Released] = []
     if current.mode is Mode.REQUEST:
-        within = _within_allowance(session, current, request, now)
+        within = within_allowance(session, current, request, now)
         if within is not None:
             taken, released = within
             return Submitted(actor, request, current.mode, current.change, released, allowance=taken)
@@ -339,18 +339,7 @@ def _record(
         pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
         shown = request_view(session, pending, actor.account.currency) if pending else None
         raise AlreadyPending(pending.id if pending and pending.id else 0, shown) from exc
-    ids = {p.key: p.id for p in current.products}
-    for line in current.change.lines:
-        session.add(
-            ChangeRequestLine(
-                request_id=request.id or 0,
-                product_id=ids[line.key] or 0,
-                from_seats=line.before,
-                to_seats=line.after,
-                releases=[h.user_id for h in line.releases] or None,
-            )
-        )
-    session.flush()
+    write_lines(session, request.id or 0, current)
     created = Event(
         "change.applied_directly" if direct else "request.created",
         "change_request",
@@ -365,7 +354,7 @@ def _record(
     return request
 
 
-def _within_allowance(
+def within_allowance(
     session: Session, current: Draft, request: ChangeRequest, now: datetime
 ) -> tuple[list[allowances.Taken], list[ledger.Released]] | None:
     """Approve and apply `request` at once if it is within its products' standing
@@ -425,6 +414,22 @@ class _NeedsApprover(Exception):
 
 def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
+
+
+def write_lines(session: Session, request_id: int, current: Draft) -> None:
+    """The request's lines: one per product whose count the draft changes."""
+    ids = {p.key: p.id for p in current.products}
+    for line in current.change.lines:
+        session.add(
+            ChangeRequestLine(
+                request_id=request_id,
+                product_id=ids[line.key] or 0,
+                from_seats=line.before,
+                to_seats=line.after,
+                releases=[h.user_id for h in line.releases] or None,
+            )
+        )
+    session.flush()
 
 
 def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest, now: datetime) -> None:

@@ -1,0 +1,135 @@
+"""A requester amends their pending request instead of withdrawing it and asking again.
+
+The request keeps its number and its place (still the requester's one pending
+request); its lines and justification are replaced and its `version` raised by a
+conditional update, so an approver deciding on the version they saw is refused
+once it changed (`bot.services.decisions.decide`). The approvers' copies are
+rewritten in place, and an amendment that now fits a standing allowance is
+approved at once like a new request would be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from bot.domain.errors import AlreadyDecided, DraftRejected, NothingToAmend
+from bot.services.actors import Actor, load_actor
+from bot.services.allowances import Taken
+from bot.services.decisions import refresh_copies
+from bot.services.ledger import Released
+from bot.services.recording import Event, record
+from bot.services.seat_changes import (
+    Draft,
+    Mode,
+    Submission,
+    draft_for,
+    pending_request_of,
+    within_allowance,
+    write_lines,
+)
+from bot.services.text import clean_text
+from storage import repositories as repo
+from storage.models import ChangeRequest, ChangeRequestLine, Product
+
+
+@dataclass(frozen=True)
+class Amended:
+    actor: Actor
+    request: ChangeRequest
+    changed: bool
+    """False when the amendment said what the request already said (nothing recorded)."""
+    allowance: list[Taken] | None = None
+    released: list[Released] | None = None
+
+
+def amendable(session: Session, *, team_id: str, user_id: str) -> tuple[ChangeRequest, dict[str, int], str]:
+    """The person's pending request, its counts by product key and its justification: what the
+    amendment form opens with."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    request = _pending(session, actor)
+    return request, _counts(session, request.id or 0), request.justification
+
+
+def amend(session: Session, *, team_id: str, user_id: str, submission: Submission, now: datetime) -> Amended:
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    request = _pending(session, actor)
+    submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
+    current = draft_for(session, actor, submission, check=True)
+    if current.mode is not Mode.REQUEST:
+        raise NothingToAmend()  # the person now decides seats themselves: nothing waits for approval
+    if current.problems:
+        raise DraftRejected(current.problems)
+    justification = submission.justification.strip()
+    before: dict[str, object] = {
+        "lines": _lines_of(session, request.id or 0),
+        "justification": request.justification,
+    }
+    after: dict[str, object] = {
+        "lines": {line.key: [line.before, line.after] for line in current.change.lines},
+        "justification": justification,
+    }
+    if before == after:
+        return Amended(actor, request, changed=False)
+    _replace(session, request, current, justification, now)
+    record(
+        session,
+        account_id=actor.account_id,
+        at=now,
+        event=Event(
+            "request.amended",
+            "change_request",
+            str(request.id),
+            actor_id=user_id,
+            before={**before, "version": request.version - 1},
+            after={**after, "version": request.version},
+        ),
+    )
+    within = within_allowance(session, current, request, now)
+    if within is not None:
+        taken, released = within
+        return Amended(actor, request, changed=True, allowance=taken, released=released)
+    refresh_copies(session, account_id=actor.account_id, request_id=request.id or 0, now=now)
+    return Amended(actor, request, changed=True)
+
+
+def _replace(
+    session: Session, request: ChangeRequest, current: Draft, justification: str, now: datetime
+) -> None:
+    seen = request.version
+    if not repo.update_if_pending(
+        session,
+        request.id or 0,
+        col(ChangeRequest.version) == seen,
+        version=seen + 1,
+        justification=justification,
+        updated_at=now,
+    ):
+        session.refresh(request)
+        raise AlreadyDecided(request.id or 0, request.status, request.decided_by, request.decided_at)
+    session.execute(delete(ChangeRequestLine).where(col(ChangeRequestLine.request_id) == request.id))
+    write_lines(session, request.id or 0, current)
+    session.refresh(request)
+
+
+def _pending(session: Session, actor: Actor) -> ChangeRequest:
+    request = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
+    if request is None:
+        raise NothingToAmend()
+    return request
+
+
+def _lines_of(session: Session, request_id: int) -> dict[str, list[int]]:
+    rows = session.exec(
+        select(Product.key, ChangeRequestLine.from_seats, ChangeRequestLine.to_seats)
+        .join(Product, col(Product.id) == col(ChangeRequestLine.product_id))
+        .where(ChangeRequestLine.request_id == request_id)
+    )
+    return {key: [before, after] for key, before, after in rows}
+
+
+def _counts(session: Session, request_id: int) -> dict[str, int]:
+    return {key: after for key, (_, after) in _lines_of(session, request_id).items()}
