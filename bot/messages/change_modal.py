@@ -138,7 +138,8 @@ def change_modal(
         )
     )
     blocks += [divider(), *summary]
-    blocks.append(context(t("billing_note")))
+    # "Ask the account owner" is no answer for the owner or a billing admin themselves.
+    blocks.append(context(t("billing_note_direct" if direct else "billing_note")))
     title = "title_manage" if direct else "title_request"
     view = View(
         type="modal",
@@ -219,7 +220,9 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
                         ),
                     ],
                 ),
-                optional=True,
+                # Required: Slack keeps the form from being sent unticked; `drafts.check`
+                # refuses a forged submission without it all the same.
+                optional=False,
             )
         )
     return blocks

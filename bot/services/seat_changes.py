@@ -148,7 +148,7 @@ def modal_for(
     if mode_for(session, actor) is Mode.REQUEST:
         _refuse_if_pending(session, actor)
     products = repo.products(session, account_id=actor.account_id)
-    initial = prefill(products, product=product, amount=amount)
+    initial = prefill(products, product=product, amount=amount, direct=actor.role in APPROVERS)
     counts = {k: str(v) for k, v in initial.items()}
     return replace(draft_for(session, actor, Submission(counts=counts), products=products), initial=initial)
 
@@ -349,10 +349,13 @@ def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest,
     record(session, account_id=actor.account_id, at=now, messages=asks)
 
 
-def prefill(products: list[Product], *, product: str | None, amount: Amount | None) -> dict[str, int]:
+def prefill(
+    products: list[Product], *, product: str | None, amount: Amount | None, direct: bool = False
+) -> dict[str, int]:
     """Resolve `/seats request support +5` against the account's products.
 
     A product is named by its key or its display name, ignoring case and accents.
+    `direct`: the owner or a billing admin asks, who has nobody to ask about billing.
     """
     if product is None and amount is None:
         return {}
@@ -362,7 +365,7 @@ def prefill(products: list[Product], *, product: str | None, amount: Amount | No
         chosen = products[0]
     else:
         if fold(product) in BILLING_WORDS:
-            raise InvalidInput("billing_not_requestable")
+            raise InvalidInput("billing_not_changed_here" if direct else "billing_not_requestable")
         chosen = find_product(products, product)
     if amount is None:
         return {}
