@@ -75,6 +75,19 @@ def products(session: Session, *, account_id: int) -> list[Product]:
     return list(session.exec(query.order_by(col(Product.position), col(Product.id))))
 
 
+def products_in_use(session: Session, *, account_id: int) -> list[tuple[Product, int]]:
+    """Every product of the account, in display order, with its seats in use: one query."""
+    used = func.count(col(SeatAssignment.id))
+    query = (
+        select(Product, used)
+        .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
+        .where(Product.account_id == account_id)
+        .group_by(col(Product.id))  # its key: PostgreSQL then takes the other columns as they are
+        .order_by(col(Product.position), col(Product.id))
+    )
+    return [(product, int(count)) for product, count in session.exec(query)]
+
+
 def used_seats(session: Session, *, account_id: int) -> dict[int, int]:
     """Seats in use per product id (products with none are absent)."""
     query = (

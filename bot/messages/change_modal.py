@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -89,7 +90,7 @@ def change_modal(
     and the form shows those products, the pre-filled and changed ones, and their suites."""
     t = texts("change_modal", language)
     direct = draft.mode is not Mode.REQUEST
-    summary = summary_blocks(draft.change, language)
+    summary = summary_blocks(draft.change, language, total=draft.monthly_total)
     head: list[Block] = [section(t(f"intro_{draft.mode.value}"))]
     products = draft.products
     action_id = SEATS_ACTION
@@ -176,8 +177,9 @@ def _picker(products: Sequence[Product], keys: Sequence[str], language: str) -> 
     )
 
 
-def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
-    """The live summary, and the confirmation a seat removal needs."""
+def summary_blocks(change: ChangePreview, language: str, *, total: Decimal | None = None) -> list[Block]:
+    """The live summary, and the confirmation a seat removal needs; `total`: the account's
+    monthly total now, shown moving with the change's cost."""
     t = texts("change_modal", language)
     lines = [t("summary_title")]
     if not change.lines:
@@ -185,7 +187,9 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
     if change.lines:
         lines.append(change_lines(change.lines, language))
     if change.cost_delta is not None and change.lines:
-        lines.append(t("summary_cost", amount=change.cost_delta, currency=change.currency))
+        after = None if total is None else total + change.cost_delta
+        cost = {"amount": change.cost_delta, "currency": change.currency, "before": total, "after": after}
+        lines.append(texts("requests", language)("cost_delta", **cost))
     for suite in sorted({str(p.facts["suite"]) for p in change.suite_problems}):
         lines.append(t("summary_suite", suite=suite))
     for line in change.lines:

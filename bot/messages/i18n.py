@@ -144,9 +144,16 @@ def environment(language: str) -> Environment:
     babel_locale = Locale.parse({"en": "en_US", "fr": "fr_FR"}[language])
     env.filters.update(
         money=lambda amount, currency: format_currency(Decimal(amount), currency, locale=babel_locale),
+        signed_money=lambda amount, currency: _signed_money(Decimal(amount), currency, babel_locale),
         number=lambda n: format_decimal(n, locale=babel_locale),
     )
     return env
+
+
+def _signed_money(amount: Decimal, currency: str, locale: Locale) -> str:
+    """`+€690.00`, `−€115.00` (a true minus sign): a change of cost never reads as a total."""
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return sign + format_currency(abs(amount), currency, locale=locale)
 
 
 class Texts:
@@ -178,6 +185,11 @@ def texts(name: str, language: str) -> Texts:
 def people(user_ids: list[str], language: str) -> Mrkdwn:
     """`<@A>, <@B> and <@C>`, joined the way the language does it."""
     return Mrkdwn(format_list([mention(u) for u in user_ids], locale=_BABEL_LOCALES[language]))
+
+
+def listing(items: list[str], language: str) -> Mrkdwn:
+    """Names (of products, suites…) escaped and joined the way the language does it."""
+    return Mrkdwn(format_list([escape_mrkdwn(i) for i in items], locale=_BABEL_LOCALES[language]))
 
 
 def slack_date(at: datetime, language: str) -> Mrkdwn:

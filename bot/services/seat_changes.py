@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -67,6 +68,12 @@ class Draft:
     problems: list[Problem]
     initial: dict[str, int] = field(default_factory=dict)
     """Counts the form opens with (`/seats request support +5`), when not the current ones."""
+
+    @property
+    def monthly_total(self) -> Decimal | None:
+        """The account's monthly total now (priced products), which the change moves."""
+        costs = [p.price_per_seat * p.seats for p in self.products if p.price_per_seat is not None]
+        return sum(costs, Decimal(0)) if costs else None
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,7 @@ class Shown:
 
 
 def submitted_view(session: Session, done: Submitted) -> Shown:
-    shown = request_view(session, done.request, done.actor.account.currency)
+    shown = request_view(session, done.request, done.actor.account)
     approvers = [
         u
         for u in repo.holders_of(session, account_id=done.actor.account_id, roles=APPROVERS)
@@ -249,7 +256,7 @@ def _refuse_if_pending(session: Session, actor: Actor) -> None:
     """One pending request per requester: name the one already waiting."""
     pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
     if pending is not None:
-        raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account.currency))
+        raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account))
 
 
 def submit(
@@ -311,7 +318,7 @@ def _record(
         # Lost a race: to the same submission replayed (the idempotency key is taken)
         # or to a second one from the same person (one pending request per requester).
         pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
-        shown = request_view(session, pending, actor.account.currency) if pending else None
+        shown = request_view(session, pending, actor.account) if pending else None
         raise AlreadyPending(pending.id if pending and pending.id else 0, shown) from exc
     ids = {p.key: p.id for p in current.products}
     for line in current.change.lines:

@@ -65,18 +65,17 @@ def subscription_summary(session: Session, *, team_id: str, user_id: str) -> Sum
 
 def summary_for(session: Session, actor: Actor) -> Summary:
     require(session, actor, Action.SEE_SUMMARY)
-    used = repo.used_seats(session, account_id=actor.account_id)
     products = [
         ProductUsage(
             key=p.key,
             name=p.name,
             edition=p.edition,
             seats=p.seats,
-            used=used.get(p.id or 0, 0),
+            used=used,
             price_per_seat=p.price_per_seat,
             suite=p.suite,
         )
-        for p in repo.products(session, account_id=actor.account_id)
+        for p, used in repo.products_in_use(session, account_id=actor.account_id)
     ]
     account = actor.account
     return Summary(

@@ -118,4 +118,4 @@ def test_a_replica_killed_mid_send_has_its_messages_sent_by_the_other(
     for approver in ("U0OWNER", "U0BILL"):
         dms = slack.dm(approver)
         assert len(dms) == 1, f"{approver} got {len(dms)} approval DMs"
-        assert "Support: 10 → 12 (+2)" in blocks_text(dms[0].blocks)
+        assert "Support: 10 → 12 seats (+2, 2 in use)" in blocks_text(dms[0].blocks)

@@ -64,7 +64,7 @@ def test_killed_after_the_ack_the_approval_dms_arrive_once(
         for approver in ("U0OWNER", "U0BILL"):
             dms = slack.dm(approver)
             assert len(dms) == 1, f"{approver} got {len(dms)} approval DMs"
-            assert "Support: 10 → 12 (+2)" in blocks_text(dms[0].blocks)
+            assert "Support: 10 → 12 seats (+2, 2 in use)" in blocks_text(dms[0].blocks)
     finally:
         second.stop()
 

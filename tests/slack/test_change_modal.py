@@ -152,7 +152,8 @@ def test_live_summary_updates_as_values_change(bot: RunningBot, account: None) -
         )
     )
     summary = next(b for b in updated["blocks"] if b.get("block_id") == "live_summary")
-    assert "Monthly cost: €575.00" in summary["text"]["text"]
+    # Signed, and the account's monthly total it moves (10 × €115 + 5 × €49 today).
+    assert "+€575.00/month · total €1,395.00 → €1,970.00" in summary["text"]["text"]
 
 
 def test_reduction_below_usage_lists_the_agents_and_asks_to_confirm(bot: RunningBot, account: None) -> None:
@@ -290,4 +291,4 @@ def test_sales_assisted_change_sends_an_order_to_the_sales_contact(bot: RunningB
     submit(bot, "U0OWNER", view, seats("guide", "8"))
     order = bot.slack.wait_for(lambda: bot.slack.dm("U0AG2") or None)[0]
     assert "Order from Acme Support" in blocks_text(order.blocks)
-    assert "Guide: 5 → 8 (+3)" in blocks_text(order.blocks)
+    assert "Guide: 5 → 8 seats (+3)" in blocks_text(order.blocks)
