@@ -149,6 +149,9 @@ def test_decline_asks_for_a_reason_and_tells_the_requester(
         lambda: bot.slack.open_views("U0OWNER") and bot.slack.open_views("U0OWNER")[-1]
     )
     assert modal["title"]["text"] == "Decline request"
+    # Optional: Slack itself writes "(optional)" after the label, so the label doesn't.
+    reason = next(b for b in modal["blocks"] if b.get("block_id") == "reason")
+    assert (reason["label"]["text"], reason["optional"]) == ("Reason", True)
     answer = submit(bot, "U0OWNER", modal, {"reason": {"text": "Budget frozen <!channel>"}})
     assert answer == {}  # the modal closes
     outcome = bot.slack.wait_for(lambda: next((m for m in bot.slack.dm("U0ADMIN") if "#1" in m.text), None))
