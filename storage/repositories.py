@@ -190,28 +190,24 @@ def products(session: Session, *, account_id: int) -> list[Product]:
     return list(session.exec(query.order_by(col(Product.position), col(Product.id))))
 
 
-def products_and_usage(session: Session, *, account_id: int) -> tuple[list[Product], dict[int, int]]:
-    """The account's products in order and the seats in use of each, in one round trip
-    (what the summary and the change form show first)."""
-    in_use = (
-        select(SeatAssignment.product_id, func.count().label("used"))
-        .where(SeatAssignment.account_id == account_id)
-        .group_by(col(SeatAssignment.product_id))
-        .subquery()
-    )
+def products_in_use(session: Session, *, account_id: int) -> list[tuple[Product, int]]:
+    """Every product of the account, in display order, with its seats in use: one query."""
+    used = func.count(col(SeatAssignment.id))
     query = (
-        select(Product, in_use.c.used)
-        .outerjoin(in_use, in_use.c.product_id == Product.id)
+        select(Product, used)
+        .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
         .where(Product.account_id == account_id)
+        .group_by(col(Product.id))  # its key: PostgreSQL then takes the other columns as they are
         .order_by(col(Product.position), col(Product.id))
     )
-    products: list[Product] = []
-    used: dict[int, int] = {}
-    for product, count in session.exec(query):
-        products.append(product)
-        if count:
-            used[product.id or 0] = int(count)
-    return products, used
+    return [(product, int(count)) for product, count in session.exec(query)]
+
+
+def products_and_usage(session: Session, *, account_id: int) -> tuple[list[Product], dict[int, int]]:
+    """`products_in_use` as the account's products in order and the seats in use of each
+    (products with none are absent)."""
+    rows = products_in_use(session, account_id=account_id)
+    return [product for product, _ in rows], {product.id or 0: used for product, used in rows if used}
 
 
 def used_seats(session: Session, *, account_id: int) -> dict[int, int]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from storage.models import RequestStatus
+from storage.models import AlertLevel, RequestStatus
 
 
 class ChangeLine(Protocol):
@@ -32,10 +32,46 @@ class LineView:
     after: int
     price_per_seat: Decimal | None
     releases: tuple[str, ...]
+    """Exactly the agents the ledger unassigns when the change is applied (most recent first)."""
+    key: str = ""
+    suite: str | None = None
+    now: Usage | None = None
+    """The product as it is now: known while the request waits for a decision."""
 
     @property
     def delta(self) -> int:
         return self.after - self.before
+
+    @property
+    def used(self) -> int | None:
+        return None if self.now is None else self.now.used
+
+    @property
+    def used_after(self) -> int | None:
+        """Seats in use once applied: the agents listed lose theirs."""
+        return None if self.now is None else self.now.used - len(self.releases)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A product's seats and seats in use at the time a message is drawn."""
+
+    seats: int
+    used: int
+    level: AlertLevel | None
+    """Full, or past the account's early-warning threshold (None: neither)."""
+
+    @property
+    def pct(self) -> int:
+        return self.used * 100 // max(self.seats, 1)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The account's monthly total (priced products) before and after a pending change."""
+
+    before: Decimal
+    after: Decimal
 
 
 @dataclass(frozen=True)
@@ -51,6 +87,9 @@ class RequestView:
     decline_reason: str | None
     currency: str
     lines: tuple[LineView, ...]
+    totals: Totals | None = None
+    suites: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Each suite the change touches, with every product of it (they move together)."""
 
     @property
     def cost_delta(self) -> Decimal | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -91,7 +92,7 @@ def change_modal(
     and the form shows those products, the pre-filled and changed ones, and their suites."""
     t = texts("change_modal", language)
     direct = draft.mode is not Mode.REQUEST
-    summary = summary_blocks(draft.change, language)
+    summary = summary_blocks(draft.change, language, total=draft.monthly_total)
     head: list[Block] = [section(t(f"intro_{draft.mode.value}"))]
     products = draft.products
     action_id = SEATS_ACTION
@@ -138,7 +139,8 @@ def change_modal(
         )
     )
     blocks += [divider(), *summary]
-    blocks.append(context(t("billing_note")))
+    # "Ask the account owner" is no answer for the owner or a billing admin themselves.
+    blocks.append(context(t("billing_note_direct" if direct else "billing_note")))
     title = "title_manage" if direct else "title_request"
     view = View(
         type="modal",
@@ -184,8 +186,9 @@ def _hint(t: Texts, draft: Draft, product: Product) -> str:
     return f"{hint}\n{unescape_mrkdwn(runs_out_text(product.name, runs_out, t.language))}"
 
 
-def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
-    """The live summary, and the confirmation a seat removal needs."""
+def summary_blocks(change: ChangePreview, language: str, *, total: Decimal | None = None) -> list[Block]:
+    """The live summary, and the confirmation a seat removal needs; `total`: the account's
+    monthly total now, shown moving with the change's cost."""
     t = texts("change_modal", language)
     lines = [t("summary_title")]
     if not change.lines:
@@ -193,7 +196,9 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
     if change.lines:
         lines.append(change_lines(change.lines, language))
     if change.cost_delta is not None and change.lines:
-        lines.append(t("summary_cost", amount=change.cost_delta, currency=change.currency))
+        after = None if total is None else total + change.cost_delta
+        cost = {"amount": change.cost_delta, "currency": change.currency, "before": total, "after": after}
+        lines.append(texts("requests", language)("cost_delta", **cost))
     for suite in sorted({str(p.facts["suite"]) for p in change.suite_problems}):
         lines.append(t("summary_suite", suite=suite))
     for line in change.lines:
@@ -228,7 +233,9 @@ def summary_blocks(change: ChangePreview, language: str) -> list[Block]:
                         ),
                     ],
                 ),
-                optional=True,
+                # Required: Slack keeps the form from being sent unticked; `drafts.check`
+                # refuses a forged submission without it all the same.
+                optional=False,
             )
         )
     return blocks

@@ -16,10 +16,12 @@ from bot.domain.errors import (
     DraftRejected,
     InvalidInput,
     NoLongerApplicable,
+    NothingToAmend,
     NothingToWithdraw,
     OwnRequest,
     PermissionDenied,
     Problem,
+    RequestChanged,
     RequestNotFound,
     RequestsDisabled,
     SeatbotError,
@@ -76,6 +78,10 @@ def error_reply(error: SeatbotError, language: str) -> Reply:
             return simple("not_found", language)
         case NothingToWithdraw():
             return simple("nothing_to_withdraw", language)
+        case NothingToAmend():
+            return simple("nothing_to_amend", language)
+        case RequestChanged():
+            return simple("request_changed", language, id=error.request_id)
         case AlreadySetUp():
             return _said(t("already_set_up", owner=error.owner))
         case SetUpNotAllowed():

@@ -142,6 +142,7 @@ def environment(language: str) -> Environment:
     )
     env.filters.update(
         money=lambda amount, currency: _money(Decimal(amount), currency, language),
+        signed_money=lambda amount, currency: _signed_money(Decimal(amount), currency, language),
         number=lambda n: _number(n, language),
     )
     return env
@@ -157,6 +158,13 @@ def _money(amount: Decimal, currency: str, language: str) -> str:
 @lru_cache(maxsize=4096)
 def _number(n: int | Decimal, language: str) -> str:
     return format_decimal(n, locale=_BABEL_LOCALES[language])
+
+
+@lru_cache(maxsize=4096)
+def _signed_money(amount: Decimal, currency: str, language: str) -> str:
+    """`+€690.00`, `−€115.00` (a true minus sign): a change of cost never reads as a total."""
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return sign + _money(abs(amount), currency, language)
 
 
 class Texts:
@@ -188,6 +196,11 @@ def texts(name: str, language: str) -> Texts:
 def people(user_ids: list[str], language: str) -> Mrkdwn:
     """`<@A>, <@B> and <@C>`, joined the way the language does it."""
     return Mrkdwn(format_list([mention(u) for u in user_ids], locale=_BABEL_LOCALES[language]))
+
+
+def listing(items: list[str], language: str) -> Mrkdwn:
+    """Names (of products, suites…) escaped and joined the way the language does it."""
+    return Mrkdwn(format_list([escape_mrkdwn(i) for i in items], locale=_BABEL_LOCALES[language]))
 
 
 def slack_date(at: datetime, language: str) -> Mrkdwn:

@@ -12,7 +12,7 @@ from bot.domain.request_view import RequestView
 from bot.messages.i18n import escape_mrkdwn, people, slack_date, texts
 from bot.messages.limits import ELLIPSIS, SECTION_TEXT, VIEW_BLOCKS, VIEW_TITLE, chunks, shorten
 from bot.messages.reply import context, divider, section
-from bot.messages.requests import line_sections, request_status
+from bot.messages.requests import cost_text, line_sections, request_status
 
 READ_CALLBACK = "read_request"
 RELEASE_SECTIONS = 20
@@ -29,9 +29,7 @@ def _long_text(title: str, text: str) -> list[Block]:
 
 def request_modal(view: RequestView, language: str) -> dict[str, Any]:
     t = texts("requests", language)
-    cost = (
-        t("cost_delta", amount=view.cost_delta, currency=view.currency) if view.cost_delta is not None else ""
-    )
+    cost = cost_text(t, view)
     blocks: list[Block] = [
         section(t("read_intro", id=view.id, requester=view.requester_id, count=len(view.lines))),
         context(

@@ -9,10 +9,10 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionB
 from bot.domain.errors import AlreadyDecided, Problem
 from bot.domain.request_view import ChangeLine, LineView, RequestView
 from bot.messages.blocks import actions, button, confirm_dialog
-from bot.messages.i18n import Mrkdwn, Texts, mention, people, slack_date, texts, unescape_mrkdwn
-from bot.messages.limits import MESSAGE_BLOCKS, SECTION_TEXT, chunks
+from bot.messages.i18n import Mrkdwn, Texts, listing, mention, people, slack_date, texts, unescape_mrkdwn
+from bot.messages.limits import MESSAGE_BLOCKS, SECTION_TEXT, chunks, shorten
 from bot.messages.reply import Reply, context, section
-from storage.models import RequestStatus
+from storage.models import AlertLevel, RequestStatus
 
 APPROVE = "approve_request"
 DECLINE = "decline_request"
@@ -22,6 +22,12 @@ READ_REQUEST = "read_request"
 
 LIST_LINES = 5
 """A list item shows this many product lines; the rest are counted and one click away."""
+
+CARD_JUSTIFICATION = 600
+"""An approval card shows this much of a justification; "Read in full" opens the rest."""
+
+QUEUE_JUSTIFICATION = 200
+"""The same, in a queue entry (App Home, `/seats requests`), where several requests share the room."""
 
 
 def change_lines(lines: Iterable[ChangeLine], language: str, *, sep: str = "\n") -> Mrkdwn:
@@ -63,19 +69,74 @@ def _status(t: Texts, view: RequestView, language: str) -> str:
     return t(f"status_{view.status.value}", by=view.decided_by or "", when=when)
 
 
+def cost_text(t: Texts, view: RequestView) -> str:
+    """`+€690.00/month · total €1,452.00 → €2,142.00` (the total while the request waits), or ""
+    when no product of it has a price."""
+    if view.cost_delta is None:
+        return ""
+    before, after = (view.totals.before, view.totals.after) if view.totals else (None, None)
+    return t("cost_delta", amount=view.cost_delta, currency=view.currency, before=before, after=after)
+
+
+def _weighed(t: Texts, view: RequestView) -> list[str]:
+    """What moves with the lines: the suites they belong to, then the cost."""
+    suites = [
+        t("suite_moves", suite=suite, products=listing(list(names), t.language))
+        for suite, names in view.suites
+    ]
+    return [text for text in (*suites, cost_text(t, view)) if text]
+
+
+def _releases(t: Texts, view: RequestView) -> str:
+    """Per product, exactly the agents the ledger will unassign (stored with the request)."""
+    return "\n".join(
+        t(
+            "line_releases",
+            product=line.name,
+            count=len(line.releases),
+            people=people(list(line.releases), t.language),
+        )
+        for line in view.lines
+        if line.releases
+    )
+
+
+def _limits(t: Texts, view: RequestView) -> str:
+    """Products of the request that are full, or past the early-warning threshold, right now."""
+    said = []
+    for line in view.lines:
+        if line.now is not None and line.now.level is not None:
+            facts = {"product": line.name, "used": line.now.used, "seats": line.now.seats}
+            if line.now.level is AlertLevel.FULL:
+                said.append(t("limit_full", **facts))
+            else:
+                said.append(t("limit_warning", **facts, pct=line.now.pct))
+    return "\n".join(said)
+
+
+def _why(t: Texts, view: RequestView, *, room: int, reader: bool) -> SectionBlock:
+    """The justification, cut to `room` where the reader can open the rest ("Read in full")."""
+    if not view.justification:
+        return section(t("no_justification"))
+    why = t("justification", text=view.justification)
+    if not reader or len(why) <= room:
+        return _with_reader(why, t, view, reader=reader)
+    block = section(shorten(why, room))
+    block.accessory = read_button(t, view)
+    return block
+
+
 def _body(t: Texts, view: RequestView, language: str, *, reader: bool = False) -> list[Block]:
-    """Lines (all of them, over several sections if needed), cost, who loses a seat and why.
+    """Lines (all of them, over several sections if needed) with the seats in use, suites, cost,
+    who loses a seat, how full the products are now, and why.
 
     `reader`: the people shown this may open the request in full (not the sales contact)."""
-    cost = (
-        t("cost_delta", amount=view.cost_delta, currency=view.currency) if view.cost_delta is not None else ""
-    )
-    blocks = line_sections(view.lines, language, extra=[cost])
-    if view.releases:
-        releases = t("releases", count=len(view.releases), people=people(list(view.releases), language))
-        blocks.append(_with_reader(releases, t, view, reader=reader))
-    why = t("justification", text=view.justification) if view.justification else t("no_justification")
-    blocks.append(_with_reader(why, t, view, reader=reader))
+    lines = [t("card_line", line=line) for line in view.lines]
+    blocks: list[Block] = [section(text) for text in chunks([*lines, *_weighed(t, view)], SECTION_TEXT)]
+    for text in (_releases(t, view), _limits(t, view)):
+        if text:
+            blocks.append(_with_reader(text, t, view, reader=reader))
+    blocks.append(_why(t, view, room=CARD_JUSTIFICATION, reader=reader))
     return blocks
 
 
@@ -218,6 +279,27 @@ def _list_lines(t: Texts, view: RequestView) -> tuple[str, bool]:
     return f"{shown}, {t('list_more_lines', count=more)}", True
 
 
+def _queue_item(t: Texts, view: RequestView) -> SectionBlock:
+    """A request waiting for the reader's decision, seat-aware like its approval card, in one
+    section: the first lines, cost, who loses a seat, how full the products are, a short why;
+    "Details" opens all of it."""
+    lines = [t("card_line", line=line) for line in view.lines[:LIST_LINES]]
+    cut = len(view.lines) > LIST_LINES
+    if cut:
+        lines.append(t("list_more_lines", count=len(view.lines) - LIST_LINES))
+    why = t("justification", text=view.justification) if view.justification else ""
+    cut = cut or len(why) > QUEUE_JUSTIFICATION
+    parts = [
+        t("queue_item", id=view.id, requester=view.requester_id),
+        *lines,
+        *_weighed(t, view),
+        _releases(t, view),
+        _limits(t, view),
+        shorten(why, QUEUE_JUSTIFICATION),
+    ]
+    return _list_item(t, "\n".join(p for p in parts if p), view, cut)
+
+
 def _list_item(t: Texts, text: str, view: RequestView, cut: bool) -> SectionBlock:
     """A list entry; when its lines are cut (or too long), "Details" opens the whole request."""
     block = section(text)
@@ -244,9 +326,7 @@ def requests_list(
         if not queue:
             queue_blocks.append(context(t("list_queue_empty")))
         for view in queue:
-            lines, cut = _list_lines(t, view)
-            text = t("list_item_by", id=view.id, requester=view.requester_id, lines=Mrkdwn(lines))
-            queue_blocks += [_list_item(t, text, view, cut), decision_buttons(t, view)]
+            queue_blocks += [_queue_item(t, view), decision_buttons(t, view)]
     items: list[list[Block]] = []
     for view in mine:
         status = Mrkdwn(t("direct_change") if view.direct else t(f"word_{view.status.value}"))

@@ -31,7 +31,9 @@ from bot.runtime.app import create_app
 from bot.runtime.config import Settings
 from bot.runtime.loading import load_file
 from bot.runtime.server import SeatbotWSGI, start_in_background
+from bot.runtime.terminal import for_terminal, shows_ansi
 from standin import Message, SlackDriver, SlackStandIn, SlackUser
+from standin.mrkdwn import readable
 from standin.transcript import render_message, render_view
 from storage import migrate
 from storage.engine import make_engine
@@ -82,7 +84,8 @@ class Stage:
     def types(self, user_id: str, text: str) -> None:
         """A person types a slash command; print it and what seatbot answers them."""
         before = len(self.slack.ephemerals(user_id))
-        self.out(f"\n{self.who(user_id)} types:  /seats {text}".rstrip())
+        # As typed: Slack shows the person "@Ana Agent" where it sends seatbot "<@U0AG1|ana>".
+        self.out(f"\n{self.who(user_id)} types:  /seats {readable(text, self.name)}".rstrip())
         response = self.driver.slash_command(user_id, text)
         self.out(f"  (Slack gets HTTP {response.status} from seatbot)")
         reply = self.slack.wait_for(lambda: self.slack.ephemerals(user_id)[before:] or None, timeout=10)[-1]
@@ -297,7 +300,8 @@ def _scene(title: str) -> None:
 
 
 def _indent(text: str) -> str:
-    return textwrap.indent(text, "    │ ")
+    """What seatbot said, as the person reads it: emphasis drawn, not spelled in stars."""
+    return textwrap.indent(for_terminal(text, ansi=shows_ansi()), "    │ ")
 
 
 @contextmanager

@@ -119,7 +119,7 @@ def decision_preflight(session: Session, *, team_id: str, user_id: str, request_
         raise OwnRequest()
     if request.status != RequestStatus.PENDING.value:
         raise AlreadyDecided(request_id, request.status, request.decided_by, request.decided_at)
-    return request_view(session, request, actor.account.currency)
+    return request_view(session, request, actor.account)
 
 
 def withdraw(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -27,14 +28,13 @@ def overview(session: Session, *, team_id: str, user_id: str, limit: int = 10) -
 def overview_for(session: Session, actor: Actor, *, limit: int = 10) -> Overview:
     require(session, actor, Action.SEE_SUMMARY)
     user_id = actor.user_id
-    currency = actor.account.currency
     mine = session.exec(
         select(ChangeRequest)
         .where(ChangeRequest.account_id == actor.account_id, ChangeRequest.requester_id == user_id)
         .order_by(col(ChangeRequest.created_at).desc(), col(ChangeRequest.id).desc())
         .limit(limit)
     ).all()
-    queue = None
+    pending: Sequence[ChangeRequest] | None = None
     if actor.role in APPROVERS:
         pending = session.exec(
             select(ChangeRequest)
@@ -46,5 +46,7 @@ def overview_for(session: Session, actor: Actor, *, limit: int = 10) -> Overview
             .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id))
             .limit(limit)
         ).all()
-        queue = request_views(session, pending, currency)
-    return Overview(request_views(session, mine, currency), queue)
+    # Both lists in one read: their lines, and the products as they are now, once.
+    views = request_views(session, [*mine, *(pending or ())], actor.account)
+    queue = None if pending is None else views[len(mine) :]
+    return Overview(views[: len(mine)], queue)

@@ -3,34 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import RequestNotFound
 from bot.domain.permissions import Action
-from bot.domain.request_view import LineView, RequestView
+from bot.domain.request_view import LineView, RequestView, Totals, Usage
 from bot.services.actors import load_actor, require
-from storage.models import Account, ChangeRequest, ChangeRequestLine, Product, RequestStatus
+from bot.services.ledger import level_of
+from storage import repositories as repo
+from storage.models import Account, ChangeRequest, ChangeRequestLine, RequestStatus
 
 
-def request_view(session: Session, request: ChangeRequest, currency: str) -> RequestView:
-    return request_views(session, [request], currency)[0]
+def request_view(session: Session, request: ChangeRequest, account: Account) -> RequestView:
+    return request_views(session, [request], account)[0]
 
 
-def request_views(session: Session, requests: Sequence[ChangeRequest], currency: str) -> list[RequestView]:
-    """Read models of several requests of one account, their lines in one query."""
+def request_views(session: Session, requests: Sequence[ChangeRequest], account: Account) -> list[RequestView]:
+    """Read models of several requests of `account` in two queries, however many lines,
+    products and agents: their lines, and the account's products as they are now (seats in
+    use, the monthly total, suites), which the requests waiting for a decision show."""
+    if not requests:
+        return []
+    now = _products_now(session, account)
     lines: dict[int, list[LineView]] = {request.id or 0: [] for request in requests}
-    if lines:
-        rows = session.exec(
-            select(ChangeRequestLine, Product)
-            .where(col(ChangeRequestLine.request_id).in_(lines), ChangeRequestLine.product_id == Product.id)
-            .order_by(col(Product.position), col(Product.id))
-        ).all()
-        for line, p in rows:
-            lines[line.request_id].append(
-                LineView(p.name, line.from_seats, line.to_seats, p.price_per_seat, tuple(line.releases or ()))
+    rows = session.exec(select(ChangeRequestLine).where(col(ChangeRequestLine.request_id).in_(lines))).all()
+    order = now.order
+    for line in sorted(rows, key=lambda row: (order[row.product_id], row.id or 0)):
+        p = now.products[line.product_id]
+        lines[line.request_id].append(
+            LineView(
+                p.name,
+                line.from_seats,
+                line.to_seats,
+                p.price_per_seat,
+                tuple(line.releases or ()),
+                key=p.key,
+                suite=p.suite,
             )
-    return [
+        )
+    views = [
         RequestView(
             id=request.id or 0,
             requester_id=request.requester_id,
@@ -41,11 +55,67 @@ def request_views(session: Session, requests: Sequence[ChangeRequest], currency:
             decided_by=request.decided_by,
             decided_at=request.decided_at,
             decline_reason=request.decline_reason,
-            currency=currency,
+            currency=account.currency,
             lines=tuple(lines[request.id or 0]),
         )
         for request in requests
     ]
+    # Seats in use and totals are what an approver weighs now; a decided request keeps its record.
+    return [now.shown(view) if view.status is RequestStatus.PENDING else view for view in views]
+
+
+@dataclass(frozen=True)
+class _ProductNow:
+    key: str
+    name: str
+    suite: str | None
+    price_per_seat: Decimal | None
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class _ProductsNow:
+    """The account's products as they are now: what an approver weighs."""
+
+    products: dict[int, _ProductNow]
+    """By product id, in display order."""
+    total: Decimal | None
+
+    @property
+    def order(self) -> dict[int, int]:
+        return {product_id: index for index, product_id in enumerate(self.products)}
+
+    def shown(self, view: RequestView) -> RequestView:
+        usage = {p.key: p.usage for p in self.products.values()}
+        lines = tuple(replace(line, now=usage.get(line.key)) for line in view.lines)
+        totals = None
+        if self.total is not None and view.cost_delta is not None:
+            totals = Totals(self.total, self.total + view.cost_delta)
+        touched = dict.fromkeys(line.suite for line in view.lines if line.suite)
+        suites = tuple(
+            (suite, members)
+            for suite in touched
+            if len(members := tuple(p.name for p in self.products.values() if p.suite == suite)) > 1
+        )
+        return replace(view, lines=lines, totals=totals, suites=suites)
+
+
+def _products_now(session: Session, account: Account) -> _ProductsNow:
+    """Every product of the account with its seats in use, in one query."""
+    rows = repo.products_in_use(session, account_id=account.id or 0)
+    threshold = account.alert_threshold_pct
+    products = {
+        p.id or 0: _ProductNow(
+            p.key,
+            p.name,
+            p.suite,
+            p.price_per_seat,
+            Usage(p.seats, count, level_of(count, p.seats, threshold)),
+        )
+        for p, count in rows
+    }
+    prices = [p.price_per_seat * p.usage.seats for p in products.values() if p.price_per_seat is not None]
+    return _ProductsNow(products, sum(prices, Decimal(0)) if prices else None)
 
 
 def load_request_view(session: Session, *, account_id: int, request_id: int) -> RequestView | None:
@@ -55,7 +125,7 @@ def load_request_view(session: Session, *, account_id: int, request_id: int) -> 
         return None
     account = session.get(Account, account_id)
     assert account is not None
-    return request_view(session, request, account.currency)
+    return request_view(session, request, account)
 
 
 def readable_request(session: Session, *, team_id: str, user_id: str, request_id: int) -> RequestView:
@@ -69,4 +139,4 @@ def readable_request(session: Session, *, team_id: str, user_id: str, request_id
         raise RequestNotFound(request_id)
     if request.requester_id != user_id:
         require(session, actor, Action.DECIDE_REQUEST)
-    return request_view(session, request, actor.account.currency)
+    return request_view(session, request, actor.account)

@@ -76,6 +76,12 @@ class Draft:
     runs_out: dict[int, RunOut] = field(default_factory=dict)
     """The run-out forecast of each product that has one, by product id (the form only)."""
 
+    @property
+    def monthly_total(self) -> Decimal | None:
+        """The account's monthly total now (priced products), which the change moves."""
+        costs = [p.price_per_seat * p.seats for p in self.products if p.price_per_seat is not None]
+        return sum(costs, Decimal(0)) if costs else None
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -163,7 +169,7 @@ def modal_for(
         if mode_for(session, actor) is Mode.REQUEST:
             _refuse_if_pending(session, actor)
         products, used = repo.products_and_usage(session, account_id=actor.account_id)
-        initial = prefill(products, product=product, amount=amount)
+        initial = prefill(products, product=product, amount=amount, direct=actor.role in APPROVERS)
         counts = {k: str(v) for k, v in initial.items()}
         shown = draft_for(session, actor, Submission(counts=counts), products=products, used=used)
         shown = replace(shown, initial=initial)
@@ -183,7 +189,7 @@ class Shown:
 
 
 def submitted_view(session: Session, done: Submitted) -> Shown:
-    shown = request_view(session, done.request, done.actor.account.currency)
+    shown = request_view(session, done.request, done.actor.account)
     approvers = [
         u
         for u in repo.holders_of(session, account_id=done.actor.account_id, roles=APPROVERS)
@@ -271,7 +277,7 @@ def _refuse_if_pending(session: Session, actor: Actor) -> None:
     """One pending request per requester: name the one already waiting."""
     pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
     if pending is not None:
-        raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account.currency))
+        raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account))
 
 
 def submit(
@@ -337,7 +343,7 @@ def _record(
         # Lost a race: to the same submission replayed (the idempotency key is taken)
         # or to a second one from the same person (one pending request per requester).
         pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
-        shown = request_view(session, pending, actor.account.currency) if pending else None
+        shown = request_view(session, pending, actor.account) if pending else None
         raise AlreadyPending(pending.id if pending and pending.id else 0, shown) from exc
     write_lines(session, request.id or 0, current)
     created = Event(
@@ -442,10 +448,13 @@ def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest,
     record(session, account_id=actor.account_id, at=now, messages=asks)
 
 
-def prefill(products: list[Product], *, product: str | None, amount: Amount | None) -> dict[str, int]:
+def prefill(
+    products: list[Product], *, product: str | None, amount: Amount | None, direct: bool = False
+) -> dict[str, int]:
     """Resolve `/seats request support +5` against the account's products.
 
     A product is named by its key or its display name, ignoring case and accents.
+    `direct`: the owner or a billing admin asks, who has nobody to ask about billing.
     """
     if product is None and amount is None:
         return {}
@@ -455,7 +464,7 @@ def prefill(products: list[Product], *, product: str | None, amount: Amount | No
         chosen = products[0]
     else:
         if fold(product) in BILLING_WORDS:
-            raise InvalidInput("billing_not_requestable")
+            raise InvalidInput("billing_not_changed_here" if direct else "billing_not_requestable")
         chosen = find_product(products, product)
     if amount is None:
         return {}

@@ -102,7 +102,7 @@ def test_health_follows_the_database_and_requests_work_after(
             == 200
         )
         owner_dm = slack.wait_for(lambda: slack.dm("U0OWNER") or None)[-1]
-        assert "Guide: 5 → 6 (+1)" in blocks_text(owner_dm.blocks)
+        assert "Guide: 5 → 6 seats (+1, 0 in use)" in blocks_text(owner_dm.blocks)
         with engine.connect() as c:
             assert c.execute(text("SELECT count(*) FROM change_request")).scalar_one() == 1
     finally:

@@ -24,6 +24,8 @@ SAMPLES: dict[type[SeatbotError], SeatbotError] = {
     errors.AlreadyPending: errors.AlreadyPending(3),
     errors.RequestNotFound: errors.RequestNotFound(3),
     errors.NothingToWithdraw: errors.NothingToWithdraw(),
+    errors.NothingToAmend: errors.NothingToAmend(),
+    errors.RequestChanged: errors.RequestChanged(3, 2),
     errors.OwnRequest: errors.OwnRequest(),
     errors.AlreadyDecided: errors.AlreadyDecided(3, "applied", "U0OWNER", NOW),
     errors.NoLongerApplicable: errors.NoLongerApplicable(

@@ -70,16 +70,16 @@ def test_request_is_stored_and_sent_to_every_approver(bot: RunningBot, engine: E
     owner_dm = _approval_dm(bot, "U0OWNER")
     text = blocks_text(owner_dm.blocks)
     assert "<@U0ADMIN> asks for a seat change" in text
-    assert "Support: 10 → 15 (+5)" in text
-    assert "Monthly cost: €575.00" in text
+    assert "Support: 10 → 15 seats (+5, 2 in use)" in text
+    assert "+€575.00/month · total €1,395.00 → €1,970.00" in text
     assert "New hires" in text
     assert _buttons(owner_dm) == ["approve_request", "decline_request"]
     approve = next(e for b in owner_dm.blocks if b["type"] == "actions" for e in b["elements"])
     assert approve["confirm"]["title"]["text"] == "Approve this change?"
     billing_dm = _approval_dm(bot, "U0BILL")  # French
-    assert "Support : 10 → 15 (+5)" in blocks_text(billing_dm.blocks) or "Support: 10 → 15" in blocks_text(
-        billing_dm.blocks
-    )
+    assert "Support: 10 → 15 sièges (+5, 2 utilisés)" in blocks_text(billing_dm.blocks)
+    cost = "+575,00\u00a0€/mois · total 1\u202f395,00\u00a0€ → 1\u202f970,00\u00a0€"
+    assert cost in blocks_text(billing_dm.blocks)
     assert _seats(engine) == 10  # nothing changes before approval
     bot.slack.wait_for(lambda: _stored_copies(engine) == 2 or None)
 
@@ -149,6 +149,9 @@ def test_decline_asks_for_a_reason_and_tells_the_requester(
         lambda: bot.slack.open_views("U0OWNER") and bot.slack.open_views("U0OWNER")[-1]
     )
     assert modal["title"]["text"] == "Decline request"
+    # Optional: Slack itself writes "(optional)" after the label, so the label doesn't.
+    reason = next(b for b in modal["blocks"] if b.get("block_id") == "reason")
+    assert (reason["label"]["text"], reason["optional"]) == ("Reason", True)
     answer = submit(bot, "U0OWNER", modal, {"reason": {"text": "Budget frozen <!channel>"}})
     assert answer == {}  # the modal closes
     outcome = bot.slack.wait_for(lambda: next((m for m in bot.slack.dm("U0ADMIN") if "#1" in m.text), None))

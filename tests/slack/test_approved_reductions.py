@@ -87,4 +87,4 @@ def test_approving_on_a_sales_assisted_plan_sends_the_order(bot: RunningBot, eng
     bot.driver.click("U0OWNER", message=approval, action_id="approve_request")
     order = bot.slack.wait_for(lambda: bot.slack.dm("U0AG1") or None)[-1]
     assert "Order from Acme Support: change #1, applied by <@U0OWNER>" in blocks_text(order.blocks)
-    assert "Guide: 5 → 8 (+3)" in blocks_text(order.blocks)
+    assert "Guide: 5 → 8 seats (+3)" in blocks_text(order.blocks)

@@ -31,24 +31,52 @@ def _values(view: dict) -> dict[str, str]:
     }
 
 
+OWNERS_BILLING_NOTE = (
+    "Payment method and invoices aren't changed in seatbot: change them with the vendor directly,"
+    " in its billing portal."
+)
+
+
 @pytest.mark.parametrize(
-    ("user", "text", "title", "submit_label"),
+    ("user", "text", "title", "submit_label", "billing_note"),
     [
-        ("U0ADMIN", "request", "Request seats", "Send request"),  # admin: a request
-        ("U0OWNER", "manage", "Manage seats", "Update subscription"),  # self-service owner
-        ("U0BILL", "manage", "Gérer les sièges", "Mettre à jour"),  # billing admin, in French
+        # admin: a request; billing is the owner's business
+        (
+            "U0ADMIN",
+            "request",
+            "Request seats",
+            "Send request",
+            "Payment method and invoice changes can't be requested here: ask the account owner.",
+        ),
+        # self-service owner: nobody to ask, so where it is done
+        ("U0OWNER", "manage", "Manage seats", "Update subscription", OWNERS_BILLING_NOTE),
+        # billing admin, in French
+        (
+            "U0BILL",
+            "manage",
+            "Gérer les sièges",
+            "Mettre à jour",
+            "Le moyen de paiement et les factures ne se changent pas dans seatbot : changez-les"
+            " directement auprès du fournisseur, dans son portail de facturation.",
+        ),
     ],
 )
-def test_modal_title_and_submit_label_follow_role(
-    bot: RunningBot, account: None, user: str, text: str, title: str, submit_label: str
+def test_modal_title_submit_label_and_billing_note_follow_role(
+    bot: RunningBot, account: None, user: str, text: str, title: str, submit_label: str, billing_note: str
 ) -> None:
     view = open_modal(bot, user, text)
     assert view["title"]["text"] == title
     assert view["submit"]["text"] == submit_label
     assert _values(view) == {"support": "10", "guide": "5", "talk": "2"}
-    assert "Payment method and invoice" in blocks_text(view["blocks"]) or "moyen de paiement" in blocks_text(
-        view["blocks"]
-    )
+    notes = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert notes[-1] == billing_note
+
+
+def test_the_owner_asking_for_invoices_is_told_where_they_change(bot: RunningBot, account: None) -> None:
+    reply = bot.command("U0OWNER", "request invoice")
+    assert OWNERS_BILLING_NOTE in reply.text
+    assert "ask the account owner" not in reply.text
+    assert bot.slack.open_views("U0OWNER") == []
 
 
 def test_sales_assisted_owner_processes_an_order(bot: RunningBot, engine: Engine) -> None:
@@ -124,7 +152,8 @@ def test_live_summary_updates_as_values_change(bot: RunningBot, account: None) -
         )
     )
     summary = next(b for b in updated["blocks"] if b.get("block_id") == "live_summary")
-    assert "Monthly cost: €575.00" in summary["text"]["text"]
+    # Signed, and the account's monthly total it moves (10 × €115 + 5 × €49 today).
+    assert "+€575.00/month · total €1,395.00 → €1,970.00" in summary["text"]["text"]
 
 
 def test_reduction_below_usage_lists_the_agents_and_asks_to_confirm(bot: RunningBot, account: None) -> None:
@@ -222,14 +251,26 @@ def test_direct_reduction_needs_confirmation_then_unassigns_exactly_the_listed_a
     bot: RunningBot, engine: Engine, account: None
 ) -> None:
     view = open_modal(bot, "U0OWNER", "request support 1")
-    answer = submit(bot, "U0OWNER", view, {})
-    assert answer["response_action"] == "errors"
-    confirm_block = next(
-        b["block_id"] for b in view["blocks"] if b["block_id"].startswith("confirm_downgrade:")
-    )
-    assert "Confirm that 1 agent loses their seat" in answer["errors"][confirm_block]
-    assert _seats(engine, "support") == 10
+    confirm = next(b for b in view["blocks"] if b["block_id"].startswith("confirm_downgrade:"))
+    confirm_block = confirm["block_id"]
+    # A required field: Slack itself asks for the tick, and its label says nothing of "optional".
+    assert not confirm.get("optional")
+    assert confirm["label"]["text"] == "Seat removal"
     token = confirm_block.split(":", 1)[1]
+    # The server refuses all the same what no Slack client sends: no tick, or another list's.
+    seats_state = {"seats:support": {"seats": {"type": "number_input", "value": "1"}}}
+    unticked = {**seats_state, confirm_block: {"confirm": {"type": "checkboxes", "selected_options": []}}}
+    stale = {
+        **seats_state,
+        confirm_block: {
+            "confirm": {"type": "checkboxes", "selected_options": [{"value": "0123456789abcdef"}]}
+        },
+    }
+    for forged in (unticked, stale):
+        answer = forged_submission(bot, "U0OWNER", view, forged)
+        assert answer["response_action"] == "errors"
+        assert answer["errors"] == {confirm_block: "Confirm that 1 agent loses their seat."}
+        assert _seats(engine, "support") == 10
     answer = submit(bot, "U0OWNER", view, {confirm_block: {"confirm": [token]}})
     assert answer["response_action"] == "update"
     assert _seats(engine, "support") == 1
@@ -250,4 +291,4 @@ def test_sales_assisted_change_sends_an_order_to_the_sales_contact(bot: RunningB
     submit(bot, "U0OWNER", view, seats("guide", "8"))
     order = bot.slack.wait_for(lambda: bot.slack.dm("U0AG2") or None)[0]
     assert "Order from Acme Support" in blocks_text(order.blocks)
-    assert "Guide: 5 → 8 (+3)" in blocks_text(order.blocks)
+    assert "Guide: 5 → 8 seats (+3)" in blocks_text(order.blocks)

@@ -121,7 +121,7 @@ def test_the_delivery_job_resumes_after_a_restart(engine: Engine, slack: SlackSt
     scheduler = start_jobs(create_app(settings, engine=engine))
     try:
         owner_dm = slack.wait_for(lambda: slack.dm("U0OWNER") or None)[-1]
-        assert "Guide: 5 → 7 (+2)" in blocks_text(owner_dm.blocks)
+        assert "Guide: 5 → 7 seats (+2, 0 in use)" in blocks_text(owner_dm.blocks)
         slack.wait_for(lambda: slack.dm("U0BILL") or None)
     finally:
         scheduler.shutdown(wait=True)

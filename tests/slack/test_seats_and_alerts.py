@@ -142,7 +142,7 @@ def test_early_warning_then_full_is_one_message(bot: RunningBot, engine: Engine,
     assert _alerts(bot) == []
     bot.command("U0ADMIN", "assign <@U0AG4|dan> guide")  # 2/3 = 66 %: warning
     warning = bot.slack.wait_for(lambda: _alerts(bot) or None)[0]
-    assert "*Guide* (Professional) is almost full: 2 of 3 seats in use (66%)." in blocks_text(warning.blocks)
+    assert "*Guide* (Professional) is almost full: 2 of 3 in use (66%)." in blocks_text(warning.blocks)
     bot.command("U0ADMIN", "assign <@U0AG5|eve> guide")  # 3/3: the same message escalates
     full = bot.slack.wait_for(
         lambda: next((m for m in _alerts(bot) if "out of seats" in blocks_text(m.blocks)), None)

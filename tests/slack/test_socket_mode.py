@@ -49,4 +49,4 @@ def test_summary_and_a_request_over_socket_mode(
     view = slack.wait_for(lambda: slack.open_views("U0ADMIN") and slack.open_views("U0ADMIN")[-1])
     over_socket.submit_view("U0ADMIN", view, {"justification": {"text": "two more"}})
     dm = slack.wait_for(lambda: slack.dm("U0OWNER") or None)[-1]
-    assert "Support: 10 → 12 (+2)" in blocks_text(dm.blocks)
+    assert "Support: 10 → 12 seats (+2, 2 in use)" in blocks_text(dm.blocks)

@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from bot.delivery.sender import Sender
 from bot.messages.change_modal import PICKED_SEATS_ACTION, PRODUCT_BLOCK, SEATS_ACTION
-from bot.services.seat_changes import Submission, submit
+from bot.services.seat_changes import Submission, draft, submit
+from bot.slack.client import make_web_client
+from standin import SlackStandIn
 from storage.engine import unit_of_work
 from tests.conftest import NOW
 from tests.factories import TEAM, make_account
-from tests.slack.conftest import RunningBot, open_modal
+from tests.slack.conftest import RunningBot, blocks_text, open_modal
 
 BACKGROUND = ("outbox-sender", "home-refresher")  # their own work, not the request's
 TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK")  # SQLite's explicit BEGIN; not a round trip for data
@@ -136,3 +139,31 @@ def test_app_home_with_a_queue(bot: RunningBot, engine: Engine, statements: Stat
         bot.slack.wait_for(lambda: bot.slack.home("U0OWNER"))
 
     _within_limit("home", statements.during(opened))
+
+
+# What the approval DM costs the sender, a message: the same for a one-line request as for
+# one of 40 products that takes 60 agents' seats (no query per line, per product or per agent).
+APPROVAL_DM_LIMIT = 12
+
+
+def test_the_sender_draws_a_seat_aware_approval_card_in_a_bounded_number_of_statements(
+    slack: SlackStandIn, engine: Engine, statements: Statements, size: str
+) -> None:
+    counts = {"support": "12"}
+    if size == "large":
+        counts = {"support": "60", **{f"p{i:02d}": "51" for i in range(39)}}
+    with unit_of_work(engine, write=True) as session:
+        shown = draft(session, team_id=TEAM, user_id="U0ADMIN", submission=Submission(counts=counts))
+        assert len(shown.change.releases) == (60 if size == "large" else 0)
+        submission = Submission(
+            counts=counts, justification="Hires", confirmed_token=shown.change.release_token
+        )
+        submit(session, team_id=TEAM, user_id="U0ADMIN", submission=submission, now=NOW)
+    sender = Sender(engine=engine, client=make_web_client(token=slack.bot_token, base_url=slack.api_url))
+    sent: list[int] = []
+    seen = statements.during(lambda: sent.append(sender.deliver_due(now=NOW)))
+    assert sent == [2]  # the owner's and the billing admin's
+    assert len(seen) / 2 <= APPROVAL_DM_LIMIT, "\n".join(seen)
+    card = blocks_text(slack.dm("U0OWNER")[0].blocks)
+    line = "Support: 500 → 60 seats (-440, 120 → 60 in use)" if size == "large" else "(+2, 2 in use)"
+    assert line in card

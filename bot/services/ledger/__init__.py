@@ -18,7 +18,7 @@ back into it; use cases call it and never each other's internals.
 
 from __future__ import annotations
 
-from bot.services.ledger.alerts import AlertView, alert_view
+from bot.services.ledger.alerts import AlertView, alert_view, level_of
 from bot.services.ledger.counts import Released, apply_change
 from bot.services.ledger.seats import (
     Agent,
@@ -46,6 +46,7 @@ __all__ = [
     "apply_change",
     "assign",
     "import_agents",
+    "level_of",
     "load_agents",
     "may_hold",
     "unassign",
