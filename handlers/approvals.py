@@ -34,13 +34,20 @@ def register(app: App) -> None:
 
 
 def request_id_of(value: object) -> int:
-    """Ids in payloads are untrusted text: anything but a small positive integer is 0 (not found)."""
-    text = str(value or "")
+    """Ids in payloads are untrusted text: anything but a small positive integer is 0 (not found).
+    A decision button's `<id>:<version>` gives its id."""
+    text = str(value or "").split(":", 1)[0]
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
 
 
+def version_of(value: object) -> int | None:
+    """The version a decision button was drawn for (`<id>:<version>`); None for older buttons."""
+    _, _, text = str(value or "").partition(":")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def _approve(action: inbound.Action, turn: Turn) -> None:
-    _decide(turn, request_id_of(action.value), approve=True, reason=None)
+    _decide(turn, request_id_of(action.value), approve=True, reason=None, version=version_of(action.value))
 
 
 def _open_reason(action: inbound.Action, turn: Turn) -> None:
@@ -49,7 +56,8 @@ def _open_reason(action: inbound.Action, turn: Turn) -> None:
     shown = turn.read(decision_preflight, request_id=request_id)
     if action.trigger_id is None:
         raise InvalidInput("form_unavailable")
-    turn.client.views_open(trigger_id=action.trigger_id, view=decline_modal(shown, turn.language))
+    view = decline_modal(shown, turn.language, version=version_of(action.value))
+    turn.client.views_open(trigger_id=action.trigger_id, view=view)
 
 
 def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -60,7 +68,7 @@ def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context
     deps = deps_of(context)
     origin = sent.origin
     language = deps.people(origin.team_id).known_language(origin.user_id, locale=origin.locale)
-    request_id = _metadata_request_id(sent.view.private_metadata)
+    request_id, version = _metadata_request_id(sent.view.private_metadata)
     field = sent.view.values.get(REASON_BLOCK, {}).get(TEXT_ACTION, {}).get("value")
     reason = field if isinstance(field, str) else ""
     # Checked before the ack, read-only: a refusal replaces the modal instead of closing it.
@@ -76,14 +84,17 @@ def decline_submitted(ack: Ack, body: dict[str, Any], client: WebClient, context
         origin=origin,
         response_url=None,  # a modal has none: a late refusal comes by DM
         name="decline",
-        work=lambda turn: _decide(turn, request_id, approve=False, reason=reason),
+        work=lambda turn: _decide(turn, request_id, approve=False, reason=reason, version=version),
         busy=lambda reply: ack(response_action="errors", errors={REASON_BLOCK: reply.text[:2000]}),
     )
 
 
-def _decide(turn: Turn, request_id: int, *, approve: bool, reason: str | None) -> None:
-    """Take the decision in one transaction; a refusal is a domain error, told by `run`."""
-    decided = turn.write(decide, request_id=request_id, approve=approve, reason=reason)
+def _decide(
+    turn: Turn, request_id: int, *, approve: bool, reason: str | None, version: int | None = None
+) -> None:
+    """Take the decision in one transaction; a refusal is a domain error, told by `run` (one taken
+    on a version the requester has amended since is refused: their copy is being redrawn)."""
+    decided = turn.write(decide, request_id=request_id, approve=approve, reason=reason, version=version)
     logger.info(
         "request decided team=%s request=%s by=%s approved=%s",
         turn.team_id,
@@ -108,9 +119,11 @@ def run_withdraw(turn: Turn, *, request_id: int | None) -> None:
     turn.delivered_and_refreshed(withdrawn.concerned)
 
 
-def _metadata_request_id(metadata: str) -> int:
+def _metadata_request_id(metadata: str) -> tuple[int, int | None]:
     try:
         data = json.loads(metadata or "{}")
     except ValueError:
-        return 0
-    return request_id_of(data.get("request_id") if isinstance(data, dict) else None)
+        return 0, None
+    if not isinstance(data, dict):
+        return 0, None
+    return request_id_of(data.get("request_id")), version_of(f":{data.get('version')}")

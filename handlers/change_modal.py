@@ -7,6 +7,7 @@ the work queue; the modal is then redrawn with what happened.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.commands import Amount, OpenChange
 from bot.domain.errors import AlreadyPending, DraftRejected, InvalidInput, NoLongerApplicable, SeatbotError
+from bot.messages.allowances import approved_within_allowance_text
 from bot.messages.change_modal import (
     CHANGE_CALLBACK,
     CONFIRM_ACTION,
@@ -33,8 +35,11 @@ from bot.messages.change_modal import (
     working_view,
 )
 from bot.messages.errors import error_reply, internal_error_reply
+from bot.messages.reply import Reply, section
+from bot.messages.requests import AMEND, simple
 from bot.messages.summary import OPEN_CHANGE
 from bot.runtime.deps import Deps, deps_of
+from bot.services.amending import amend, amend_form, check_amendment
 from bot.services.seat_changes import Submission, modal_for, precheck, submit_and_show
 from bot.slack import inbound
 from handlers.flow import Turn, admit, later, on_action
@@ -49,19 +54,37 @@ def register(app: App) -> None:
     app.action(OPEN_CHANGE)(on_action("open_change", _open_from_button))
     app.action(SEATS_ACTION)(on_action("live_summary", _live_summary, in_modal=True, quiet=True))
     app.view(CHANGE_CALLBACK)(submitted)
+    app.action(AMEND)(on_action("amend_form", _amend_from_button))
 
 
 def open_modal(turn: Turn, *, trigger_id: str | None, command: OpenChange | None = None) -> None:
     """Open the modal, or tell the person why not (refusal, a pending request…)."""
     if trigger_id is None:
         raise InvalidInput("form_unavailable")
-    shown = turn.read(
-        modal_for,
-        product=command.product if command else None,
-        amount=command.amount if command else None,
-        now=turn.deps.clock(),
-    )
-    view = change_modal(shown, turn.language, initial=shown.initial)
+    wanted = {"product": command.product if command else None, "amount": command.amount if command else None}
+    try:
+        shown = turn.read(modal_for, **wanted, now=turn.deps.clock())
+        view = change_modal(shown, turn.language, initial=shown.initial)
+    except AlreadyPending:
+        # One pending request per person: asking again amends it instead of failing.
+        amending = turn.read(amend_form, **wanted, now=turn.deps.clock())
+        view = change_modal(
+            amending.draft,
+            turn.language,
+            initial=amending.draft.initial,
+            amending=amending.request_id,
+            justification=amending.justification,
+        )
+    _show(turn, trigger_id, view)
+
+
+def _amend_from_button(action: inbound.Action, turn: Turn) -> None:
+    """Amend from the pending request's message or App Home (the request itself is the person's
+    one pending request: the button's value is not trusted to name another)."""
+    open_modal(turn, trigger_id=action.trigger_id, command=OpenChange())
+
+
+def _show(turn: Turn, trigger_id: str, view: dict[str, Any]) -> None:
     try:
         turn.client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
@@ -138,6 +161,7 @@ def _live_summary(action: inbound.Action, turn: Turn) -> None:
         return change_modal(
             turn.read(modal_for, submission=submission_from(view.values), now=turn.deps.clock()),
             turn.language,
+            amending=amending_of(view.private_metadata),
         )
 
     redraw_preview(turn, view, draw)
@@ -153,6 +177,9 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     language = deps.people(origin.team_id).known_language(origin.user_id, locale=origin.locale)
     submission = submission_from(view.values)
     key = f"view:{view.id}"
+    if amending_of(view.private_metadata) is not None:
+        _amendment_submitted(ack, deps, client, sent, submission, language)
+        return
 
     def busy(reply: Any) -> None:
         block = (
@@ -234,6 +261,67 @@ def _answer_before_work(
         return None
     shown = done_view(replay.mode, replay.request, replay.approvers, language)
     return {"response_action": "update", "view": shown}
+
+
+def amending_of(metadata: str) -> int | None:
+    """The request a form amends, from its metadata (untrusted: `amend` only ever amends the
+    person's own pending request, whatever this says)."""
+    try:
+        data = json.loads(metadata or "{}")
+    except ValueError:
+        return None
+    value = data.get("amend") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _amendment_submitted(
+    ack: Ack, deps: Deps, client: WebClient, sent: inbound.Submission, submission: Submission, language: str
+) -> None:
+    """Checked before the ack (mistakes next to their field), amended on the work queue."""
+    origin, view = sent.origin, sent.view
+    slot = admit(deps, client, ack=ack, origin=origin, response_url=None, name="amend")
+    if slot is None:
+        return
+    try:
+        deps.read(check_amendment, team_id=origin.team_id, user_id=origin.user_id, submission=submission)
+    except DraftRejected as rejected:
+        slot.release()
+        ack(response_action="errors", errors=modal_errors(rejected.problems, view.blocks, language))
+        return
+    except SeatbotError as error:
+        slot.release()
+        ack(response_action="update", view=info_view(error_reply(error, language), language))
+        return
+
+    def write(turn: Turn) -> None:
+        try:
+            done = turn.write(amend, submission=submission)
+        except (DraftRejected, NoLongerApplicable, SeatbotError) as error:
+            _redraw(turn, view.id, info_view(error_reply(error, turn.language), turn.language))
+            return
+        request_id = done.request.id or 0
+        logger.info("request amended team=%s request=%s changed=%s", turn.team_id, request_id, done.changed)
+        if done.allowance is not None:
+            words = approved_within_allowance_text(request_id, turn.language)
+        else:
+            words = simple(
+                "amended_done" if done.changed else "amended_same", turn.language, id=request_id
+            ).text
+        shown = info_view(Reply(text=words, blocks=[section(words)]), turn.language)
+        turn.after_commit("done view", lambda: _redraw(turn, view.id, shown))
+        turn.delivered_and_refreshed([turn.user_id, *done.approvers])
+
+    later(
+        deps,
+        client,
+        ack=ack,
+        origin=origin,
+        response_url=None,
+        name="amend",
+        work=write,
+        acked=lambda: ack(response_action="update", view=working_view(language)),
+        slot=slot,
+    )
 
 
 def _redraw(turn: Turn, view_id: str, view: dict[str, Any]) -> None:

@@ -90,6 +90,8 @@ class RequestView:
     totals: Totals | None = None
     suites: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Each suite the change touches, with every product of it (they move together)."""
+    version: int = 1
+    """Raised by each amendment of its requester (a decision names the version it was taken on)."""
 
     @property
     def cost_delta(self) -> Decimal | None:

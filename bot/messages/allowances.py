@@ -13,7 +13,11 @@ from bot.messages.requests import line_sections
 
 def approved_within_allowance(request: RequestView, language: str) -> str:
     """The first words of the form once a request went through on the allowance."""
-    return texts("allowances", language)("done", id=request.id)
+    return approved_within_allowance_text(request.id, language)
+
+
+def approved_within_allowance_text(request_id: int, language: str) -> str:
+    return texts("allowances", language)("done", id=request_id)
 
 
 def allowance_note(request: RequestView, *, left: list[dict[str, Any]], language: str) -> Reply:

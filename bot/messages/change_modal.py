@@ -85,8 +85,12 @@ def change_modal(
     *,
     initial: Mapping[str, int] | None = None,
     picked: Sequence[str] | None = None,
+    amending: int | None = None,
+    justification: str | None = None,
 ) -> dict[str, Any]:
     """The modal for `draft`; `initial` pre-fills products (from `/seats request support +5`).
+    `amending`: the pending request this form amends (its counts in `initial`, its
+    `justification` written in).
 
     Large accounts get a product picker; `picked` is what it holds (from the view's state),
     and the form shows those products, the pre-filled and changed ones, and their suites."""
@@ -94,6 +98,8 @@ def change_modal(
     direct = draft.mode is not Mode.REQUEST
     summary = summary_blocks(draft.change, language, total=draft.monthly_total)
     head: list[Block] = [section(t(f"intro_{draft.mode.value}"))]
+    if amending is not None:
+        head.insert(0, context(t("amending", id=amending)))
     products = draft.products
     action_id = SEATS_ACTION
     if has_picker(draft):
@@ -134,7 +140,9 @@ def change_modal(
             block_id=JUSTIFICATION_BLOCK,
             label=_plain(t.plain("justification_label")),
             hint=_plain(t.plain("justification_hint_direct" if direct else "justification_hint_request")),
-            element=PlainTextInputElement(action_id=TEXT_ACTION, multiline=True, max_length=3000),
+            element=PlainTextInputElement(
+                action_id=TEXT_ACTION, multiline=True, max_length=3000, initial_value=justification or None
+            ),
             optional=direct,
         )
     )
@@ -142,14 +150,17 @@ def change_modal(
     # "Ask the account owner" is no answer for the owner or a billing admin themselves.
     blocks.append(context(t("billing_note_direct" if direct else "billing_note")))
     title = "title_manage" if direct else "title_request"
+    submit = f"submit_{draft.mode.value}"
+    if amending is not None:
+        title, submit = "title_amend", "submit_amend"
     view = View(
         type="modal",
         callback_id=CHANGE_CALLBACK,
         title=_plain(t.plain(title), VIEW_TITLE),
-        submit=_plain(t.plain(f"submit_{draft.mode.value}"), VIEW_TITLE),
+        submit=_plain(t.plain(submit), VIEW_TITLE),
         close=_plain(t.plain("close"), VIEW_TITLE),
         blocks=blocks,
-        private_metadata=json.dumps({"mode": draft.mode.value}),
+        private_metadata=json.dumps({"mode": draft.mode.value, "amend": amending}),
     )
     return view.to_dict()
 
@@ -292,7 +303,7 @@ def info_view(content: Reply, language: str) -> dict[str, Any]:
     return view.to_dict()
 
 
-def decline_modal(request: RequestView, language: str) -> dict[str, Any]:
+def decline_modal(request: RequestView, language: str, *, version: int | None = None) -> dict[str, Any]:
     t = texts("change_modal", language)
     view = View(
         type="modal",
@@ -300,7 +311,7 @@ def decline_modal(request: RequestView, language: str) -> dict[str, Any]:
         title=_plain(t.plain("decline_title"), VIEW_TITLE),
         submit=_plain(t.plain("decline_submit"), VIEW_TITLE),
         close=_plain(t.plain("close"), VIEW_TITLE),
-        private_metadata=json.dumps({"request_id": request.id}),
+        private_metadata=json.dumps({"request_id": request.id, "version": version}),
         blocks=[
             section(t("decline_intro", id=request.id, requester=request.requester_id)),
             *line_sections(request.lines, language),

@@ -17,6 +17,7 @@ from storage.models import AlertLevel, RequestStatus
 APPROVE = "approve_request"
 DECLINE = "decline_request"
 WITHDRAW = "withdraw_request"
+AMEND = "amend_request"
 READ_REQUEST = "read_request"
 """Opens the whole request (every line, the full justification) in a modal."""
 
@@ -140,6 +141,11 @@ def _body(t: Texts, view: RequestView, language: str, *, reader: bool = False) -
     return blocks
 
 
+def decision_value(view: RequestView) -> str:
+    """`<request id>:<version>`: a decision is taken on the version the approver saw."""
+    return f"{view.id}:{view.version}"
+
+
 def decision_buttons(t: Texts, view: RequestView) -> ActionsBlock:
     """Approve (behind a confirmation that restates the change) and Decline."""
     summary = unescape_mrkdwn(change_lines(view.lines, t.language, sep="; "))
@@ -147,7 +153,7 @@ def decision_buttons(t: Texts, view: RequestView) -> ActionsBlock:
         button(
             t.plain("approve"),
             action_id=APPROVE,
-            value=str(view.id),
+            value=decision_value(view),
             style="primary",
             confirm=confirm_dialog(
                 title=t.plain("confirm_title"),
@@ -156,7 +162,7 @@ def decision_buttons(t: Texts, view: RequestView) -> ActionsBlock:
                 no=t.plain("confirm_no"),
             ),
         ),
-        button(t.plain("decline"), action_id=DECLINE, value=str(view.id), style="danger"),
+        button(t.plain("decline"), action_id=DECLINE, value=decision_value(view), style="danger"),
         block_id=f"decide:{view.id}",
     )
 
@@ -190,10 +196,10 @@ def approval_message(
 
 
 def _approval(t: Texts, view: RequestView, language: str, requester_name: str) -> Reply:
-    blocks: list[Block] = [
-        section(t("approval_intro", requester=view.requester_id)),
-        *_body(t, view, language, reader=True),
-    ]
+    blocks: list[Block] = [section(t("approval_intro", requester=view.requester_id))]
+    if view.version > 1:
+        blocks.append(context(t("amended", requester=view.requester_id)))
+    blocks += _body(t, view, language, reader=True)
     blocks.append(context(t("sent_at", id=view.id, when=slack_date(view.created_at, language))))
     if view.status is RequestStatus.PENDING:
         blocks.append(decision_buttons(t, view))
@@ -242,7 +248,10 @@ def pending_exists(view: RequestView, language: str) -> Reply:
         section(t("already_pending", id=view.id)),
         *_body(t, view, language, reader=True),
         context(t("sent_at", id=view.id, when=slack_date(view.created_at, language))),
-        actions(button(t.plain("withdraw"), action_id=WITHDRAW, value=str(view.id))),
+        actions(
+            button(t.plain("amend"), action_id=AMEND, value=str(view.id), style="primary"),
+            button(t.plain("withdraw"), action_id=WITHDRAW, value=str(view.id)),
+        ),
     ]
     return Reply(text=t("already_pending", id=view.id), blocks=blocks)
 
@@ -342,7 +351,12 @@ def requests_list(
             )
         )
         if view.status is RequestStatus.PENDING:
-            item.append(actions(button(t.plain("withdraw"), action_id=WITHDRAW, value=str(view.id))))
+            item.append(
+                actions(
+                    button(t.plain("amend"), action_id=AMEND, value=str(view.id)),
+                    button(t.plain("withdraw"), action_id=WITHDRAW, value=str(view.id)),
+                )
+            )
         items.append(item)
     blocks: list[Block] = [section(t("list_mine"))]
     if not mine:

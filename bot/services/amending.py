@@ -10,16 +10,19 @@ approved at once like a new request would be.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from bot.domain.commands import Amount
 from bot.domain.errors import AlreadyDecided, DraftRejected, NothingToAmend
+from bot.domain.permissions import APPROVERS
 from bot.services.actors import Actor, load_actor
 from bot.services.allowances import Taken
 from bot.services.decisions import refresh_copies
+from bot.services.forecasts import run_outs
 from bot.services.ledger import Released
 from bot.services.recording import Event, record
 from bot.services.seat_changes import (
@@ -28,6 +31,7 @@ from bot.services.seat_changes import (
     Submission,
     draft_for,
     pending_request_of,
+    prefill,
     within_allowance,
     write_lines,
 )
@@ -44,6 +48,8 @@ class Amended:
     """False when the amendment said what the request already said (nothing recorded)."""
     allowance: list[Taken] | None = None
     released: list[Released] | None = None
+    approvers: list[str] = field(default_factory=list)
+    """Whose copies and App Home show the request (to redraw)."""
 
 
 def amendable(session: Session, *, team_id: str, user_id: str) -> tuple[ChangeRequest, dict[str, int], str]:
@@ -72,8 +78,11 @@ def amend(session: Session, *, team_id: str, user_id: str, submission: Submissio
         "lines": {line.key: [line.before, line.after] for line in current.change.lines},
         "justification": justification,
     }
+    approvers = [
+        u for u in repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS) if u != user_id
+    ]
     if before == after:
-        return Amended(actor, request, changed=False)
+        return Amended(actor, request, changed=False, approvers=approvers)
     _replace(session, request, current, justification, now)
     record(
         session,
@@ -91,9 +100,9 @@ def amend(session: Session, *, team_id: str, user_id: str, submission: Submissio
     within = within_allowance(session, current, request, now)
     if within is not None:
         taken, released = within
-        return Amended(actor, request, changed=True, allowance=taken, released=released)
+        return Amended(actor, request, True, allowance=taken, released=released, approvers=approvers)
     refresh_copies(session, account_id=actor.account_id, request_id=request.id or 0, now=now)
-    return Amended(actor, request, changed=True)
+    return Amended(actor, request, changed=True, approvers=approvers)
 
 
 def _replace(
@@ -133,3 +142,45 @@ def _lines_of(session: Session, request_id: int) -> dict[str, list[int]]:
 
 def _counts(session: Session, request_id: int) -> dict[str, int]:
     return {key: after for key, (_, after) in _lines_of(session, request_id).items()}
+
+
+@dataclass(frozen=True)
+class AmendForm:
+    """What the amendment form opens with: the request's counts and words."""
+
+    draft: Draft
+    request_id: int
+    justification: str
+
+
+def amend_form(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    product: str | None = None,
+    amount: Amount | None = None,
+    now: datetime | None = None,
+) -> AmendForm:
+    """The form amending the person's pending request, its counts written in (and, from
+    `/seats request support +2`, that product's count moved on top)."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    request = _pending(session, actor)
+    products, used = repo.products_and_usage(session, account_id=actor.account_id)
+    initial = {**_counts(session, request.id or 0), **prefill(products, product=product, amount=amount)}
+    counts = {key: str(value) for key, value in initial.items()}
+    shown = draft_for(session, actor, Submission(counts=counts), products=products, used=used)
+    if now is not None:
+        shown = replace(
+            shown, runs_out=run_outs(session, account=actor.account, products=products, used=used, now=now)
+        )
+    return AmendForm(replace(shown, initial=initial), request.id or 0, request.justification)
+
+
+def check_amendment(session: Session, *, team_id: str, user_id: str, submission: Submission) -> None:
+    """Before the ack, read-only: what `amend` would refuse."""
+    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    _pending(session, actor)
+    current = draft_for(session, actor, submission, check=True)
+    if current.problems:
+        raise DraftRejected(current.problems)

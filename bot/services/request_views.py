@@ -57,6 +57,7 @@ def request_views(session: Session, requests: Sequence[ChangeRequest], account: 
             decline_reason=request.decline_reason,
             currency=account.currency,
             lines=tuple(lines[request.id or 0]),
+            version=request.version,
         )
         for request in requests
     ]

@@ -89,14 +89,26 @@ def _stored_copies(engine: Engine) -> int:
         return len(session.exec(select(SlackMessage).where(SlackMessage.purpose == "approval")).all())
 
 
-def test_a_second_request_is_refused_with_the_pending_one(
+def test_asking_again_amends_the_pending_request_instead(
     bot: RunningBot, engine: Engine, account: None
 ) -> None:
     _send_request(bot)
-    reply = bot.command("U0ADMIN", "request guide +1")
-    assert "You already have a pending request (#1)" in reply.text
-    assert "withdraw_request" in blocks_text(reply.blocks)
-    assert bot.slack.open_views("U0ADMIN") == [] or len(bot.slack.open_views("U0ADMIN")) == 1
+    assert bot.driver.slash_command("U0ADMIN", "request guide +1").status == 200
+    form = bot.slack.wait_for(
+        lambda: next(
+            (v for v in bot.slack.open_views("U0ADMIN") if v["title"]["text"] == "Amend request"), None
+        )
+    )
+    assert "You are amending request #1" in blocks_text(form["blocks"])
+    counts = {
+        b["block_id"]: b["element"].get("initial_value")
+        for b in form["blocks"]
+        if b["block_id"].startswith("seats:")
+    }
+    assert counts["seats:support"] == "15"  # the pending request's count
+    assert counts["seats:guide"] == "6"  # and the one just asked for
+    with Session(engine) as session:
+        assert len(session.exec(select(ChangeRequest)).all()) == 1  # still one request
 
 
 def test_a_form_submitted_again_from_another_device_makes_no_second_request(
