@@ -60,6 +60,8 @@ class Usage:
     used: int
     level: AlertLevel | None
     """Full, or past the account's early-warning threshold (None: neither)."""
+    idle: int = 0
+    """Seats held by agents inactive longer than the account's idle threshold: to free first."""
 
     @property
     def pct(self) -> int:

@@ -115,6 +115,24 @@ def _limits(t: Texts, view: RequestView) -> str:
     return "\n".join(said)
 
 
+def _freeable(t: Texts, view: RequestView) -> str:
+    """Seats an increase could take back from inactive agents first, and the net change then."""
+    said = []
+    for line in view.lines:
+        if line.now is not None and line.now.idle and line.delta > 0:
+            freed = min(line.now.idle, line.delta)
+            said.append(
+                t(
+                    "line_freeable",
+                    product=line.name,
+                    count=line.now.idle,
+                    net=line.delta - freed,
+                    key=line.key,
+                )
+            )
+    return "\n".join(said)
+
+
 def _why(t: Texts, view: RequestView, *, room: int, reader: bool) -> SectionBlock:
     """The justification, cut to `room` where the reader can open the rest ("Read in full")."""
     if not view.justification:
@@ -134,7 +152,7 @@ def _body(t: Texts, view: RequestView, language: str, *, reader: bool = False) -
     `reader`: the people shown this may open the request in full (not the sales contact)."""
     lines = [t("card_line", line=line) for line in view.lines]
     blocks: list[Block] = [section(text) for text in chunks([*lines, *_weighed(t, view)], SECTION_TEXT)]
-    for text in (_releases(t, view), _limits(t, view)):
+    for text in (_releases(t, view), _limits(t, view), _freeable(t, view)):
         if text:
             blocks.append(_with_reader(text, t, view, reader=reader))
     blocks.append(_why(t, view, room=CARD_JUSTIFICATION, reader=reader))

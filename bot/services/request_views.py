@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from bot.domain.clock import utcnow
 from bot.domain.errors import RequestNotFound
 from bot.domain.permissions import Action
 from bot.domain.request_view import LineView, RequestView, Totals, Usage
@@ -103,7 +105,8 @@ class _ProductsNow:
 
 def _products_now(session: Session, account: Account) -> _ProductsNow:
     """Every product of the account with its seats in use, in one query."""
-    rows = repo.products_in_use(session, account_id=account.id or 0)
+    idle_before = utcnow() - timedelta(seconds=account.idle_after_s)
+    rows = repo.products_in_use_and_idle(session, account_id=account.id or 0, idle_before=idle_before)
     threshold = account.alert_threshold_pct
     products = {
         p.id or 0: _ProductNow(
@@ -111,9 +114,9 @@ def _products_now(session: Session, account: Account) -> _ProductsNow:
             p.name,
             p.suite,
             p.price_per_seat,
-            Usage(p.seats, count, level_of(count, p.seats, threshold)),
+            Usage(p.seats, count, level_of(count, p.seats, threshold), idle),
         )
-        for p, count in rows
+        for p, count, idle in rows
     }
     prices = [p.price_per_seat * p.usage.seats for p in products.values() if p.price_per_seat is not None]
     return _ProductsNow(products, sum(prices, Decimal(0)) if prices else None)

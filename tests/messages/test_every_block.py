@@ -21,7 +21,7 @@ from bot.messages import i18n
 
 NUMBERS = {
     "count", "seats", "used", "free", "max", "now", "expected", "before", "after", "offered", "days", "weeks",
-    "more", "most", "agents",
+    "more", "most", "agents", "net",
 }  # fmt: skip
 """Variables that hold a count: each is 0, 1 or 2 in turn."""
 

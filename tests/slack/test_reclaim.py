@@ -90,3 +90,16 @@ def test_a_forged_button_changes_nothing(bot: RunningBot, engine: Engine, forged
     post(bot, click_body(bot, "U0ADMIN", action_id="reclaim_seat", value=forged))
     bot.command("U0ADMIN", "")  # seatbot still answers, and nothing moved
     assert _seats(engine) == before
+
+
+def test_the_approval_card_shows_the_net_change_once_idle_seats_are_freed(bot: RunningBot) -> None:
+    from tests.slack.conftest import open_modal, submit
+
+    form = open_modal(bot, "U0ADMIN", "request support +2")
+    submit(bot, "U0ADMIN", form, {"justification": {"text": "two hires"}})
+    card = bot.slack.wait_for(lambda: next(iter(bot.slack.dm("U0OWNER")), None), timeout=20)
+    shown = json.dumps(card.blocks, ensure_ascii=False)
+    assert "1 Support seat is held by an inactive agent and could be freed first: then only +1" in shown
+    assert "/seats reclaim support" in shown
+    french = bot.slack.wait_for(lambda: next(iter(bot.slack.dm("U0BILL")), None), timeout=20)
+    assert "1 siège Support est occupé par un agent inactif" in json.dumps(french.blocks, ensure_ascii=False)
