@@ -15,10 +15,11 @@ import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
@@ -26,6 +27,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from bot.messages.install_pages import failed_page, install_page, installed_page, language_of
 from bot.runtime.config import SLACK_API_URL, Settings
 from bot.slack.workspaces import InstalledWorkspaces
 from storage.oauth_tables import BOTS, INSTALLATIONS, STATES
@@ -116,7 +118,7 @@ def oauth_flow(
     assert settings.slack_client_secret is not None
     store = InstallationStore(settings.slack_client_id, engine, on_saved=on_installed)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_TTL, engine=engine, table_name=STATES)
-    flow = OAuthFlow(
+    flow = SeatbotOAuthFlow(
         client=client,
         settings=OAuthSettings(
             client_id=settings.slack_client_id,
@@ -128,6 +130,35 @@ def oauth_flow(
             installation_store_bot_only=True,
             state_store=states,
             state_expiration_seconds=STATE_TTL,
+            callback_options=CallbackOptions(success=_installed, failure=_not_installed),
         ),
     )
     return flow, store
+
+
+class SeatbotOAuthFlow(OAuthFlow):
+    """Bolt's install flow, with seatbot's own pages in the visitor's language."""
+
+    def build_install_page_html(self, url: str, request: BoltRequest) -> str:
+        return install_page(url, _language(request))
+
+
+def _language(request: BoltRequest) -> str:
+    header = request.headers.get("accept-language") or []
+    return language_of(header[0] if header else None)
+
+
+def _page(status: int, body: str) -> BoltResponse:
+    return BoltResponse(status=status, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def _installed(args: SuccessArgs) -> BoltResponse:
+    installation = args.installation
+    app_url = f"slack://app?team={installation.team_id}&id={installation.app_id}"
+    name = installation.team_name or installation.team_id or ""
+    return _page(200, installed_page(name, app_url, _language(args.request)))
+
+
+def _not_installed(args: FailureArgs) -> BoltResponse:
+    page = failed_page(args.reason, args.settings.install_path, _language(args.request))
+    return _page(args.suggested_status_code, page)

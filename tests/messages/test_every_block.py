@@ -29,7 +29,8 @@ NOT_COUNTS = {
     "product", "products", "suite", "account", "people", "who", "text", "edition", "plan", "role",
     "roles", "action", "status", "when", "line", "lines", "requester", "approvers", "channel", "error",
     "amount", "price", "total", "owner", "id", "pct", "delta", "change", "cost", "before_total",
-    "after_total", "detail", "shown", "name", "level", "n", "key", "hours", "every", "expire",
+    "after_total", "detail", "shown", "name", "level", "n", "key", "hours", "every", "expire", "team",
+    "reason",
 }  # fmt: skip
 """Variables a noun may follow without a plural: names, ids, sentences, money."""
 
@@ -106,6 +107,8 @@ def _context(n: int) -> dict[str, Any]:
         "n": 2,
         "new_owner": "U0BILL",
         "old_owner": "U0OWNER",
+        "team": "Acme",
+        "reason": "access_denied",
     }
     return values
 

@@ -3,6 +3,7 @@ served with its own bot token, and is paused (its data kept) when it uninstalls.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 
 import pytest
@@ -131,3 +132,24 @@ def test_a_bot_token_and_oauth_credentials_together_are_refused() -> None:
     )
     with pytest.raises(ConflictingCredentials, match="unset"):
         settings.require("serve")
+
+
+def test_the_install_pages_speak_the_visitors_language(oauth_bot: OAuthBot, globex: SlackStandIn) -> None:
+    status, page, _ = get(f"{oauth_bot.url}/slack/install", language="fr-FR,fr;q=0.9,en;q=0.8")
+    assert status == 200
+    assert '<html lang="fr">' in page
+    assert "Ajouter à Slack" in page
+    status, page, _ = get(f"{oauth_bot.url}/slack/install", language="de-DE")
+    assert "Add to Slack" in page  # a language seatbot does not speak: English
+    status, page = install(oauth_bot, globex)
+    assert status == 200
+    assert "seatbot is installed" in page
+    assert "type /seats" in page
+
+
+def test_a_failed_install_says_so_in_its_own_words(oauth_bot: OAuthBot) -> None:
+    status, page, _ = get(f"{oauth_bot.url}/slack/oauth_redirect?error=access_denied&state=x", language="fr")
+    assert status < 500
+    assert "seatbot n'a pas été installé" in html.unescape(page)
+    assert "/slack/install" in page
+    assert "<script" not in page

@@ -77,8 +77,13 @@ def serving_oauth(engine: Engine, slack: SlackStandIn, db_url: str) -> Iterator[
         app._seatbot_deps.close()  # type: ignore[attr-defined]
 
 
-def get(url: str, cookie: str | None = None) -> tuple[int, str, dict[str, str]]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+def get(
+    url: str, cookie: str | None = None, *, language: str | None = None
+) -> tuple[int, str, dict[str, str]]:
+    headers = {"Cookie": cookie} if cookie else {}
+    if language:
+        headers["Accept-Language"] = language
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, response.read().decode(), dict(response.headers)
