@@ -204,6 +204,16 @@ def products_in_use(session: Session, *, account_id: int) -> list[tuple[Product,
     return [(product, int(count)) for product, count in session.exec(query)]
 
 
+def idle_seats(session: Session, *, product_id: int, before: datetime) -> int:
+    """Seats of the product held by agents last active before `before`."""
+    query = (
+        select(func.count())
+        .select_from(SeatAssignment)
+        .where(SeatAssignment.product_id == product_id, col(SeatAssignment.last_active_at) < before)
+    )
+    return int(session.exec(query).one())
+
+
 def products_in_use_and_idle(
     session: Session, *, account_id: int, idle_before: datetime
 ) -> list[tuple[Product, int, int]]:

@@ -37,12 +37,6 @@ def parse_reclaim_value(value: str | None) -> tuple[str, str] | None:
     return product, user
 
 
-def hint_lines(counts: dict[str, int], names: dict[str, str], language: str) -> list[str]:
-    """ "2 Support seats could be freed first", for the products that have some."""
-    t = texts("reclaim", language)
-    return [t("hint", count=n, product=names.get(key, key)) for key, n in counts.items() if n]
-
-
 def _seat(t: Texts, seat: Freeable) -> Block:
     if seat.deactivated or seat.idle_days is None:
         text = t("deactivated", user=seat.user_id, product=seat.product_name)

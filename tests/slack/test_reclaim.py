@@ -103,3 +103,23 @@ def test_the_approval_card_shows_the_net_change_once_idle_seats_are_freed(bot: R
     assert "/seats reclaim support" in shown
     french = bot.slack.wait_for(lambda: next(iter(bot.slack.dm("U0BILL")), None), timeout=20)
     assert "1 siège Support est occupé par un agent inactif" in json.dumps(french.blocks, ensure_ascii=False)
+
+
+def test_the_out_of_seats_alert_points_at_the_seats_to_free_first(bot: RunningBot, engine: Engine) -> None:
+    # Talk: 2 seats, U0AG1 and U0AG2 hold them (BASE); make U0AG2 inactive, then fill it again.
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE seat_assignment SET last_active_at = :at WHERE user_id = 'U0AG2' AND product_id = "
+                "(SELECT id FROM product WHERE key = 'talk')"
+            ),
+            {"at": NOW - timedelta(days=60)},
+        )
+    bot.command("U0ADMIN", "unassign <@U0AG1|ana> talk")
+    bot.command("U0ADMIN", "assign <@U0AG1|ana> talk")
+    alert = bot.slack.wait_for(
+        lambda: next((m for m in reversed(bot.slack.messages("C0ALERTS")) if "out of seats" in m.text), None),
+        timeout=20,
+    )
+    shown = json.dumps(alert.blocks, ensure_ascii=False)
+    assert "1 Talk seat is held by an inactive agent and could be freed first: `/seats reclaim talk`" in shown
