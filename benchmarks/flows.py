@@ -138,8 +138,8 @@ def pending_approvals(standin: SlackStandIn, approver: str) -> dict[str, Message
     for message in standin.dm(approver):
         for block in message.blocks:
             for element in block.get("elements", []) if block.get("type") == "actions" else []:
-                if element.get("action_id") == APPROVE:
-                    found[str(element.get("value"))] = message
+                if element.get("action_id") == APPROVE:  # its value: `<request id>:<version>`
+                    found[str(element.get("value")).split(":")[0]] = message
     return found
 
 

@@ -133,6 +133,7 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         }
         setup_data.write_account(work / "account.yml", who, products=3 if args.quick else 6)
         processes.run_cli(["load", str(work / "account.yml")], env=env, workdir=work)
+        setup_data.age_account(url)
         products, agents = (5, 200) if args.quick else (50, 10_000)
         setup_data.write_alerts_account(work / "alerts.yml", products=products, agents=agents)
         processes.run_cli(["load", str(work / "alerts.yml")], env=env, workdir=work)

@@ -7,9 +7,15 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
+from sqlalchemy import update
+from sqlmodel import col
+
+from storage.engine import make_engine
+from storage.models import Account
 
 TEAM = "T0SEATBOT"
 ALERTS_TEAM = "T0ALERTS"
@@ -63,9 +69,29 @@ def write_account(path: Path, who: People, *, products: int) -> None:
             }
             for key in keys
         ],
-        "agents": [{"user": f"U0AG{i:05d}", "product": "support"} for i in range(20)],
+        # A month of history (a seat a day), so the run-out forecast has something to read.
+        "agents": [
+            {"user": f"U0AG{i:05d}", "product": "support", "assigned_at": _days_ago(30 - i)}
+            for i in range(20)
+        ],
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _days_ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+def age_account(url: str, *, team_id: str = TEAM, days: int = 60) -> None:
+    """Make the loaded account `days` old, as a real one is: its forecasts are then read on
+    every summary and form, as they would be."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            aged = datetime.now(UTC) - timedelta(days=days)
+            connection.execute(update(Account).where(col(Account.team_id) == team_id).values(created_at=aged))
+    finally:
+        engine.dispose()
 
 
 def write_alerts_account(path: Path, *, products: int, agents: int) -> None:
