@@ -132,7 +132,7 @@ def test_agents_import_is_idempotent_and_reports_what_it_refused(env: str, tmp_p
     assert lines[0] == "user,product,assigned_at,assigned_by,last_active"
     assert "U0AG9,talk,2026-05-01T09:00:00Z,,2026-06-01T10:00:00Z" in lines
     assert any(line.startswith("U0AG3,support,") and line.endswith(",2026-06-02T08:00:00Z") for line in lines)
-    assert len(lines) == 1 + 7
+    assert len(lines) == 1 + 8  # the example's seven agents and U0AG9
     engine = make_engine(env)
     with Session(engine) as session:
         from storage.models import SeatAlert

@@ -67,6 +67,8 @@ def _with_reader(text: str, t: Texts, view: RequestView, *, reader: bool) -> Sec
 
 def _status(t: Texts, view: RequestView, language: str) -> str:
     when = slack_date(view.decided_at, language) if view.decided_at else ""
+    if view.status is RequestStatus.APPLIED and view.decided_by is None:
+        return t("status_auto_applied", when=when)  # within a standing allowance: nobody decided
     return t(f"status_{view.status.value}", by=view.decided_by or "", when=when)
 
 

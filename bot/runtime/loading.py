@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
@@ -33,7 +34,10 @@ class LoadFailed(Exception):
     """The file was not loaded; the message says why and nothing was written."""
 
 
-def load_file(engine: Engine, path: Path, *, team_id: str | None, settings: Settings) -> LoadReport:
+def load_file(
+    engine: Engine, path: Path, *, team_id: str | None, settings: Settings, now: datetime | None = None
+) -> LoadReport:
+    """Load `path` into the database, as of `now` (the real clock unless given)."""
     # Names are looked up before the transaction opens, so no lock waits on Slack.
     try:
         data = read_account_file(path, directory=_directory(settings))
@@ -52,7 +56,7 @@ def load_file(engine: Engine, path: Path, *, team_id: str | None, settings: Sett
     team = team_id or data.account.team_id or _team_of_token(settings)
     try:
         with unit_of_work(engine, write=True) as session:
-            return load_account(session, data=data, team_id=team, now=utcnow())
+            return load_account(session, data=data, team_id=team, now=now or utcnow())
     except InvalidInput as exc:
         facts = exc.facts
         raise LoadFailed(

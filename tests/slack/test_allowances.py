@@ -81,6 +81,17 @@ def test_a_request_within_the_allowance_is_applied_at_once(bot: RunningBot, engi
     assert "3 sièges restants" in bill
 
 
+def test_the_requester_sees_it_approved_automatically_in_their_requests(bot: RunningBot) -> None:
+    _request(bot, "U0ADMIN", "request support +2")
+    mine = json.dumps(bot.command("U0ADMIN", "requests").blocks, ensure_ascii=False)
+    assert "Approved automatically" in mine
+    assert "within the standing allowance, and applied" in mine
+    home = bot.slack.wait_for(  # the requester's Home lists it the same way
+        lambda: (h := bot.slack.home("U0ADMIN")) and "Approved automatically" in json.dumps(h["blocks"]) and h
+    )
+    assert "Approved by" not in json.dumps(home["blocks"])
+
+
 def test_beyond_the_allowance_it_goes_to_the_approvers(bot: RunningBot, engine: Engine) -> None:
     assert "approved and applied at once" not in _request(bot, "U0ADMIN", "request support +6")  # 6 > 5
     assert _rows(engine, "SELECT status FROM change_request") == ["pending"]
