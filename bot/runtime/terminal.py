@@ -32,6 +32,7 @@ EMOJI = {
     "no_entry": "⛔",
     "outbox_tray": "📤",
     "pencil2": "✏️",
+    "recycle": "♻️",
     "receipt": "🧾",
     "rotating_light": "🚨",
     "tada": "🎉",

@@ -9,10 +9,12 @@ account, so a forecast costs the same for ten agents or ten thousand.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
 from bot.domain.forecast import MIN_HISTORY, WINDOW, RunOut, SeatChange, run_out
@@ -32,6 +34,72 @@ def run_outs(
     """The forecast of each product that has one, by product id."""
     if now - account.created_at < MIN_HISTORY or not any(p.seats > used.get(p.id or 0, 0) for p in products):
         return {}  # nothing honest to say yet, or nothing left to run out of: no query
+    changes = _history(session, account, products, now)
+    found: dict[int, RunOut] = {}
+    for product in products:
+        pid = product.id or 0
+        forecast = run_out(
+            seats=product.seats,
+            used=used.get(pid, 0),
+            changes=changes.get(pid, []),
+            now=now,
+            known_since=account.created_at,
+        )
+        if forecast is not None:
+            found[pid] = forecast
+    return found
+
+
+HISTORY_TTL = timedelta(minutes=5)
+"""How long an account's seat history is reused. A pace read over four weeks moves little in
+five minutes, and the seats in use each forecast starts from are always read fresh; every
+change of seats on this replica forgets it at once (`forget`)."""
+
+_cache: dict[tuple[str, int], tuple[datetime, dict[int, list[SeatChange]]]] = {}
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 1024
+
+
+def forget(session: Session, account_id: int) -> None:
+    """Drop the account's cached history (its seats are changing), now and again once the
+    change is committed: a read in between, which cannot see the change, cached the old one."""
+    key = (_database(session), account_id)
+
+    def drop(*_: object) -> None:
+        with _cache_lock:
+            _cache.pop(key, None)
+
+    drop()
+    event.listen(session, "after_commit", drop, once=True)
+
+
+def _history(
+    session: Session, account: Account, products: Sequence[Product], now: datetime
+) -> dict[int, list[SeatChange]]:
+    key = (_database(session), account.id or 0)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is not None and timedelta(0) <= now - cached[0] < HISTORY_TTL:
+        return cached[1]
+    changes = _read_history(session, account, products, now)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()  # many workspaces: start afresh rather than grow without bound
+        _cache[key] = (now, changes)
+    return changes
+
+
+def _database(session: Session) -> str:
+    """Which database a session reads (accounts of two databases may share an id)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _read_history(
+    session: Session, account: Account, products: Sequence[Product], now: datetime
+) -> dict[int, list[SeatChange]]:
+    """Seats taken and given back over the window, per product id: two queries."""
     since = now - WINDOW
     changes: dict[int, list[SeatChange]] = defaultdict(list)
     taken = select(SeatAssignment.product_id, SeatAssignment.assigned_at).where(
@@ -53,19 +121,7 @@ def run_outs(
         held_since = _moment((before or {}).get("assigned_at"))
         if held_since is not None and held_since > since:  # taken and given back within the window
             changes[returned_of].append(SeatChange(held_since, +1))
-    found: dict[int, RunOut] = {}
-    for product in products:
-        pid = product.id or 0
-        forecast = run_out(
-            seats=product.seats,
-            used=used.get(pid, 0),
-            changes=changes.get(pid, []),
-            now=now,
-            known_since=account.created_at,
-        )
-        if forecast is not None:
-            found[pid] = forecast
-    return found
+    return dict(changes)
 
 
 def _moment(value: object) -> datetime | None:

@@ -81,3 +81,28 @@ def test_the_early_warning_carries_it(bot: RunningBot, engine: Engine) -> None:
     bot.command("U0OWNER", "assign <@U0AG1|ana> support")
     posted = bot.slack.wait_for(lambda: bot.slack.messages("C0ALERTS") or None)
     assert re.search(r"At this pace Support is full in about [1-4] days?", _text(posted[-1].blocks))
+
+
+def test_the_history_is_read_once_then_again_after_a_change_of_seats(bot: RunningBot, engine: Engine) -> None:
+    from sqlalchemy import event
+
+    _filling(engine)
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if ("audit_event" in statement and "seat.unassigned" in str(args)) or "FROM audit_event" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        bot.command("U0OWNER")
+        first = len(seen)
+        assert first >= 1
+        bot.command("U0OWNER")
+        assert len(seen) == first, "the seat history is reused for a few minutes"
+        bot.command("U0OWNER", "assign <@U0AG1|ana> guide")
+        shown = json.dumps(bot.command("U0OWNER").blocks)
+        assert len(seen) > first, "a change of seats makes it read again"
+        assert "At this pace Support" in shown
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from bot.domain.forecast import RunOut
-from bot.services.forecasts import run_outs
+from bot.services.forecasts import forget, run_outs
 from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
 from storage import repositories as repo
@@ -42,6 +42,7 @@ def evaluate(
 
     The products, their usage and their open alerts are read in one query each, however
     many products changed (a whole account's, when its file is loaded)."""
+    forget(session, account.id or 0)  # its seats moved: the run-out forecasts read them afresh
     if not account.alerts_channel:
         return
     ids = list(dict.fromkeys(product_ids))

@@ -20,6 +20,7 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from bot.domain.errors import InvalidInput
+from bot.services.forecasts import forget
 from bot.services.ledger import alerts
 from bot.services.outbox import Kind
 from bot.services.recording import Event, Message, record
@@ -329,6 +330,7 @@ def load_agents(session: Session, *, account_id: int, agents: Sequence[Agent], n
     is looked up in Slack (the owner listed them). Raises InvalidInput(seats_below_usage)
     if a product ends up with more agents than seats.
     """
+    forget(session, account_id)  # the run-out forecasts read the new history
     added: list[Agent] = []
     for agent in agents:
         if _seat_of(session, agent.product, agent.user_id) is not None:
