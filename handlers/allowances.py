@@ -26,15 +26,14 @@ from bot.messages.allowance_form import (
     allowances_form,
     block_of,
 )
-from bot.messages.change_modal import info_view, working_view
+from bot.messages.change_modal import info_view
 from bot.messages.errors import error_reply
 from bot.messages.i18n import texts
 from bot.messages.reply import Reply, section
 from bot.runtime.deps import deps_of
 from bot.services.allowance_settings import Allowances, allowances_to_edit, check_allowances, save_allowances
 from bot.slack import inbound
-from handlers.flow import Turn, admit, later, on_action
-from handlers.settings import open_form, redraw_form
+from handlers.flow import Turn, admit, later_in_form, on_action, open_form, redraw_form
 
 logger = logging.getLogger(__name__)
 
@@ -115,14 +114,6 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         turn.after_commit("done view", lambda: redraw_form(turn, view.id, done))
         turn.delivered_and_refreshed([turn.user_id])
 
-    later(
-        deps,
-        client,
-        ack=ack,
-        origin=origin,
-        response_url=None,
-        name="allowances",
-        work=write,
-        acked=lambda: ack(response_action="update", view=working_view(language)),
-        slot=slot,
+    later_in_form(
+        deps, client, ack=ack, origin=origin, name="allowances", work=write, slot=slot, language=language
     )

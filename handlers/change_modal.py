@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.commands import Amount, OpenChange
-from bot.domain.errors import AlreadyPending, DraftRejected, InvalidInput, NoLongerApplicable, SeatbotError
+from bot.domain.errors import AlreadyPending, DraftRejected, NoLongerApplicable, SeatbotError
 from bot.messages.allowances import approved_within_allowance_text
 from bot.messages.change_modal import (
     CHANGE_CALLBACK,
@@ -32,7 +32,6 @@ from bot.messages.change_modal import (
     done_view,
     info_view,
     modal_errors,
-    working_view,
 )
 from bot.messages.errors import error_reply, internal_error_reply
 from bot.messages.reply import Reply, section
@@ -42,12 +41,9 @@ from bot.runtime.deps import Deps, deps_of
 from bot.services.amending import amend, amend_form, check_amendment
 from bot.services.seat_changes import Submission, modal_for, precheck, submit_and_show
 from bot.slack import inbound
-from handlers.flow import Turn, admit, later, on_action
+from handlers.flow import UNAVAILABLE_VIEW, Turn, admit, later_in_form, on_action, open_form, redraw_form
 
 logger = logging.getLogger(__name__)
-
-UNAVAILABLE_VIEW = frozenset({"not_found", "view_not_found", "expired_trigger_id", "invalid_trigger_id"})
-"""The person closed the modal, or took too long: nothing to redraw."""
 
 
 def register(app: App) -> None:
@@ -59,8 +55,6 @@ def register(app: App) -> None:
 
 def open_modal(turn: Turn, *, trigger_id: str | None, command: OpenChange | None = None) -> None:
     """Open the modal, or tell the person why not (refusal, a pending request…)."""
-    if trigger_id is None:
-        raise InvalidInput("form_unavailable")
     wanted = {"product": command.product if command else None, "amount": command.amount if command else None}
     try:
         shown = turn.read(modal_for, **wanted, now=turn.deps.clock())
@@ -75,22 +69,13 @@ def open_modal(turn: Turn, *, trigger_id: str | None, command: OpenChange | None
             amending=amending.request_id,
             justification=amending.justification,
         )
-    _show(turn, trigger_id, view)
+    open_form(turn, trigger_id, view)
 
 
 def _amend_from_button(action: inbound.Action, turn: Turn) -> None:
     """Amend from the pending request's message or App Home (the request itself is the person's
     one pending request: the button's value is not trusted to name another)."""
     open_modal(turn, trigger_id=action.trigger_id, command=OpenChange())
-
-
-def _show(turn: Turn, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        turn.client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as exc:
-        if exc.response.get("error") in UNAVAILABLE_VIEW:
-            raise InvalidInput("form_unavailable") from exc
-        raise
 
 
 def _open_from_button(action: inbound.Action, turn: Turn) -> None:
@@ -211,13 +196,13 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
             shown = turn.write(submit_and_show, submission=submission, idempotency_key=key)
         except (DraftRejected, NoLongerApplicable, AlreadyPending) as error:
             # Lost a race since the check: say so where the person is looking.
-            _redraw(turn, view.id, info_view(error_reply(error, turn.language), turn.language))
+            redraw_form(turn, view.id, info_view(error_reply(error, turn.language), turn.language))
             return
         except Exception:
             # Nothing was written; the modal must not stay on "working" forever.
             logger.exception("submission failed team=%s user=%s", turn.team_id, turn.user_id)
             failed = info_view(internal_error_reply(turn.language), turn.language)
-            turn.after_commit("failure view", lambda: _redraw(turn, view.id, failed))
+            turn.after_commit("failure view", lambda: redraw_form(turn, view.id, failed))
             return
         logger.info(
             "change submitted team=%s user=%s request=%s mode=%s",
@@ -227,19 +212,11 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
             shown.mode.value,
         )
         done = done_view(shown.mode, shown.request, shown.approvers, turn.language)
-        turn.after_commit("done view", lambda: _redraw(turn, view.id, done))
+        turn.after_commit("done view", lambda: redraw_form(turn, view.id, done))
         turn.delivered_and_refreshed([turn.user_id, *shown.approvers])
 
-    later(
-        deps,
-        client,
-        ack=ack,
-        origin=origin,
-        response_url=None,
-        name="submit_change",
-        work=write,
-        acked=lambda: ack(response_action="update", view=working_view(language)),
-        slot=slot,
+    later_in_form(
+        deps, client, ack=ack, origin=origin, name="submit_change", work=write, slot=slot, language=language
     )
 
 
@@ -297,7 +274,7 @@ def _amendment_submitted(
         try:
             done = turn.write(amend, submission=submission)
         except (DraftRejected, NoLongerApplicable, SeatbotError) as error:
-            _redraw(turn, view.id, info_view(error_reply(error, turn.language), turn.language))
+            redraw_form(turn, view.id, info_view(error_reply(error, turn.language), turn.language))
             return
         request_id = done.request.id or 0
         logger.info("request amended team=%s request=%s changed=%s", turn.team_id, request_id, done.changed)
@@ -308,26 +285,9 @@ def _amendment_submitted(
                 "amended_done" if done.changed else "amended_same", turn.language, id=request_id
             ).text
         shown = info_view(Reply(text=words, blocks=[section(words)]), turn.language)
-        turn.after_commit("done view", lambda: _redraw(turn, view.id, shown))
+        turn.after_commit("done view", lambda: redraw_form(turn, view.id, shown))
         turn.delivered_and_refreshed([turn.user_id, *done.approvers])
 
-    later(
-        deps,
-        client,
-        ack=ack,
-        origin=origin,
-        response_url=None,
-        name="amend",
-        work=write,
-        acked=lambda: ack(response_action="update", view=working_view(language)),
-        slot=slot,
+    later_in_form(
+        deps, client, ack=ack, origin=origin, name="amend", work=write, slot=slot, language=language
     )
-
-
-def _redraw(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
-    try:
-        turn.client.views_update(view_id=view_id, view=view)
-    except SlackApiError as exc:
-        if exc.response.get("error") not in UNAVAILABLE_VIEW:
-            raise
-        logger.info("modal gone before its answer view=%s", view_id)

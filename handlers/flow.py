@@ -19,7 +19,8 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import AccountNotSetUp, SeatbotError
+from bot.domain.errors import AccountNotSetUp, InvalidInput, SeatbotError
+from bot.messages.change_modal import working_view
 from bot.messages.errors import busy_reply, error_reply, internal_error_reply
 from bot.messages.reply import Reply
 from bot.runtime import metrics
@@ -211,3 +212,55 @@ def run(turn: Turn, work: Callable[[Turn], None], *, name: str) -> None:
         logger.exception("listener failed job=%s team=%s user=%s", name, turn.team_id, turn.user_id)
         reply = internal_error_reply(turn.language, changed=turn.committed)
         turn.after_commit("failure notice", lambda: turn.tell(reply))
+
+
+UNAVAILABLE_VIEW = frozenset({"not_found", "view_not_found", "expired_trigger_id", "invalid_trigger_id"})
+"""The person closed the modal, or took too long: nothing to open or redraw."""
+
+
+def open_form(turn: Turn, trigger_id: str | None, view: dict[str, Any]) -> None:
+    """Open a modal from a click or a command; a trigger Slack no longer takes is the
+    person's "form unavailable", not a failure."""
+    if trigger_id is None:
+        raise InvalidInput("form_unavailable")
+    try:
+        turn.client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") in UNAVAILABLE_VIEW:
+            raise InvalidInput("form_unavailable") from exc
+        raise
+
+
+def redraw_form(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
+    """Replace a submitted form's "working" view with its answer (a closed form: nothing to do)."""
+    try:
+        turn.client.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in UNAVAILABLE_VIEW:
+            raise
+        logger.info("form gone before its answer view=%s", view_id)
+
+
+def later_in_form(
+    deps: Deps,
+    client: WebClient,
+    *,
+    ack: Ack,
+    origin: Origin,
+    name: str,
+    work: Callable[[Turn], None],
+    slot: Slot,
+    language: str,
+) -> None:
+    """A form submission's work on the queue, acked with the "working" view it will replace."""
+    later(
+        deps,
+        client,
+        ack=ack,
+        origin=origin,
+        response_url=None,  # a modal has none: its answer replaces the working view
+        name=name,
+        work=work,
+        acked=lambda: ack(response_action="update", view=working_view(language)),
+        slot=slot,
+    )

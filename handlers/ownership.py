@@ -14,11 +14,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain.account_file import USER_ID
 from bot.domain.errors import InvalidInput, SeatbotError
-from bot.messages.change_modal import working_view
 from bot.messages.errors import error_reply, internal_error_reply
 from bot.messages.reply import Reply
 from bot.messages.settings import (
@@ -36,8 +34,7 @@ from bot.runtime.deps import deps_of
 from bot.services.account_settings import check_transfer, settings_to_edit, transfer_ownership
 from bot.slack import inbound
 from bot.slack.setup_checks import check_people
-from handlers.change_modal import UNAVAILABLE_VIEW
-from handlers.flow import Turn, admit, later, on_action
+from handlers.flow import Turn, admit, later_in_form, on_action, open_form, redraw_form
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +47,7 @@ def register(app: App) -> None:
 
 def _open_transfer(action: inbound.Action, turn: Turn) -> None:
     turn.read(settings_to_edit)  # the owner only
-    if action.trigger_id is None:
-        raise InvalidInput("form_unavailable")
-    try:
-        turn.client.views_open(trigger_id=action.trigger_id, view=transfer_modal(turn.language))
-    except SlackApiError as exc:
-        if exc.response.get("error") in UNAVAILABLE_VIEW:
-            raise InvalidInput("form_unavailable") from exc
-        raise
+    open_form(turn, action.trigger_id, transfer_modal(turn.language))
 
 
 def chosen(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -125,30 +115,22 @@ def confirmed(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
             check_people(turn.deps.people(turn.team_id), [owner])
             turn.write(transfer_ownership, new_owner=owner)
         except SeatbotError as error:
-            _redraw(
+            redraw_form(
                 turn, view.id, refusal_view(error_reply(error, turn.language), turn.language, setup=False)
             )
             return
         except Exception:
             logger.exception("transfer failed team=%s user=%s", turn.team_id, turn.user_id)
             failed = refusal_view(internal_error_reply(turn.language), turn.language, setup=False)
-            turn.after_commit("failure view", lambda: _redraw(turn, view.id, failed))
+            turn.after_commit("failure view", lambda: redraw_form(turn, view.id, failed))
             return
         logger.info("ownership transferred team=%s from=%s to=%s", turn.team_id, turn.user_id, owner)
         done = transfer_done_view(owner, turn.language)
-        turn.after_commit("done view", lambda: _redraw(turn, view.id, done))
+        turn.after_commit("done view", lambda: redraw_form(turn, view.id, done))
         turn.delivered_and_refreshed([turn.user_id, owner])
 
-    later(
-        deps,
-        client,
-        ack=ack,
-        origin=origin,
-        response_url=None,
-        name="transfer",
-        work=write,
-        acked=lambda: ack(response_action="update", view=working_view(language)),
-        slot=slot,
+    later_in_form(
+        deps, client, ack=ack, origin=origin, name="transfer", work=write, slot=slot, language=language
     )
 
 
@@ -162,12 +144,3 @@ def _metadata(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _redraw(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
-    try:
-        turn.client.views_update(view_id=view_id, view=view)
-    except SlackApiError as exc:
-        if exc.response.get("error") not in UNAVAILABLE_VIEW:
-            raise
-        logger.info("transfer form gone before its answer view=%s", view_id)

@@ -16,11 +16,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain.account_form import SettingsForm
-from bot.domain.errors import InvalidInput, SeatbotError, SettingsRejected, SetUpNotAllowed
-from bot.messages.change_modal import working_view
+from bot.domain.errors import SeatbotError, SettingsRejected, SetUpNotAllowed
 from bot.messages.errors import error_reply, internal_error_reply
 from bot.messages.reply import Reply
 from bot.messages.settings import (
@@ -47,8 +45,8 @@ from bot.services.summary import subscription_summary
 from bot.slack import inbound
 from bot.slack.settings_state import settings_form_of
 from bot.slack.setup_checks import check_people, may_set_up, reach_channel
-from handlers.change_modal import UNAVAILABLE_VIEW, redraw_preview
-from handlers.flow import Turn, admit, later, on_action
+from handlers.change_modal import redraw_preview
+from handlers.flow import Turn, admit, later_in_form, on_action, open_form, redraw_form
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +68,6 @@ def _open_setup(action: inbound.Action, turn: Turn) -> None:
 def _open_settings(action: inbound.Action, turn: Turn) -> None:
     current = turn.read(settings_to_edit)
     open_form(turn, action.trigger_id, settings_form(turn.language, current=current))
-
-
-def open_form(turn: Turn, trigger_id: str | None, view: dict[str, Any]) -> None:
-    if trigger_id is None:
-        raise InvalidInput("form_unavailable")
-    try:
-        turn.client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as exc:
-        if exc.response.get("error") in UNAVAILABLE_VIEW:
-            raise InvalidInput("form_unavailable") from exc
-        raise
 
 
 def _add_product(action: inbound.Action, turn: Turn) -> None:
@@ -144,16 +131,8 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         turn.after_commit("done view", lambda: redraw_form(turn, view.id, done))
         turn.delivered_and_refreshed([turn.user_id, *_people_of(form)])
 
-    later(
-        deps,
-        client,
-        ack=ack,
-        origin=origin,
-        response_url=None,
-        name="settings",
-        work=write,
-        acked=lambda: ack(response_action="update", view=working_view(language)),
-        slot=slot,
+    later_in_form(
+        deps, client, ack=ack, origin=origin, name="settings", work=write, slot=slot, language=language
     )
 
 
@@ -211,12 +190,3 @@ def _people_of(form: SettingsForm) -> list[str]:
     contact = form.account.get("sales_contact")
     people = [u for role in form.roles.values() if isinstance(role, list) for u in role if isinstance(u, str)]
     return [*people, *([contact] if isinstance(contact, str) and contact[:1] in ("U", "W") else [])]
-
-
-def redraw_form(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
-    try:
-        turn.client.views_update(view_id=view_id, view=view)
-    except SlackApiError as exc:
-        if exc.response.get("error") not in UNAVAILABLE_VIEW:
-            raise
-        logger.info("settings form gone before its answer view=%s", view_id)
