@@ -14,6 +14,7 @@ from handlers import (
     home,
     installation,
     ownership,
+    people,
     picking,
     reading,
     settings,
@@ -27,6 +28,7 @@ def register_listeners(app: App) -> None:
     assignments.register(app)
     home.register(app)
     installation.register(app)
+    people.register(app)
     settings.register(app)
     allowances.register(app)
     ownership.register(app)

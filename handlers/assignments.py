@@ -79,12 +79,12 @@ def run_assign(turn: Turn, *, command: Assign) -> None:
 
 
 def run_reclaim(turn: Turn, *, command: Reclaim) -> None:
-    """List the seats that could be freed; who Slack has deactivated comes from Slack."""
+    """List the seats that could be freed; who Slack has deactivated comes from Slack, and is
+    recorded for the approval cards and alerts."""
     people = turn.deps.people(turn.team_id).everyone()
-    deactivated = frozenset(p.user_id for p in people if p.deleted)
-    found = turn.read(
-        freeable_seats, deactivated=deactivated, now=turn.deps.clock(), product_text=command.product
-    )
+    # An empty directory is one seatbot could not read (Slack's holds seatbot itself at least).
+    deactivated = frozenset(p.user_id for p in people if p.deleted) if people else None
+    found = turn.write(freeable_seats, deactivated=deactivated, product_text=command.product)
     turn.tell(reclaim_reply(found, turn.language))
 
 

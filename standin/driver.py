@@ -31,6 +31,7 @@ from standin.interaction_values import (
     selection,
     submission_state,
 )
+from standin.methods.people import user_object
 from standin.models import Message, SlackUser
 from standin.transport import HttpResult, SlackTransport, Transport
 from standin.webapi import SlackStandIn
@@ -421,6 +422,18 @@ class SlackDriver(SlackTransport):
         )
         acks.record_plain(self.standin.workspace, "event_callback", result.status, result.body)
         return result
+
+    def set_deactivated(self, user_id: str, deactivated: bool = True) -> HttpResult:
+        """A workspace admin deactivates ``user_id`` (or brings them back): users.info
+        says so from now on, and Slack sends a ``user_change`` event with the whole user."""
+        person = self.standin.user(user_id)
+        if person is None:
+            raise AssertionError(f"{user_id} is not a member of the stand-in workspace")
+        self.standin.add_user(replace(person, deleted=deactivated))
+        ws = self.standin.workspace
+        with ws.lock:
+            user = user_object(ws, ws.users[user_id], include_locale=False)
+        return self.event({"type": "user_change", "user": user, "cache_ts": int(self.clock())})
 
     def app_home_opened(self, user_id: str, *, tab: str = "home") -> HttpResult:
         """``user_id`` opens the app's Home (or Messages) tab."""

@@ -185,6 +185,8 @@ class SeatAssignment(SQLModel, table=True):
     assigned_by: str | None = Field(default=None, max_length=SLACK_ID)
     last_active_at: datetime | None = _utc(default=None)
     """When the agent last worked in the product, where a usage export says so (None: unknown)."""
+    deactivated_at: datetime | None = _utc(default=None)
+    """When Slack said the holder was deactivated (None: active, as far as seatbot was told)."""
 
 
 class ChangeRequest(SQLModel, table=True):

@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import (
     CTE,
     JSON,
+    ColumnElement,
     CursorResult,
     Integer,
     Result,
@@ -204,25 +205,34 @@ def products_in_use(session: Session, *, account_id: int) -> list[tuple[Product,
     return [(product, int(count)) for product, count in session.exec(query)]
 
 
-def idle_seats(session: Session, *, product_id: int, before: datetime) -> int:
-    """Seats of the product held by agents last active before `before`."""
+def to_free(idle_before: datetime) -> ColumnElement[bool]:
+    """A seat to free before buying more: its holder is deactivated in Slack, or was
+    last active before `idle_before`."""
+    return or_(
+        col(SeatAssignment.deactivated_at).is_not(None),
+        col(SeatAssignment.last_active_at) < idle_before,
+    )
+
+
+def seats_to_free(session: Session, *, product_id: int, idle_before: datetime) -> int:
+    """Seats of the product held by people deactivated in Slack or idle since before `idle_before`."""
     query = (
         select(func.count())
         .select_from(SeatAssignment)
-        .where(SeatAssignment.product_id == product_id, col(SeatAssignment.last_active_at) < before)
+        .where(SeatAssignment.product_id == product_id, to_free(idle_before))
     )
     return int(session.exec(query).one())
 
 
-def products_in_use_and_idle(
+def products_in_use_and_to_free(
     session: Session, *, account_id: int, idle_before: datetime
 ) -> list[tuple[Product, int, int]]:
-    """`products_in_use`, with the seats of each held by agents last active before
-    `idle_before` (seats that could be freed first): still one query."""
+    """`products_in_use`, with the seats of each that could be freed first (`seats_to_free`):
+    still one query."""
     used = func.count(col(SeatAssignment.id))
-    idle = func.count(case((col(SeatAssignment.last_active_at) < idle_before, 1)))
+    freeable = func.count(case((to_free(idle_before), 1)))
     query = (
-        select(Product, used, idle)
+        select(Product, used, freeable)
         .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
         .where(Product.account_id == account_id)
         .group_by(col(Product.id))

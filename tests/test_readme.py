@@ -37,6 +37,7 @@ def test_manifest_declares_what_the_app_handles() -> None:
         "app_home_opened",
         "app_uninstalled",
         "tokens_revoked",
+        "user_change",
     ]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "commands",

@@ -60,8 +60,9 @@ class Usage:
     used: int
     level: AlertLevel | None
     """Full, or past the account's early-warning threshold (None: neither)."""
-    idle: int = 0
-    """Seats held by agents inactive longer than the account's idle threshold: to free first."""
+    to_free: int = 0
+    """Seats held by people deactivated in Slack, or by agents inactive longer than the
+    account's idle threshold: to free before buying more."""
 
     @property
     def pct(self) -> int:

@@ -118,20 +118,14 @@ def _limits(t: Texts, view: RequestView) -> str:
 
 
 def _freeable(t: Texts, view: RequestView) -> str:
-    """Seats an increase could take back from inactive agents first, and the net change then."""
+    """Seats an increase could take back first (from people deactivated in Slack or idle
+    agents), and the net change then."""
     said = []
     for line in view.lines:
-        if line.now is not None and line.now.idle and line.delta > 0:
-            freed = min(line.now.idle, line.delta)
-            said.append(
-                t(
-                    "line_freeable",
-                    product=line.name,
-                    count=line.now.idle,
-                    net=line.delta - freed,
-                    key=line.key,
-                )
-            )
+        if line.now is not None and line.now.to_free and line.delta > 0:
+            net = line.delta - min(line.now.to_free, line.delta)
+            block = "line_freeable" if net else "line_freeable_covers"
+            said.append(t(block, product=line.name, count=line.now.to_free, net=net, key=line.key))
     return "\n".join(said)
 
 

@@ -205,9 +205,9 @@ def alert_message(view: AlertView, language: str) -> Reply:
     blocks: list[Block] = [section(text)]
     if view.runs_out is not None and view.closed_at is None:
         blocks.append(context(runs_out_text(view.product_name, view.runs_out, language)))
-    if view.idle and view.closed_at is None:
+    if view.to_free and view.closed_at is None:
         hint = texts("reclaim", language)(
-            "hint", count=view.idle, product=view.product_name, key=view.product_key
+            "hint", count=view.to_free, product=view.product_name, key=view.product_key
         )
         blocks.append(context(hint))
     if view.waiting and view.closed_at is None:

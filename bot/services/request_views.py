@@ -106,7 +106,7 @@ class _ProductsNow:
 def _products_now(session: Session, account: Account) -> _ProductsNow:
     """Every product of the account with its seats in use, in one query."""
     idle_before = utcnow() - timedelta(seconds=account.idle_after_s)
-    rows = repo.products_in_use_and_idle(session, account_id=account.id or 0, idle_before=idle_before)
+    rows = repo.products_in_use_and_to_free(session, account_id=account.id or 0, idle_before=idle_before)
     threshold = account.alert_threshold_pct
     products = {
         p.id or 0: _ProductNow(
@@ -114,9 +114,9 @@ def _products_now(session: Session, account: Account) -> _ProductsNow:
             p.name,
             p.suite,
             p.price_per_seat,
-            Usage(p.seats, count, level_of(count, p.seats, threshold), idle),
+            Usage(p.seats, count, level_of(count, p.seats, threshold), to_free),
         )
-        for p, count, idle in rows
+        for p, count, to_free in rows
     }
     prices = [p.price_per_seat * p.usage.seats for p in products.values() if p.price_per_seat is not None]
     return _ProductsNow(products, sum(prices, Decimal(0)) if prices else None)

@@ -76,6 +76,14 @@ class HomeOpened:
     tab: str
 
 
+@dataclass(frozen=True)
+class PersonChanged:
+    """Slack changed someone of the workspace; of it seatbot keeps whether they are deactivated."""
+
+    origin: Origin
+    deactivated: bool
+
+
 def _text(value: object, *, limit: int = MAX_TEXT) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
@@ -195,6 +203,15 @@ def home_opened(event: Mapping[str, Any], *, team_id: str | None) -> HomeOpened 
     if origin is None:
         return None
     return HomeOpened(origin=origin, tab=_text(event.get("tab"), limit=20))
+
+
+def person_changed(event: Mapping[str, Any], *, team_id: str | None) -> PersonChanged | None:
+    """A `user_change` event of the workspace that sent it (never the team the payload names)."""
+    user = event.get("user")
+    if not isinstance(user, Mapping) or not isinstance(user.get("deleted"), bool):
+        return None
+    origin = _origin(team_id, user.get("id"))
+    return None if origin is None else PersonChanged(origin=origin, deactivated=user["deleted"])
 
 
 def _url(value: object) -> str | None:

@@ -119,6 +119,12 @@ class UserDirectory:
         wanted = fold(name.strip().lstrip("@"))
         return [p for p in self.everyone() if wanted in p.names]
 
+    def forget(self, user_id: str) -> None:
+        """Slack changed `user_id`: the next look-up asks again (and so does the next `everyone`)."""
+        with self._lock:
+            self._cache.pop(user_id, None)
+            self._directory.clear()
+
     def everyone(self) -> list[Profile]:
         """Every member of the workspace (bots and deactivated people included), kept a few minutes."""
         with self._lock:

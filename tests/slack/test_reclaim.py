@@ -88,8 +88,18 @@ FORGED = ["", "support", "support:", "nope:U0IDLE", "support:<!channel>", "x" * 
 def test_a_forged_button_changes_nothing(bot: RunningBot, engine: Engine, forged: str) -> None:
     before = _seats(engine)
     post(bot, click_body(bot, "U0ADMIN", action_id="reclaim_seat", value=forged))
-    bot.command("U0ADMIN", "")  # seatbot still answers, and nothing moved
+    _still_answers(bot)
     assert _seats(engine) == before
+
+
+def _still_answers(bot: RunningBot) -> None:
+    """seatbot answers a summary after what came before (whose own answer, if any, may land
+    before or after it)."""
+    seen = len(bot.slack.ephemerals("U0ADMIN"))
+    assert bot.driver.slash_command("U0ADMIN", "").status == 200
+    bot.slack.wait_for(
+        lambda: [m for m in bot.slack.ephemerals("U0ADMIN")[seen:] if m.text.startswith("Seats of")] or None
+    )
 
 
 def test_the_approval_card_shows_the_net_change_once_idle_seats_are_freed(bot: RunningBot) -> None:
@@ -123,3 +133,94 @@ def test_the_out_of_seats_alert_points_at_the_seats_to_free_first(bot: RunningBo
     )
     shown = json.dumps(alert.blocks, ensure_ascii=False)
     assert "1 Talk seat is held by an inactive agent and could be freed first: `/seats reclaim talk`" in shown
+
+
+def _deactivated(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        query = "SELECT DISTINCT user_id FROM seat_assignment WHERE deactivated_at IS NOT NULL"
+        return sorted(str(u) for (u,) in connection.execute(text(query)))
+
+
+def _card_for_two_more_support_seats(bot: RunningBot) -> tuple[str, str]:
+    from tests.slack.conftest import open_modal, submit
+
+    form = open_modal(bot, "U0ADMIN", "request support +2")
+    submit(bot, "U0ADMIN", form, {"justification": {"text": "two hires"}})
+    english = bot.slack.wait_for(lambda: next(iter(bot.slack.dm("U0OWNER")), None), timeout=20)
+    french = bot.slack.wait_for(lambda: next(iter(bot.slack.dm("U0BILL")), None), timeout=20)
+    return (json.dumps(english.blocks, ensure_ascii=False), json.dumps(french.blocks, ensure_ascii=False))
+
+
+def test_someone_slack_deactivates_is_counted_on_the_approval_card(bot: RunningBot, engine: Engine) -> None:
+    assert bot.driver.set_deactivated("U0GONE").status == 200
+    bot.slack.wait_for(lambda: _deactivated(engine) == ["U0GONE"] or None)
+    english, french = _card_for_two_more_support_seats(bot)
+    # U0GONE (deactivated) and U0IDLE (idle 45 days) hold the two seats the request asks for.
+    assert (
+        "2 Support seats are held by inactive agents and could be freed first: "
+        "that covers this request without buying (`/seats reclaim support`)"
+    ) in english
+    assert "2 sièges Support sont occupés par des agents inactifs" in french
+    assert "sans rien acheter" in french
+
+
+def test_someone_back_in_slack_is_no_longer_counted(bot: RunningBot, engine: Engine) -> None:
+    bot.driver.set_deactivated("U0GONE")
+    bot.slack.wait_for(lambda: _deactivated(engine) == ["U0GONE"] or None)
+    bot.driver.set_deactivated("U0GONE", False)
+    bot.slack.wait_for(lambda: _deactivated(engine) == [] or None)
+    english, _ = _card_for_two_more_support_seats(bot)
+    assert "1 Support seat is held by an inactive agent and could be freed first: then only +1" in english
+
+
+def test_reclaim_records_who_slack_says_is_deactivated_for_the_cards(bot: RunningBot, engine: Engine) -> None:
+    # U0GONE left before any event could tell seatbot: the directory read by /seats reclaim does.
+    assert _deactivated(engine) == []
+    bot.command("U0ADMIN", "reclaim")
+    assert _deactivated(engine) == ["U0GONE"]
+    english, _ = _card_for_two_more_support_seats(bot)
+    assert "2 Support seats are held by inactive agents" in english
+
+
+def test_the_out_of_seats_alert_counts_a_deactivated_holder(bot: RunningBot, engine: Engine) -> None:
+    bot.driver.set_deactivated("U0AG2")  # holds a Talk seat (2 of 2 used)
+    bot.slack.wait_for(lambda: _deactivated(engine) == ["U0AG2"] or None)
+    bot.command("U0ADMIN", "unassign <@U0AG1|ana> talk")
+    bot.command("U0ADMIN", "assign <@U0AG1|ana> talk")
+    alert = bot.slack.wait_for(
+        lambda: next((m for m in reversed(bot.slack.messages("C0ALERTS")) if "out of seats" in m.text), None),
+        timeout=20,
+    )
+    assert "1 Talk seat is held by an inactive agent" in json.dumps(alert.blocks, ensure_ascii=False)
+
+
+FORGED_CHANGES: list[Any] = [
+    None,
+    "U0GONE",
+    {},
+    {"id": "U0GONE"},
+    {"id": "U0GONE", "deleted": "true"},
+    {"id": "<!channel>", "deleted": True},
+    {"id": ["U0GONE"], "deleted": True},
+    {"id": "U0GONE" * 100, "deleted": True},
+]
+
+
+@pytest.mark.parametrize("user", FORGED_CHANGES)
+def test_a_malformed_user_change_changes_nothing(bot: RunningBot, engine: Engine, user: Any) -> None:
+    assert bot.driver.event({"type": "user_change", "user": user}).status == 200
+    _still_answers(bot)
+    assert _deactivated(engine) == []
+
+
+def test_a_user_change_from_another_workspace_marks_nothing_here(bot: RunningBot, engine: Engine) -> None:
+    from standin import SlackDriver
+    from tests.slack.conftest import SIGNING_SECRET
+
+    other = SlackDriver(
+        bot_url=bot.driver.bot_url, signing_secret=SIGNING_SECRET, standin=bot.slack, team_id="T0OTHER"
+    )
+    gone = {"id": "U0GONE", "team_id": "T0OTHER", "deleted": True}
+    assert other.event({"type": "user_change", "user": gone}).status == 200
+    _still_answers(bot)
+    assert _deactivated(engine) == []

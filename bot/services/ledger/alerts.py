@@ -172,8 +172,8 @@ class AlertView:
     price_per_seat: Decimal | None = None
     runs_out: RunOut | None = None
     """An early warning's forecast: when the product fills up at the current pace."""
-    idle: int = 0
-    """A full product's seats held by inactive agents: to free before buying more."""
+    to_free: int = 0
+    """A full product's seats held by people deactivated in Slack or idle: to free before buying more."""
 
 
 def alert_view(session: Session, *, account_id: int, alert_id: int, now: datetime | None = None) -> AlertView:
@@ -191,10 +191,10 @@ def alert_view(session: Session, *, account_id: int, alert_id: int, now: datetim
     if now is not None and alert.level == AlertLevel.WARNING.value and alert.closed_at is None:
         found = run_outs(session, account=account, products=[product], used={product.id or 0: used}, now=now)
         runs_out = found.get(product.id or 0)
-    idle = 0
+    to_free = 0
     if now is not None and alert.level == AlertLevel.FULL.value and alert.closed_at is None:
-        idle = repo.idle_seats(
-            session, product_id=product.id or 0, before=now - timedelta(seconds=account.idle_after_s)
+        to_free = repo.seats_to_free(
+            session, product_id=product.id or 0, idle_before=now - timedelta(seconds=account.idle_after_s)
         )
     return AlertView(
         product_key=product.key,
@@ -210,5 +210,5 @@ def alert_view(session: Session, *, account_id: int, alert_id: int, now: datetim
         alert_id=alert.id,
         price_per_seat=product.price_per_seat,
         runs_out=runs_out,
-        idle=idle,
+        to_free=to_free,
     )
