@@ -12,6 +12,7 @@ from bot.messages.reply import Reply
 from bot.messages.requests import approval_message, order_message, outcome_message, released_message
 from bot.messages.seats import alert_message, granted_message, undeliverable_message, waiting_done_message
 from bot.messages.settings import owner_changed_message
+from bot.services.decisions import request_state
 from bot.services.ledger import alert_view
 from bot.services.outbox import Kind
 from bot.services.request_views import load_request_view
@@ -35,11 +36,13 @@ APPROVAL_COPIES = (Kind.APPROVAL, Kind.APPROVAL_REFRESH, Kind.NUDGE, Kind.ESCALA
 def state_token(session: Session, row: OutboxMessage, *, lock: bool = False) -> str | None:
     """What a kept-up-to-date message shows, in a word: if it differs after posting, refresh."""
     if row.request_id and Kind(row.kind) in APPROVAL_COPIES:
+        # Its status and its version: an amendment changes what a copy shows as much as a decision.
         if not lock:  # as just rendered, from this session (no second read)
             request = session.get(ChangeRequest, row.request_id)
-            return None if request is None else request.status
-        query = select(ChangeRequest.status).where(ChangeRequest.id == row.request_id)
-        return session.exec(query.with_for_update()).first()
+            return None if request is None else request_state(request.status, request.version)
+        query = select(ChangeRequest.status, ChangeRequest.version).where(ChangeRequest.id == row.request_id)
+        found = session.exec(query.with_for_update()).first()
+        return None if found is None else request_state(*found)
     if row.alert_id and Kind(row.kind) in (Kind.ALERT, Kind.ALERT_REFRESH):
         if not lock:
             seen = session.get(SeatAlert, row.alert_id)

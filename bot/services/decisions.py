@@ -163,16 +163,24 @@ def _request_of_account(session: Session, actor: Actor, request_id: int) -> Chan
     return request
 
 
+def request_state(status: str, version: int) -> str:
+    """What an approval copy shows of its request, in a word: a copy is rewritten once for
+    each (a decision, and each amendment)."""
+    return f"{status}:{version}"
+
+
 def refresh_copies(session: Session, *, account_id: int, request_id: int, now: datetime) -> None:
-    """Queue an update of every approval DM of the request, so no copy keeps live buttons."""
+    """Queue an update of every approval DM of the request, so no copy keeps live buttons
+    (nor shows an amended request as it was)."""
     request = session.get(ChangeRequest, request_id)
     assert request is not None
-    refreshes = copy_refreshes(session, {request_id: request.status})
+    refreshes = copy_refreshes(session, {request_id: request_state(request.status, request.version)})
     record(session, account_id=account_id, at=now, messages=refreshes.get(request_id, []))
 
 
 def copy_refreshes(session: Session, statuses: Mapping[int, str]) -> dict[int, list[Message]]:
-    """The updates `refresh_copies` queues, for each request given with its status now, in one query."""
+    """The updates `refresh_copies` queues, for each request given with its state now (a
+    status that ends it is state enough), in one query."""
     copies = session.exec(
         select(SlackMessage)
         .where(

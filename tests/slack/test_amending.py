@@ -134,3 +134,25 @@ def test_bad_counts_are_shown_next_to_the_field_and_change_nothing(bot: RunningB
 def test_the_pending_request_offers_amend_where_it_is_shown(bot: RunningBot) -> None:
     listed = bot.command("U0ADMIN", "requests")
     assert "amend_request" in blocks_text(listed.blocks)
+
+
+def test_a_second_amendment_rewrites_the_copies_again(bot: RunningBot, engine: Engine) -> None:
+    before = _card(bot)
+    _amend(bot, "13")
+    bot.slack.wait_for(
+        lambda: (
+            (m := bot.slack.message(before.channel, before.ts)) and "three hires" in blocks_text(m.blocks)
+        ),
+        timeout=SLOW,
+    )
+    _amend(bot, "14", why="four hires")
+    rewritten = bot.slack.wait_for(
+        lambda: (
+            (m := bot.slack.message(before.channel, before.ts))
+            and "four hires" in blocks_text(m.blocks)
+            and m
+        ),
+        timeout=SLOW,
+    )
+    assert "Support: 10 → 14 seats" in blocks_text(rewritten.blocks)
+    assert _approve_value(rewritten) == "1:3"
