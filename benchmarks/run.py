@@ -204,6 +204,7 @@ def _seatbot_phases(
     fresh = iter(who.admins)
     with AnswerWatcher(standin) as watcher:
         bench = flows.Bench(standin, BenchDriver(port=seatbot.port, standin=standin), watcher, who)
+        _open_approvers_homes(bench)
         for load in plan:
             users = [next(fresh) for _ in range(load.total)]
             submitted = 0
@@ -215,6 +216,14 @@ def _seatbot_phases(
                     submitted = int(phase["seatbot"]["answered"] or 0) - int(phase["seatbot"]["refused"] or 0)
                 phases.append({"flow": flow, "load": load.label, **phase})
     return phases
+
+
+def _open_approvers_homes(bench: flows.Bench) -> None:
+    """Approvers have App Home open, as they do at work: every request redraws theirs (the
+    requesters never opened theirs, and seatbot does not draw a home nobody opened)."""
+    for approver in bench.people.approvers:
+        bench.driver.app_home_opened(approver)
+    bench.standin.wait_for(lambda: all(bench.standin.home(a) for a in bench.people.approvers), timeout=30)
 
 
 def _jobs(bench: flows.Bench, flow: str, users: list[str], submitted: int) -> list[Job]:

@@ -29,6 +29,7 @@ def home_opened(
 
     def draw(turn: Turn) -> None:
         publish_home(turn.deps, turn.client, team_id=turn.team_id, user_id=turn.user_id)
+        turn.deps.viewers.opened(team_id=turn.team_id, user_id=turn.user_id, now=turn.deps.clock())
 
     deps = deps_of(context)
     # Nothing to tell anyone when busy: the tab is drawn again when next opened.

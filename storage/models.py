@@ -469,3 +469,14 @@ class SeatAlert(SQLModel, table=True):
     closed_at: datetime | None = _utc(default=None)
     revision: int = 0
     """Bumped on every change, so each state of the alert message is sent once."""
+
+
+class HomeViewer(SQLModel, table=True):
+    """Someone who has opened seatbot's App Home in a workspace. After a change only their
+    homes are redrawn; anyone else's is drawn the first time they open it."""
+
+    __tablename__ = "home_viewer"
+
+    team_id: str = Field(primary_key=True, max_length=SLACK_ID)
+    user_id: str = Field(primary_key=True, max_length=SLACK_ID)
+    first_opened_at: datetime = _utc()

@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import (
     CTE,
     JSON,
+    BindParameter,
     ColumnElement,
     CursorResult,
     Integer,
@@ -131,6 +132,16 @@ def insert_many(
     session.execute(statement, list(rows))
 
 
+def insert_ignoring(
+    session: Session, model: type[SQLModel], row: Mapping[str, Any], *, key: Sequence[str]
+) -> None:
+    """Insert `row` unless one with the same `key` (a unique set of columns) is there:
+    `ON CONFLICT DO NOTHING`, so that two inserting at once are harmless."""
+    table = cast(Any, model).__table__
+    dialect = postgresql if _is_postgresql(session) else sqlite
+    session.execute(dialect.insert(table).values(**row).on_conflict_do_nothing(index_elements=list(key)))
+
+
 def one_of(session: Session, column_: Any, ids: Collection[int]) -> Any:
     """`column IN (…ids)`; on PostgreSQL `column = ANY(:ids)`: one array parameter, not one
     a value (hundreds, for a scheduler batch), for the driver to send and the planner to read."""
@@ -167,45 +178,57 @@ def _array(items: Sequence[Any], type_: TypeEngine[Any]) -> Any:
     return func.unnest(bindparam(None, list(items), type_=ARRAY(type_)))
 
 
+# The statements every request runs are built once, with bound parameters: building a
+# statement and computing its cache key cost more CPU than running it.
+_ACCOUNT_BY_TEAM = select(Account).where(Account.team_id == bindparam("team_id"))
+_ACCOUNT_AND_ROLE = (
+    select(Account, RoleGrant.role)
+    .outerjoin(
+        RoleGrant,
+        and_(col(RoleGrant.account_id) == Account.id, col(RoleGrant.user_id) == bindparam("user_id")),
+    )
+    .where(Account.team_id == bindparam("team_id"))
+)
+
+
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
-    return session.exec(select(Account).where(Account.team_id == team_id)).first()
+    return session.exec(_ACCOUNT_BY_TEAM, params={"team_id": team_id}).first()
 
 
 def account_and_role(session: Session, *, team_id: str, user_id: str) -> tuple[Account, Role] | None:
     """The team's account and the person's role on it, in one round trip (every request's first)."""
-    query = (
-        select(Account, RoleGrant.role)
-        .outerjoin(
-            RoleGrant, and_(col(RoleGrant.account_id) == Account.id, col(RoleGrant.user_id) == user_id)
-        )
-        .where(Account.team_id == team_id)
-    )
-    found = session.exec(query).first()
+    found = session.exec(_ACCOUNT_AND_ROLE, params={"team_id": team_id, "user_id": user_id}).first()
     if found is None:
         return None
     account, role = found
     return account, Role(role) if role else Role.MEMBER
 
 
+_PRODUCTS = (
+    select(Product)
+    .where(Product.account_id == bindparam("account_id"))
+    .order_by(col(Product.position), col(Product.id))
+)
+_PRODUCTS_IN_USE = (
+    select(Product, func.count(col(SeatAssignment.id)))
+    .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
+    .where(Product.account_id == bindparam("account_id"))
+    .group_by(col(Product.id))  # its key: PostgreSQL then takes the other columns as they are
+    .order_by(col(Product.position), col(Product.id))
+)
+
+
 def products(session: Session, *, account_id: int) -> list[Product]:
-    query = select(Product).where(Product.account_id == account_id)
-    return list(session.exec(query.order_by(col(Product.position), col(Product.id))))
+    return list(session.exec(_PRODUCTS, params={"account_id": account_id}))
 
 
 def products_in_use(session: Session, *, account_id: int) -> list[tuple[Product, int]]:
     """Every product of the account, in display order, with its seats in use: one query."""
-    used = func.count(col(SeatAssignment.id))
-    query = (
-        select(Product, used)
-        .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
-        .where(Product.account_id == account_id)
-        .group_by(col(Product.id))  # its key: PostgreSQL then takes the other columns as they are
-        .order_by(col(Product.position), col(Product.id))
-    )
-    return [(product, int(count)) for product, count in session.exec(query)]
+    rows = session.exec(_PRODUCTS_IN_USE, params={"account_id": account_id})
+    return [(product, int(count)) for product, count in rows]
 
 
-def to_free(idle_before: datetime) -> ColumnElement[bool]:
+def to_free(idle_before: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """A seat to free before buying more: its holder is deactivated in Slack, or was
     last active before `idle_before`."""
     return or_(
@@ -224,21 +247,28 @@ def seats_to_free(session: Session, *, product_id: int, idle_before: datetime) -
     return int(session.exec(query).one())
 
 
+_PRODUCTS_IN_USE_AND_TO_FREE = (
+    select(
+        Product,
+        func.count(col(SeatAssignment.id)),
+        func.count(case((to_free(bindparam("idle_before")), 1))),
+    )
+    .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
+    .where(Product.account_id == bindparam("account_id"))
+    .group_by(col(Product.id))
+    .order_by(col(Product.position), col(Product.id))
+)
+
+
 def products_in_use_and_to_free(
     session: Session, *, account_id: int, idle_before: datetime
 ) -> list[tuple[Product, int, int]]:
     """`products_in_use`, with the seats of each that could be freed first (`seats_to_free`):
     still one query."""
-    used = func.count(col(SeatAssignment.id))
-    freeable = func.count(case((to_free(idle_before), 1)))
-    query = (
-        select(Product, used, freeable)
-        .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
-        .where(Product.account_id == account_id)
-        .group_by(col(Product.id))
-        .order_by(col(Product.position), col(Product.id))
+    rows = session.exec(
+        _PRODUCTS_IN_USE_AND_TO_FREE, params={"account_id": account_id, "idle_before": idle_before}
     )
-    return [(product, int(n), int(i)) for product, n, i in session.exec(query)]
+    return [(product, int(n), int(i)) for product, n, i in rows]
 
 
 def products_and_usage(session: Session, *, account_id: int) -> tuple[list[Product], dict[int, int]]:
@@ -307,9 +337,17 @@ def assignments(session: Session, *, account_id: int) -> list[SeatAssignment]:
     return list(session.exec(query.order_by(col(SeatAssignment.id))))
 
 
+_ROLE_GRANTS = (
+    select(RoleGrant).where(RoleGrant.account_id == bindparam("account_id")).order_by(col(RoleGrant.id))
+)
+_HOLDERS_IN = select(RoleGrant).where(
+    col(RoleGrant.account_id).in_(bindparam("account_ids", expanding=True)),
+    col(RoleGrant.role).in_(bindparam("roles", expanding=True)),
+)
+
+
 def role_grants(session: Session, *, account_id: int) -> list[RoleGrant]:
-    query = select(RoleGrant).where(RoleGrant.account_id == account_id)
-    return list(session.exec(query.order_by(col(RoleGrant.id))))
+    return list(session.exec(_ROLE_GRANTS, params={"account_id": account_id}))
 
 
 def role_of(session: Session, *, account_id: int, user_id: str) -> Role:
@@ -327,11 +365,10 @@ def holders_in(
     session: Session, *, account_ids: Collection[int], roles: Iterable[Role]
 ) -> dict[int, list[str]]:
     """`holders_of` each of these accounts, in one query (accounts with none are absent)."""
-    wanted = [r.value for r in roles]
-    query = select(RoleGrant).where(
-        col(RoleGrant.account_id).in_(list(account_ids)), col(RoleGrant.role).in_(wanted)
+    found = session.exec(
+        _HOLDERS_IN, params={"account_ids": list(account_ids), "roles": [r.value for r in roles]}
     )
-    grants = sorted(session.exec(query), key=lambda g: (g.role != Role.OWNER.value, g.id or 0))
+    grants = sorted(found, key=lambda g: (g.role != Role.OWNER.value, g.id or 0))
     holders: dict[int, list[str]] = {}
     for grant in grants:
         holders.setdefault(grant.account_id, []).append(grant.user_id)

@@ -56,7 +56,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, bindparam, func, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -121,6 +121,44 @@ PERMANENT = frozenset(
 
 EXPECTED = PERMANENT | {"ratelimited"}
 """Slack errors logged as one line (they are categorised); any other gets its traceback."""
+
+
+_UNLEASED = or_(
+    col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < bindparam("now")
+)
+_DELIVERABLE = (
+    OutboxMessage.status == OutboxStatus.PENDING.value,
+    _UNLEASED,
+    col(Account.uninstalled_at).is_(None),  # kept until seatbot is installed again
+)
+# Each pass and each row runs these: built once, with bound parameters.
+_NEXT_DUE = (
+    select(func.min(OutboxMessage.next_attempt_at))
+    .join(Account, col(Account.id) == col(OutboxMessage.account_id))
+    .where(*_DELIVERABLE)
+)
+_DUE = (
+    select(OutboxMessage.id)
+    .join(Account, col(Account.id) == col(OutboxMessage.account_id))
+    .where(*_DELIVERABLE, col(OutboxMessage.next_attempt_at) <= bindparam("now"))
+    .order_by(col(OutboxMessage.id))
+    .limit(bindparam("limit"))
+)
+_CLAIMED_ROW = select(OutboxMessage.action, OutboxMessage.in_doubt).where(
+    OutboxMessage.id == bindparam("row_id")
+)
+_CLAIM = (
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.id) == bindparam("row_id"),
+        col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+        _UNLEASED,
+    )
+    .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"), in_doubt=bindparam("doubt"))
+    .execution_options(synchronize_session=False)
+)
+_HELD = select(OutboxMessage).where(OutboxMessage.id == bindparam("row_id")).with_for_update()
+_REQUEST_STATUS = select(ChangeRequest.status).where(ChangeRequest.id == bindparam("request_id"))
 
 
 @dataclass
@@ -223,15 +261,7 @@ class Sender:
     def _idle_wait(self, now: datetime) -> float:
         """Seconds until the next unleased row is due, bounded by IDLE_WAIT."""
         with unit_of_work(self._engine) as session:
-            due = session.exec(
-                select(func.min(OutboxMessage.next_attempt_at))
-                .join(Account, col(Account.id) == col(OutboxMessage.account_id))
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
-                    or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
-                    col(Account.uninstalled_at).is_(None),
-                )
-            ).one()
+            due = session.exec(_NEXT_DUE, params={"now": now}).one()
         if due is None:
             return IDLE_WAIT
         return max(0.0, min(IDLE_WAIT, (due - now).total_seconds()))
@@ -259,18 +289,7 @@ class Sender:
 
     def _due(self, now: datetime, limit: int) -> list[int]:
         with unit_of_work(self._engine) as session:
-            ids = session.exec(
-                select(OutboxMessage.id)
-                .join(Account, col(Account.id) == col(OutboxMessage.account_id))
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
-                    col(OutboxMessage.next_attempt_at) <= now,
-                    or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
-                    col(Account.uninstalled_at).is_(None),  # kept until seatbot is installed again
-                )
-                .order_by(col(OutboxMessage.id))
-                .limit(limit)
-            ).all()
+            ids = session.exec(_DUE, params={"now": now, "limit": limit}).all()
         return [row_id for row_id in ids if row_id is not None]
 
     def _deliver_one(self, row_id: int, now: datetime, claimed_at: datetime) -> int:
@@ -309,30 +328,18 @@ class Sender:
         looks for the message before posting again.
         """
         with unit_of_work(self._engine, write=True) as session:
-            seen = session.exec(
-                select(OutboxMessage.action, OutboxMessage.in_doubt).where(OutboxMessage.id == row_id)
-            ).first()
+            seen = session.exec(_CLAIMED_ROW, params={"row_id": row_id}).first()
             if seen is None:
                 return None
             action, was_in_doubt = seen
-            claimed = repo.rowcount(
-                session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        col(OutboxMessage.id) == row_id,
-                        col(OutboxMessage.status) == OutboxStatus.PENDING.value,
-                        or_(
-                            col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now
-                        ),
-                    )
-                    .values(
-                        claimed_until=now + LEASE,
-                        claimed_by=self.id,
-                        in_doubt=bool(was_in_doubt) or action == "post",
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            )
+            lease = {
+                "row_id": row_id,
+                "now": now,
+                "until": now + LEASE,
+                "by": self.id,
+                "doubt": bool(was_in_doubt) or action == "post",
+            }
+            claimed = repo.rowcount(session.execute(_CLAIM, lease))
         return bool(was_in_doubt) if claimed == 1 else None
 
     def _slack(self, team_id: str) -> _Slack | None:
@@ -474,7 +481,7 @@ class Sender:
 
     def _held(self, session: Session, row_id: int) -> OutboxMessage | None:
         """The row, locked, if this sender still holds its lease."""
-        row = session.exec(select(OutboxMessage).where(OutboxMessage.id == row_id).with_for_update()).first()
+        row = session.exec(_HELD, params={"row_id": row_id}).first()
         if row is None or row.claimed_by != self.id:
             logger.warning("lease lost outbox=%s sender=%s", row_id, self.id)
             return None
@@ -598,7 +605,7 @@ class Sender:
 
 
 def _request_pending(session: Session, row: OutboxMessage) -> bool:
-    status = session.exec(select(ChangeRequest.status).where(ChangeRequest.id == row.request_id)).first()
+    status = session.exec(_REQUEST_STATUS, params={"request_id": row.request_id}).first()
     return status == RequestStatus.PENDING.value
 
 

@@ -21,6 +21,7 @@ from bot.runtime import metrics
 from bot.runtime.config import Settings
 from bot.runtime.deps import CONTEXT_KEY, Deps, utcnow
 from bot.runtime.home_refresher import HomeRefresher
+from bot.runtime.home_viewers import HomeViewers
 from bot.runtime.ingress import quiet_bolt_verification
 from bot.runtime.oauth import StoreAuthorize, oauth_flow
 from bot.runtime.work_queue import WorkQueue
@@ -101,6 +102,8 @@ def create_app(
         )
 
     def redraw(team_id: str, user_id: str) -> None:
+        if not deps.viewers.have_opened(team_id=team_id, user_id=user_id):
+            return  # drawn when first opened
         team_client = workspaces.client(team_id)
         if team_client is not None:
             redraw_home(deps, team_client, team_id=team_id, user_id=user_id)
@@ -119,6 +122,7 @@ def create_app(
             capacity=queue,
         ),
         homes=HomeRefresher(redraw),
+        viewers=HomeViewers(engine),
         clock=clock,
     )
 

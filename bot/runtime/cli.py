@@ -23,6 +23,7 @@ from bot.runtime import logs
 from bot.runtime.config import CredentialsError, Settings
 from bot.runtime.loading import ExportFailed, LoadFailed, export_file, load_file
 from bot.runtime.logs import LEVELS
+from bot.runtime.memory import fewer_malloc_arenas
 from bot.services.assignments import export_rows, import_rows
 from bot.services.audit_export import audit_rows, to_csv, to_json
 from bot.services.ledger import Person
@@ -113,6 +114,7 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     from bot.runtime.jobs import app_deps, start_jobs
     from bot.runtime.server import SeatbotWSGI, bind, serve_until_stopped
 
+    fewer_malloc_arenas()  # before any thread starts
     settings = _ready(_settings(), "serve")
     _check_token(settings)
     # Request threads (read-only checks before the ack), workers, the sender and the scheduler.
@@ -151,6 +153,7 @@ def socket(health_port: int | None, health_host: str) -> None:
     from bot.runtime.server import Probes, ProbesWSGI, start_in_background
     from bot.runtime.socket_mode import socket_handler
 
+    fewer_malloc_arenas()
     settings = _ready(_settings(), "socket")
     _check_token(settings)
     engine = _engine(settings)

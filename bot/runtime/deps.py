@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from bot.delivery.sender import Sender
 from bot.domain.clock import utcnow as utcnow  # re-exported: where the app's callers have found the clock
 from bot.runtime.home_refresher import HomeRefresher
+from bot.runtime.home_viewers import HomeViewers
 from bot.runtime.work_queue import WorkQueue
 from bot.slack.users import UserDirectory
 from bot.slack.workspaces import Workspaces
@@ -36,6 +37,8 @@ class Deps:
     sender: Sender
     work: WorkQueue
     homes: HomeRefresher
+    viewers: HomeViewers
+    """Who has opened their App Home: only their homes are redrawn after a change."""
     clock: Callable[[], datetime] = utcnow
     _courtesy: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="courtesy")

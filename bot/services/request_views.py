@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.domain.clock import utcnow
@@ -17,6 +18,10 @@ from bot.services.actors import load_actor, require
 from bot.services.ledger import level_of
 from storage import repositories as repo
 from storage.models import Account, ChangeRequest, ChangeRequestLine, RequestStatus
+
+_LINES = select(ChangeRequestLine).where(
+    col(ChangeRequestLine.request_id).in_(bindparam("request_ids", expanding=True))
+)
 
 
 def request_view(session: Session, request: ChangeRequest, account: Account) -> RequestView:
@@ -31,7 +36,7 @@ def request_views(session: Session, requests: Sequence[ChangeRequest], account: 
         return []
     now = _products_now(session, account)
     lines: dict[int, list[LineView]] = {request.id or 0: [] for request in requests}
-    rows = session.exec(select(ChangeRequestLine).where(col(ChangeRequestLine.request_id).in_(lines))).all()
+    rows = session.exec(_LINES, params={"request_ids": list(lines)}).all()
     order = now.order
     for line in sorted(rows, key=lambda row: (order[row.product_id], row.id or 0)):
         p = now.products[line.product_id]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -203,14 +204,16 @@ def submit_and_show(session: Session, **arguments: Any) -> Shown:
     return submitted_view(session, submit(session, **arguments))
 
 
+_PENDING_OF = select(ChangeRequest).where(
+    ChangeRequest.account_id == bindparam("account_id"),
+    ChangeRequest.requester_id == bindparam("user_id"),
+    ChangeRequest.status == RequestStatus.PENDING.value,
+)
+"""Built once: every form opened and every submission asks it."""
+
+
 def pending_request_of(session: Session, *, account_id: int, user_id: str) -> ChangeRequest | None:
-    return session.exec(
-        select(ChangeRequest).where(
-            ChangeRequest.account_id == account_id,
-            ChangeRequest.requester_id == user_id,
-            ChangeRequest.status == RequestStatus.PENDING.value,
-        )
-    ).first()
+    return session.exec(_PENDING_OF, params={"account_id": account_id, "user_id": user_id}).first()
 
 
 def _replayed(session: Session, actor: Actor, key: str | None) -> Submitted | None:

@@ -65,7 +65,7 @@ def test_a_failure_after_the_commit_never_says_nothing_changed(
     view = open_modal(bot, "U0ADMIN", "request support +2")
     bot.deps.people(TEAM)._cache.pop("U0OWNER", None)
     bot.deps.people(TEAM)._cache.pop("U0BILL", None)
-    bot.slack.fail_next("users.info", timeout=True, hang_seconds=0.2, times=8)
+    bot.slack.fail_next("users.info", timeout=True, hang_seconds=0.2, times=3)
     bot.slack.fail_next("views.publish", status=500, times=8)
     answer = submit(bot, "U0ADMIN", view, {"justification": {"text": "New hires"}})
     assert "Request #1 sent to" in blocks_text(answer["view"]["blocks"])

@@ -82,6 +82,8 @@ def test_a_request_within_the_allowance_is_applied_at_once(bot: RunningBot, engi
 
 
 def test_the_requester_sees_it_approved_automatically_in_their_requests(bot: RunningBot) -> None:
+    bot.driver.app_home_opened("U0ADMIN")
+    bot.slack.wait_for(lambda: bot.slack.home("U0ADMIN"))
     _request(bot, "U0ADMIN", "request support +2")
     mine = json.dumps(bot.command("U0ADMIN", "requests").blocks, ensure_ascii=False)
     assert "Approved automatically" in mine

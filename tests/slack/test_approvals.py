@@ -294,8 +294,12 @@ def test_requests_list_shows_mine_and_the_queue(bot: RunningBot, engine: Engine,
 
 
 def test_home_shows_the_queue_to_approvers(bot: RunningBot, engine: Engine, account: None) -> None:
+    bot.driver.app_home_opened("U0OWNER")
+    bot.slack.wait_for(lambda: bot.slack.home("U0OWNER"))
     _send_request(bot)
-    home = bot.slack.wait_for(lambda: bot.slack.home("U0OWNER"))  # refreshed after the request
+    home = bot.slack.wait_for(  # refreshed after the request
+        lambda: (h := bot.slack.home("U0OWNER")) and "approve_request" in blocks_text(h["blocks"]) and h
+    )
     assert "Waiting for your decision" in blocks_text(home["blocks"])
     assert "approve_request" in blocks_text(home["blocks"])
 

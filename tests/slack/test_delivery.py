@@ -92,6 +92,9 @@ def test_a_profile_lookup_timing_out_is_recorded_and_retried_and_the_requester_i
         bot.deps.people(TEAM).profile(
             person
         )  # the listeners' own look-ups are done: the fault is the sender's
+    bot.driver.app_home_opened("U0ADMIN")  # the requester has their Home open
+    bot.slack.wait_for(lambda: bot.slack.home("U0ADMIN"))
+    drawn = len(bot.slack.calls_to("views.publish"))
     bot.slack.fail_next("users.info", timeout=True, hang_seconds=HANG)
     answer = _send_request(bot)
     assert "Request #1 sent to" in blocks_text(answer["view"]["blocks"])  # type: ignore[index]
@@ -101,7 +104,7 @@ def test_a_profile_lookup_timing_out_is_recorded_and_retried_and_the_requester_i
     assert failed.next_attempt_at == NOW + timedelta(seconds=5)
     assert "timed out" in (failed.last_error or "").lower()
     # The listener finished its work as if nothing happened: the Home tab was refreshed.
-    bot.slack.wait_for(lambda: bot.slack.home("U0ADMIN"), timeout=15)
+    bot.slack.wait_for(lambda: len(bot.slack.calls_to("views.publish")) > drawn or None, timeout=15)
     assert bot.deps.sender.deliver_due(now=NOW + timedelta(seconds=5)) == 1
     row = _approvals(engine)[failed.recipient]
     assert (row.status, row.attempts) == ("sent", 2)
