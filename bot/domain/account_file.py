@@ -299,7 +299,8 @@ class AccountFile(_Strict):
             # Pointed at the first agent who has no seat left.
             raise FieldError(
                 ("agents", index),
-                f"{key} has {licensed[key]} seats but {len(used[key])} agents",
+                f"{key} has {licensed[key]} seat{'' if licensed[key] == 1 else 's'} "
+                f"but {len(used[key])} agents",
                 code="fewer_seats_than_agents",
                 key=key,
                 seats=licensed[key],

@@ -59,9 +59,10 @@ def load_file(
             return load_account(session, data=data, team_id=team, now=now or utcnow())
     except InvalidInput as exc:
         facts = exc.facts
+        seats, used = int(str(facts["seats"])), int(str(facts["used"]))
         raise LoadFailed(
-            f"{path}: {exc.field}: {facts['product']} would have {facts['seats']} seats "
-            f"but {facts['used']} are in use\nnothing was written"
+            f"{path}: {exc.field}: {facts['product']} would have {seats} seat{'' if seats == 1 else 's'} "
+            f"but {used} {'is' if used == 1 else 'are'} in use\nnothing was written"
         ) from exc
     except IntegrityError as exc:
         raise LoadFailed(

@@ -104,7 +104,7 @@ def test_seats_below_usage_are_refused_and_nothing_is_written(engine: Engine, tm
     data["products"][0]["seats"] = 1  # two agents hold support seats
     data["agents"] = []
     data["account"]["name"] = "Renamed"
-    with pytest.raises(LoadFailed, match="support would have 1 seats but 2 are in use"):
+    with pytest.raises(LoadFailed, match="support would have 1 seat but 2 are in use"):
         load_file(engine, _write(tmp_path, data), team_id=TEAM, settings=Settings(_env_file=None))
     assert _counts(engine) == before
     with Session(engine) as session:

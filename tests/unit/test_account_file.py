@@ -161,7 +161,7 @@ def test_the_agent_past_the_last_seat_is_pointed_at(tmp_path: Path) -> None:
         "  - {user: U0AG1, product: support}\n",
         "  - {user: U0AG1, product: support}\n  - {user: U0AG2, product: support}\n",
     )
-    assert _problems(tmp_path, text) == ["line 16, agents.1: support has 1 seats but 2 agents"]
+    assert _problems(tmp_path, text) == ["line 16, agents.1: support has 1 seat but 2 agents"]
 
 
 class FakeDirectory:
