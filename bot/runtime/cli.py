@@ -29,7 +29,7 @@ from bot.services.audit_export import audit_rows, to_csv, to_json
 from bot.services.ledger import Person
 from bot.slack.client import make_web_client
 from bot.slack.users import UserDirectory
-from storage import migrate
+from storage import schema_version
 from storage.engine import make_engine, normalise_url, unit_of_work
 from storage.models import Account
 
@@ -62,7 +62,10 @@ def _engine(settings: Settings, *, connections: int = 5) -> Engine:
     is one line saying so, not a traceback."""
     try:
         engine = make_engine(settings.database_url, pool_size=connections, max_overflow=4)
-        migrate.upgrade(engine)
+        if not schema_version.is_current(engine):
+            from storage import migrate  # only when there is something to migrate (memory)
+
+            migrate.upgrade(engine)
     except (OperationalError, InterfaceError) as exc:
         where = make_url(normalise_url(settings.database_url)).render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__

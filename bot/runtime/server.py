@@ -29,7 +29,7 @@ from waitress.server import BaseWSGIServer, create_server
 
 from bot.runtime import metrics
 from bot.runtime.ingress import STATUS_OF, Door, Refusal, RefusalLog
-from storage import migrate
+from storage import schema_version
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -193,7 +193,7 @@ class Probes:
         if self.stopping:
             return _reply(start_response, "503 Service Unavailable", {"ok": False, "stopping": True})
         try:
-            current = migrate.is_current(self._engine)
+            current = schema_version.is_current(self._engine)
         except (SQLAlchemyError, OSError) as exc:
             self._health_log.refused(Refusal.DATABASE_DOWN, detail=type(exc).__name__)
             return _reply(start_response, "503 Service Unavailable", {"ok": False, "database": "down"})

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-from storage import migrate
+from storage import migrate, schema_version
 from storage.oauth_tables import OAUTH_METADATA
 
 
@@ -22,6 +22,19 @@ def test_migrated_schema_matches_models(engine: Engine) -> None:
 
 def test_database_is_at_head(engine: Engine) -> None:
     assert migrate.is_current(engine)
+
+
+def test_the_server_knows_the_newest_migration_without_loading_alembic(engine: Engine) -> None:
+    """`schema_version.HEAD` is Alembic's head: raise it with each new migration."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(migrate.alembic_config(str(engine.url))).get_heads()
+    assert heads == [schema_version.HEAD]
+    assert schema_version.is_current(engine)
+    migrate.downgrade(engine, "0009")
+    assert not schema_version.is_current(engine)
+    migrate.upgrade(engine)
+    assert schema_version.is_current(engine)
 
 
 def test_downgrade_to_base_and_back(engine: Engine) -> None:
