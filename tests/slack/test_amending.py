@@ -28,6 +28,14 @@ def _card(bot: RunningBot, user_id: str = "U0OWNER") -> Message:
     return bot.slack.wait_for(lambda: next(iter(bot.slack.dm(user_id)), None), timeout=SLOW)
 
 
+def _rewritten(bot: RunningBot, copy: Message, showing: str) -> Message:
+    """The approval copy once it has been rewritten in place to show `showing`."""
+    return bot.slack.wait_for(
+        lambda: (m := bot.slack.message(copy.channel, copy.ts)) and showing in blocks_text(m.blocks) and m,
+        timeout=SLOW,
+    )
+
+
 def _rows(engine: Engine, sql: str) -> list[Any]:
     with engine.connect() as connection:
         return [tuple(r) for r in connection.execute(text(sql))]
@@ -65,14 +73,7 @@ def test_the_approvers_copies_are_rewritten_in_place(bot: RunningBot, engine: En
     answer = _amend(bot, "13")
     assert "Request #1 is amended" in blocks_text(answer["view"]["blocks"])
     assert _rows(engine, "SELECT version, justification FROM change_request") == [(2, "three hires")]
-    rewritten = bot.slack.wait_for(
-        lambda: (
-            (m := bot.slack.message(before.channel, before.ts))
-            and "Amended by" in blocks_text(m.blocks)
-            and m
-        ),
-        timeout=SLOW,
-    )
+    rewritten = _rewritten(bot, before, "Amended by")
     shown = blocks_text(rewritten.blocks)
     assert "Support: 10 → 13 seats" in shown
     assert "three hires" in shown
@@ -139,20 +140,8 @@ def test_the_pending_request_offers_amend_where_it_is_shown(bot: RunningBot) -> 
 def test_a_second_amendment_rewrites_the_copies_again(bot: RunningBot, engine: Engine) -> None:
     before = _card(bot)
     _amend(bot, "13")
-    bot.slack.wait_for(
-        lambda: (
-            (m := bot.slack.message(before.channel, before.ts)) and "three hires" in blocks_text(m.blocks)
-        ),
-        timeout=SLOW,
-    )
+    _rewritten(bot, before, "three hires")
     _amend(bot, "14", why="four hires")
-    rewritten = bot.slack.wait_for(
-        lambda: (
-            (m := bot.slack.message(before.channel, before.ts))
-            and "four hires" in blocks_text(m.blocks)
-            and m
-        ),
-        timeout=SLOW,
-    )
+    rewritten = _rewritten(bot, before, "four hires")
     assert "Support: 10 → 14 seats" in blocks_text(rewritten.blocks)
     assert _approve_value(rewritten) == "1:3"
