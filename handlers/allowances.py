@@ -33,7 +33,7 @@ from bot.messages.reply import Reply, section
 from bot.runtime.deps import deps_of
 from bot.services.allowance_settings import Allowances, allowances_to_edit, check_allowances, save_allowances
 from bot.slack import inbound
-from handlers.flow import Turn, admit, later_in_form, on_action, open_form, redraw_form
+from handlers.flow import Turn, admit, answered_early, later_in_form, on_action, open_form, redraw_form
 
 logger = logging.getLogger(__name__)
 
@@ -91,15 +91,20 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     slot = admit(deps, client, ack=ack, origin=origin, response_url=None, name="allowances")
     if slot is None:
         return
-    try:
-        deps.read(check_allowances, team_id=origin.team_id, user_id=origin.user_id, allowances=allowances)
-    except SettingsRejected as rejected:
-        slot.release()
-        ack(response_action="errors", errors=allowances_errors(rejected.problems, keys, language))
-        return
-    except SeatbotError as error:
-        slot.release()
-        ack(response_action="update", view=info_view(error_reply(error, language), language))
+
+    def checked() -> dict[str, Any] | None:
+        try:
+            deps.read(check_allowances, team_id=origin.team_id, user_id=origin.user_id, allowances=allowances)
+        except SettingsRejected as rejected:
+            return {
+                "response_action": "errors",
+                "errors": allowances_errors(rejected.problems, keys, language),
+            }
+        except SeatbotError as error:
+            return {"response_action": "update", "view": info_view(error_reply(error, language), language)}
+        return None
+
+    if answered_early(slot, ack, checked):
         return
 
     def write(turn: Turn) -> None:

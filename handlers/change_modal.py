@@ -41,7 +41,16 @@ from bot.runtime.deps import Deps, deps_of
 from bot.services.amending import amend, amend_form, check_amendment
 from bot.services.seat_changes import Submission, modal_for, precheck, submit_and_show
 from bot.slack import inbound
-from handlers.flow import UNAVAILABLE_VIEW, Turn, admit, later_in_form, on_action, open_form, redraw_form
+from handlers.flow import (
+    UNAVAILABLE_VIEW,
+    Turn,
+    admit,
+    answered_early,
+    later_in_form,
+    on_action,
+    open_form,
+    redraw_form,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -181,14 +190,7 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     slot = admit(deps, client, ack=ack, origin=origin, response_url=None, name="submit_change", busy=busy)
     if slot is None:
         return
-    try:
-        early = _answer_before_work(deps, sent, submission, key, language)
-    except BaseException:
-        slot.release()
-        raise
-    if early is not None:
-        slot.release()
-        ack(**early)
+    if answered_early(slot, ack, lambda: _answer_before_work(deps, sent, submission, key, language)):
         return
 
     def write(turn: Turn) -> None:
@@ -259,15 +261,20 @@ def _amendment_submitted(
     slot = admit(deps, client, ack=ack, origin=origin, response_url=None, name="amend")
     if slot is None:
         return
-    try:
-        deps.read(check_amendment, team_id=origin.team_id, user_id=origin.user_id, submission=submission)
-    except DraftRejected as rejected:
-        slot.release()
-        ack(response_action="errors", errors=modal_errors(rejected.problems, view.blocks, language))
-        return
-    except SeatbotError as error:
-        slot.release()
-        ack(response_action="update", view=info_view(error_reply(error, language), language))
+
+    def checked() -> dict[str, Any] | None:
+        try:
+            deps.read(check_amendment, team_id=origin.team_id, user_id=origin.user_id, submission=submission)
+        except DraftRejected as rejected:
+            return {
+                "response_action": "errors",
+                "errors": modal_errors(rejected.problems, view.blocks, language),
+            }
+        except SeatbotError as error:
+            return {"response_action": "update", "view": info_view(error_reply(error, language), language)}
+        return None
+
+    if answered_early(slot, ack, checked):
         return
 
     def write(turn: Turn) -> None:

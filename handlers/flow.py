@@ -241,6 +241,32 @@ def redraw_form(turn: Turn, view_id: str, view: dict[str, Any]) -> None:
         logger.info("form gone before its answer view=%s", view_id)
 
 
+def soon(deps: Deps, work: Callable[[], None], *, name: str) -> None:
+    """Small work an event asks for, after its ack: on the queue, or at once when the queue is
+    full (an uninstall or a deactivation is not dropped because seatbot is busy)."""
+    slot = deps.work.reserve()
+    if slot is None:
+        work()
+    else:
+        slot.run(work, name=name)
+
+
+def answered_early(slot: Slot, ack: Ack, check: Callable[[], dict[str, Any] | None]) -> bool:
+    """A form's read-only check, on the ack path with its place in line held. When it
+    settles the submission (mistakes next to their fields, a refusal, a replay's result),
+    that is the ack, the place is given back, and True; None from `check`: it goes ahead."""
+    try:
+        early = check()
+    except BaseException:
+        slot.release()
+        raise
+    if early is None:
+        return False
+    slot.release()
+    ack(**early)
+    return True
+
+
 def later_in_form(
     deps: Deps,
     client: WebClient,

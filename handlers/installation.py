@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.runtime.deps import Deps, deps_of
 from bot.services.installation import uninstalled
+from handlers.flow import soon
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,4 @@ def _pause(deps: Deps, team_id: str, *, reason: str) -> None:
         paused = deps.write(uninstalled, team_id=team_id, now=deps.clock(), reason=reason)
         logger.info("uninstalled team=%s reason=%s account_paused=%s", team_id, reason, paused)
 
-    slot = deps.work.reserve()
-    if slot is None:
-        work()  # rare and small: an uninstall is not dropped because seatbot is busy
-    else:
-        slot.run(work, name=reason)
+    soon(deps, work, name=reason)

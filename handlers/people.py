@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.runtime.deps import deps_of
 from bot.services.reclaim import holder_deactivated
 from bot.slack import inbound
+from handlers.flow import soon
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,4 @@ def user_change(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
                 marked,
             )
 
-    slot = deps.work.reserve()
-    if slot is None:
-        work()  # one conditional update: not dropped because seatbot is busy
-    else:
-        slot.run(work, name="user_change")
+    soon(deps, work, name="user_change")

@@ -46,7 +46,7 @@ from bot.slack import inbound
 from bot.slack.settings_state import settings_form_of
 from bot.slack.setup_checks import check_people, may_set_up, reach_channel
 from handlers.change_modal import redraw_preview
-from handlers.flow import Turn, admit, later_in_form, on_action, open_form, redraw_form
+from handlers.flow import Turn, admit, answered_early, later_in_form, on_action, open_form, redraw_form
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +102,9 @@ def submitted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     slot = admit(deps, client, ack=ack, origin=origin, response_url=None, name="settings", busy=busy)
     if slot is None:
         return
-    try:
-        early = _answer_before_work(deps, sent, form, setup=setup, language=language)
-    except BaseException:
-        slot.release()
-        raise
-    if early is not None:
-        slot.release()
-        ack(**early)
+    if answered_early(
+        slot, ack, lambda: _answer_before_work(deps, sent, form, setup=setup, language=language)
+    ):
         return
 
     def write(turn: Turn) -> None:

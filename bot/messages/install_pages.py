@@ -33,30 +33,25 @@ def language_of(accept_language: str | None) -> str:
 
 def install_page(authorize_url: str, language: str) -> str:
     t = texts("install", language)
-    body = (
-        f"<p>{_words(t('intro'))}</p>"
-        f'<p><a class="button" href="{html.escape(authorize_url)}">{_words(t("add"))}</a></p>'
-        f"<p>{_words(t('after'))}</p>"
-    )
-    return PAGE.format(lang=language, title=_words(t("title")), body=body)
+    return _page(language, t("title"), t("intro"), authorize_url, t("add"), after=t("after"))
 
 
 def installed_page(team_name: str, app_url: str, language: str) -> str:
     t = texts("install", language)
-    body = (
-        f"<p>{_words(t('done', team=team_name))}</p>"
-        f'<p><a class="button" href="{html.escape(app_url)}">{_words(t("open_slack"))}</a></p>'
-    )
-    return PAGE.format(lang=language, title=_words(t("done_title")), body=body)
+    return _page(language, t("done_title"), t("done", team=team_name), app_url, t("open_slack"))
 
 
 def failed_page(reason: str, install_url: str, language: str) -> str:
     t = texts("install", language)
-    body = (
-        f"<p>{_words(t('failed', reason=reason))}</p>"
-        f'<p><a class="button" href="{html.escape(install_url)}">{_words(t("try_again"))}</a></p>'
+    return _page(language, t("failed_title"), t("failed", reason=reason), install_url, t("try_again"))
+
+
+def _page(language: str, title: str, said: str, url: str, button: str, *, after: str | None = None) -> str:
+    """A title, what happened, one button; the words as the templates gave them (mrkdwn)."""
+    body = f'<p>{_words(said)}</p><p><a class="button" href="{html.escape(url)}">{_words(button)}</a></p>' + (
+        f"<p>{_words(after)}</p>" if after is not None else ""
     )
-    return PAGE.format(lang=language, title=_words(t("failed_title")), body=body)
+    return PAGE.format(lang=language, title=_words(title), body=body)
 
 
 def _words(text: str) -> str:
