@@ -13,7 +13,9 @@ that the primary schema found clean.
 from __future__ import annotations
 
 import copy
+import json
 import logging
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -65,8 +67,27 @@ def _round_trip(parse: Any, value: dict[str, Any], ptr: str) -> list[str]:
 
 
 def check_block(block: dict[str, Any], ptr: str) -> list[str]:
-    return _round_trip(Block.parse, block, ptr)
+    return _remembered("block", block, ptr)
 
 
 def check_view(view: dict[str, Any], ptr: str) -> list[str]:
-    return _round_trip(lambda v: View(**v), view, ptr)
+    return _remembered("view", view, ptr)
+
+
+_PARSERS: dict[str, Any] = {"block": Block.parse, "view": lambda v: View(**v)}
+
+
+def _remembered(kind: str, value: dict[str, Any], ptr: str) -> list[str]:
+    """The round trip is a pure function of the JSON, and costs far more than writing the
+    JSON out: bots send the same blocks again and again (a header, a form's fields), so
+    each distinct one is checked once."""
+    try:
+        canonical = json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):  # not JSON at all: no key to remember it by
+        return _round_trip(_PARSERS[kind], value, ptr)
+    return list(_round_trip_of(kind, canonical, ptr))
+
+
+@lru_cache(maxsize=8192)
+def _round_trip_of(kind: str, canonical: str, ptr: str) -> tuple[str, ...]:
+    return tuple(_round_trip(_PARSERS[kind], json.loads(canonical), ptr))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from standin.blockkit import normalize_blocks, validate_message_blocks, validate_view
+from standin.blockkit import normalize_blocks, sdk_check, validate_message_blocks, validate_view
 from tests.standin.conftest import button, modal, section, text_input
 
 
@@ -278,3 +278,21 @@ def test_normalize_fills_ids_like_slack() -> None:
     assert stored[1]["elements"][0]["action_id"]
     assert normalize_blocks(blocks, "1700000000.000100") == stored  # stable per salt
     assert validate_message_blocks(stored) == []
+
+
+def test_the_sdk_opinion_is_remembered_per_json_and_place() -> None:
+    """Each distinct block is round-tripped through slack_sdk once; the answer is the
+    same for the same JSON at the same place, and a changed block is checked afresh."""
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
+    assert sdk_check.check_block(block, "/blocks/0") == []
+    block["mystery"] = 1  # the same dict, changed since: not the remembered answer
+    assert sdk_check.check_block(block, "/blocks/0") == [
+        "slack_sdk does not know this property [json-pointer:/blocks/0/mystery]"
+    ]
+    assert sdk_check.check_block(dict(block), "/blocks/3") == [
+        "slack_sdk does not know this property [json-pointer:/blocks/3/mystery]"
+    ]
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": []}
+    first = sdk_check.check_view(view, "/view")
+    assert first
+    assert sdk_check.check_view(view, "/view") == first
