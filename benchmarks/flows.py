@@ -10,15 +10,17 @@ most one pending request, as the product requires.
 
 from __future__ import annotations
 
+import json
+import time
 import urllib.parse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from benchmarks.answers import AnswerWatcher, decided, new_ephemeral
+from benchmarks.answers import AnswerWatcher, Waiter, decided, new_ephemeral
 from benchmarks.load import Attempt, Job
 from benchmarks.setup_data import People
-from benchmarks.wire import BenchDriver, ack_body
+from benchmarks.wire import BenchDriver, Sent, ack_body, post
 from bot.messages.change_modal import CHANGE_CALLBACK, PRODUCT_BLOCK, SEATS_ACTION, WORKING_CALLBACK
 from bot.messages.requests import APPROVE
 from standin import Message, SlackStandIn
@@ -187,6 +189,41 @@ def approve(bench: Bench, expected: int) -> list[Job]:
         return job
 
     return [job_for(i, r) for i, r in enumerate(requests)]
+
+
+def replayed(bench: Bench, flow: str, port: int, sent: Sent) -> Job:
+    """``sent`` again, freshly signed, to the app on ``port``; its answer awaited the way
+    seatbot's was (the same kind of Web API call for the same person, view or message)."""
+
+    def job() -> Attempt:
+        expect = _answer_to(bench, flow, sent)  # before sending: a check starts from what is there
+        at = time.time()
+        result = post(port, sent)
+        attempt = Attempt(replace(sent, at=at), result.status, result.elapsed)
+        if result.status == 200:
+            attempt.waiter = expect(at)
+        return attempt
+
+    return job
+
+
+def _answer_to(bench: Bench, flow: str, sent: Sent) -> Callable[[float], Waiter]:
+    form = {k: v[0] for k, v in urllib.parse.parse_qs(sent.body.decode()).items()}
+    watcher = bench.watcher
+    if flow == "summary":
+        check = new_ephemeral(bench.standin, form["user_id"], form["channel_id"])
+        return lambda at: watcher.expect(check, at)
+    if flow == "open_modal":
+        return lambda at: watcher.expect_call(("trigger", form["trigger_id"]), at)
+    payload = json.loads(form["payload"])
+    if flow in ("keystroke", "submit"):
+        return lambda at: watcher.expect_call(("view", str(payload["view"]["id"])), at)
+    ws = bench.standin.workspace
+    with ws.lock:
+        record = ws.find_message(payload["container"]["channel_id"], payload["container"]["message_ts"])
+    assert record is not None
+    since = decided(bench.standin, record, payload["user"]["id"])
+    return lambda at: watcher.expect(since(at), at)
 
 
 Flow = Callable[[Bench, Sequence[str]], list[Job]]

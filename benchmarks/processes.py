@@ -134,8 +134,9 @@ def seatbot_argv(threads: int, workers: int) -> list[str]:
     ]
 
 
-def bare_argv(threads: int) -> list[str]:
-    return [sys.executable, "-m", "benchmarks.bare_bolt", "--port", "{port}", "--threads", str(threads)]
+def bare_argv(threads: int, *, answer: bool = False) -> list[str]:
+    argv = [sys.executable, "-m", "benchmarks.bare_bolt", "--port", "{port}", "--threads", str(threads)]
+    return [*argv, "--answer"] if answer else argv
 
 
 def run_cli(args: list[str], *, env: dict[str, str], workdir: Path) -> str:

@@ -37,12 +37,37 @@ BARE_COLUMNS = [
 ]
 
 
+FLOOR_COLUMNS = [
+    ("flow", "flow", 10),
+    ("load", "load", 11),
+    ("answers_per_s", "floor ans/s", 11),
+    ("answer_p50_ms", "floor p50", 9),
+    ("answer_p99_ms", "floor p99", 9),
+    ("answer_errors", "api err", 7),
+    ("cpu_ms_per_request", "floor CPU", 9),
+    ("ratio_answers_per_s", "ans/s ×", 7),
+    ("ratio_answer_p50", "p50 ×", 6),
+    ("ratio_answer_p99", "p99 ×", 6),
+    ("ratio_cpu", "CPU ×", 6),
+]
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    return round(a / b, 2) if isinstance(a, int | float) and isinstance(b, int | float) and b else None
+
+
+def answer_ratios(seatbot: dict[str, Any], floor: dict[str, Any]) -> dict[str, float | None]:
+    """seatbot / the bare app that answers with a fixed reply, for the answer figures and CPU."""
+    keys = {"answers_per_s": "answers_per_s", "answer_p50": "answer_p50_ms", "answer_p99": "answer_p99_ms"}
+    found = {name: _ratio(seatbot.get(key), floor.get(key)) for name, key in keys.items()}
+    return {**found, "cpu": _ratio(seatbot.get("cpu_ms_per_request"), floor.get("cpu_ms_per_request"))}
+
+
 def ratios(seatbot: dict[str, Any], bare: dict[str, Any]) -> dict[str, float | None]:
-    """seatbot / bare Bolt for the ack figures and CPU (answers have no bare counterpart)."""
+    """seatbot / bare Bolt that only acks, for the ack figures and CPU."""
 
     def ratio(key: str) -> float | None:
-        a, b = seatbot.get(key), bare.get(key)
-        return round(a / b, 2) if isinstance(a, int | float) and isinstance(b, int | float) and b else None
+        return _ratio(seatbot.get(key), bare.get(key))
 
     return {
         "acks_per_s": ratio("acks_per_s"),
@@ -112,6 +137,19 @@ def render(result: dict[str, Any]) -> str:
                 for p in run["phases"]
             ],
             BARE_COLUMNS,
+        )
+        out.append("")
+        out += _table(
+            [
+                {
+                    **p["floor"],
+                    "flow": p["flow"],
+                    "load": p["load"],
+                    **{f"ratio_{k}": v for k, v in p["floor_ratio"].items()},
+                }
+                for p in run["phases"]
+            ],
+            FLOOR_COLUMNS,
         )
         errors = [
             f"{p['flow']}/{p['load']}: {p['seatbot']['first_error']}"

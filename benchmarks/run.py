@@ -161,10 +161,26 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         stack.callback(bare.stop)
         print(f"[{kind}] the same requests to the bare Bolt app", flush=True)
         for phase in phases:
-            phase["bare"] = _replay(bare, phase.pop("_attempts"), phase["_load"])
+            phase["bare"] = _replay(bare, phase["_attempts"], phase["_load"])
             phase["ratio"] = report.ratios(phase["seatbot"], phase["bare"])
-            del phase["_load"]
         bare.stop()
+
+        floor = processes.start(
+            "bare-bolt-answering",
+            processes.bare_argv(args.threads, answer=True),
+            env=env,
+            workdir=work,
+            probe=False,
+        )
+        stack.callback(floor.stop)
+        print(f"[{kind}] the same requests to the bare Bolt app that answers", flush=True)
+        with AnswerWatcher(standin) as watcher:
+            bench = flows.Bench(standin, BenchDriver(port=floor.port, standin=standin), watcher, who)
+            for phase in phases:
+                phase["floor"] = _floor(bench, floor, phase.pop("_attempts"), phase, args.answer_timeout)
+                phase["floor_ratio"] = report.answer_ratios(phase["seatbot"], phase["floor"])
+                del phase["_load"]
+        floor.stop()
     return {
         "database": kind,
         "startup_to_healthz_s": round(seatbot.startup_s, 3),
@@ -282,6 +298,23 @@ def _replay(server: processes.Server, attempts: list[Attempt], load: Load) -> di
     figures_ = figures(run(load, jobs, answer_timeout=0), expects_answers=False)
     figures_["cpu_ms_per_request"] = round((server.cpu_seconds() - cpu) * 1000 / max(1, len(sent)), 2)
     figures_["sql_per_request"] = 0
+    return figures_
+
+
+def _floor(
+    bench: flows.Bench,
+    server: processes.Server,
+    attempts: list[Attempt],
+    phase: dict[str, Any],
+    answer_timeout: float,
+) -> dict[str, Any]:
+    """The same bodies, freshly signed, at the same concurrency or rate, to the bare app
+    that answers; its answers awaited like seatbot's."""
+    jobs = [flows.replayed(bench, phase["flow"], server.port, a.sent) for a in attempts if a.sent is not None]
+    cpu = server.cpu_seconds()
+    figures_ = figures(run(phase["_load"], jobs, answer_timeout=answer_timeout), expects_answers=True)
+    _settle(bench.standin)
+    figures_["cpu_ms_per_request"] = round((server.cpu_seconds() - cpu) * 1000 / max(1, len(jobs)), 2)
     return figures_
 
 

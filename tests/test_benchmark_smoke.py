@@ -36,6 +36,14 @@ SEATBOT_FIGURES = {
     "busy",
 }
 BARE_FIGURES = {"requests", "acked", "failed", "acks_per_s", "ack_p50_ms", "ack_p99_ms", "cpu_ms_per_request"}
+FLOOR_FIGURES = {
+    "requests",
+    "answered",
+    "answers_per_s",
+    "answer_p50_ms",
+    "answer_p99_ms",
+    "cpu_ms_per_request",
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +78,9 @@ def test_every_flow_runs_under_every_load_and_is_answered(quick_run: tuple[dict[
             assert seatbot["refused"] == 0, where
         assert bare["requests"] == seatbot["requests"], phase
         assert bare["failed"] == 0, phase
+        floor = phase["floor"]  # the bare app that answers with a fixed reply: every one answered
+        assert floor["requests"] == seatbot["requests"], phase
+        assert (floor["failed"], floor["answered"]) == (0, floor["requests"]), phase
 
 
 def test_every_figure_is_reported(quick_run: tuple[dict[str, Any], str]) -> None:
@@ -99,5 +110,7 @@ def test_every_figure_is_reported(quick_run: tuple[dict[str, Any], str]) -> None
         assert {k for k in BARE_FIGURES if phase["bare"].get(k) is not None} == BARE_FIGURES, phase
         assert phase["seatbot"]["sql_per_request"] > 0, phase  # the probe counted seatbot's statements
         assert set(phase["ratio"]) == {"acks_per_s", "ack_p50", "ack_p99", "cpu"}
-    for title in ("acks/s", "ans p99", "CPU ms", "SQL", "bare acks/s", "acks/s ×"):
+        assert {k for k in FLOOR_FIGURES if phase["floor"].get(k) is not None} == FLOOR_FIGURES, phase
+        assert set(phase["floor_ratio"]) == {"answers_per_s", "answer_p50", "answer_p99", "cpu"}
+    for title in ("acks/s", "ans p99", "CPU ms", "SQL", "bare acks/s", "acks/s ×", "floor ans/s", "ans/s ×"):
         assert title in stdout, title
