@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import Session, select
 
@@ -33,7 +34,18 @@ PURPOSE_OF = {Kind.NUDGE: Kind.APPROVAL, Kind.ESCALATION: Kind.APPROVAL}
 APPROVAL_COPIES = (Kind.APPROVAL, Kind.APPROVAL_REFRESH, Kind.NUDGE, Kind.ESCALATION)
 
 
-def state_token(session: Session, row: OutboxMessage, *, lock: bool = False) -> str | None:
+class Subject(Protocol):
+    """What a message is about: enough to tell whether what it shows has changed."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def request_id(self) -> int | None: ...
+    @property
+    def alert_id(self) -> int | None: ...
+
+
+def state_token(session: Session, row: Subject, *, lock: bool = False) -> str | None:
     """What a kept-up-to-date message shows, in a word: if it differs after posting, refresh."""
     if row.request_id and Kind(row.kind) in APPROVAL_COPIES:
         # Its status and its version: an amendment changes what a copy shows as much as a decision.

@@ -56,7 +56,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, bindparam, func, or_, update
+from sqlalchemy import Engine, bindparam, func, insert, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -91,6 +91,10 @@ SEND_TIMEOUT = 5
 conversations.open, conversations.history, the post): well inside LEASE."""
 IDLE_WAIT = 5.0
 """Longest sleep between passes: rows queued by other replicas are found this soon."""
+YIELD_AT_MOST = 1.0
+"""Seconds a pass may hold its messages back while people wait for their own answers: under
+a burst of submissions each person's confirmation comes first, and approvers' messages at
+most this much later (however long the burst lasts, each pass then sends at full speed)."""
 HISTORY_PAGES = 3
 """Pages of conversations.history read when looking for a post in doubt."""
 CLOCK_SKEW = timedelta(minutes=1)
@@ -158,7 +162,37 @@ _CLAIM = (
     .execution_options(synchronize_session=False)
 )
 _HELD = select(OutboxMessage).where(OutboxMessage.id == bindparam("row_id")).with_for_update()
+_MARK_SENT = (  # only while this sender holds the lease; what the message was about
+    update(OutboxMessage)
+    .where(col(OutboxMessage.id) == bindparam("row_id"), col(OutboxMessage.claimed_by) == bindparam("by"))
+    .values(
+        status=OutboxStatus.SENT.value,
+        sent_at=bindparam("now"),
+        claimed_until=None,
+        claimed_by=None,
+        in_doubt=False,
+        attempts=col(OutboxMessage.attempts) + 1,  # last_error, if any, stays: how it went before
+    )
+    .returning(
+        col(OutboxMessage.kind),
+        col(OutboxMessage.account_id),
+        col(OutboxMessage.request_id),
+        col(OutboxMessage.alert_id),
+        col(OutboxMessage.recipient),
+    )
+    .execution_options(synchronize_session=False)
+)
+_NEW_COPY = insert(SlackMessage).returning(col(SlackMessage.id))
 _REQUEST_STATUS = select(ChangeRequest.status).where(ChangeRequest.id == bindparam("request_id"))
+
+
+@dataclass(frozen=True)
+class _SentRow:
+    kind: str
+    account_id: int
+    request_id: int | None
+    alert_id: int | None
+    recipient: str
 
 
 @dataclass
@@ -195,9 +229,12 @@ class Sender:
         sender_id: str | None = None,
         timeout: int = SEND_TIMEOUT,
         on_result: Callable[[str], object] | None = None,
+        yield_to: Callable[[float], object] | None = None,
     ) -> None:
         """`client` for one workspace, or `workspaces` (each account's workspace's client);
-        `on_result` hears each row's outcome (sent, retry, failed, held, cancelled): metrics."""
+        `on_result` hears each row's outcome (sent, retry, failed, held, cancelled): metrics;
+        `yield_to(seconds)` returns once no request is waiting for its answer, or after
+        `seconds` (the work queue's `wait_until_idle`)."""
         if (client is None) == (workspaces is None):
             raise ValueError("give the client of one workspace or the workspaces, not both")
         self._engine = engine
@@ -212,6 +249,7 @@ class Sender:
         self._closed = False
         self._database_down_since: float | None = None
         self._on_result = on_result or (lambda _: None)
+        self._yield_to = yield_to
 
     # -- the background loop -------------------------------------------------
 
@@ -278,14 +316,23 @@ class Sender:
         # A pass may take a while (a slow Slack): each lease is counted from its claim, not
         # from the start of the pass, or a late row's lease could already be over when taken.
         started = time.monotonic()
+        patience = started + YIELD_AT_MOST
         for _ in range(rounds):
             ids = self._due(now, limit)
             if not ids:
                 break
             for row_id in ids:
+                self._let_people_first(patience)
                 claimed_at = now + timedelta(seconds=time.monotonic() - started)
                 sent += self._deliver_one(row_id, now, claimed_at)
         return sent
+
+    def _let_people_first(self, patience: float) -> None:
+        """Messages to others wait while people wait for their own answer (the interpreter
+        is shared), but a pass never waits more than YIELD_AT_MOST in all."""
+        left = patience - time.monotonic()
+        if self._yield_to is not None and left > 0:
+            self._yield_to(left)
 
     def _due(self, now: datetime, limit: int) -> list[int]:
         with unit_of_work(self._engine) as session:
@@ -517,29 +564,26 @@ class Sender:
     ) -> None:
         attempt.in_doubt = False
         with unit_of_work(self._engine, write=True) as session:
-            row = self._held(session, row_id)
-            if row is None:
-                return  # the sender that took over finds the post by its metadata
             # Sent even if cancelled meanwhile: it is on screen, and is refreshed below.
-            row.status, row.sent_at = OutboxStatus.SENT.value, now
-            row.claimed_until, row.claimed_by, row.in_doubt = None, None, False
-            row.attempts += 1  # last_error, if any, stays: how it went before it worked
-            session.add(row)
+            marked = session.execute(_MARK_SENT, {"row_id": row_id, "by": self.id, "now": now}).first()
+            if marked is None:
+                logger.warning("lease lost outbox=%s sender=%s", row_id, self.id)
+                return  # the sender that took over finds the post by its metadata
+            row = _SentRow(*marked)
             refresh = REFRESH_OF.get(Kind(row.kind))
             if posted is not None and refresh is not None:
-                message = SlackMessage(
-                    account_id=row.account_id,
-                    request_id=row.request_id,
-                    alert_id=row.alert_id,
-                    purpose=PURPOSE_OF.get(Kind(row.kind), Kind(row.kind)).value,
-                    recipient_id=row.recipient if row.recipient.startswith(("U", "W")) else None,
-                    channel=posted["channel"],
-                    ts=posted["ts"],
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(message)
-                session.flush()
+                copy = {
+                    "account_id": row.account_id,
+                    "request_id": row.request_id,
+                    "alert_id": row.alert_id,
+                    "purpose": PURPOSE_OF.get(Kind(row.kind), Kind(row.kind)).value,
+                    "recipient_id": row.recipient if row.recipient.startswith(("U", "W")) else None,
+                    "channel": posted["channel"],
+                    "ts": posted["ts"],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                copy_id = session.execute(_NEW_COPY, copy).scalar_one()
                 # Locked read: a change committing right now either sees this copy (and
                 # refreshes it) or is seen here; never neither.
                 current = state_token(session, row, lock=True)
@@ -547,11 +591,11 @@ class Sender:
                     # It changed while this message was on its way: bring it up to date.
                     newer = Message(
                         refresh,
-                        message.channel,
-                        f"refresh:{row.kind}:{message.id}:{current}",
+                        posted["channel"],
+                        f"refresh:{row.kind}:{copy_id}:{current}",
                         request_id=row.request_id,
                         alert_id=row.alert_id,
-                        slack_message_id=message.id,
+                        slack_message_id=copy_id,
                     )
                     record(session, account_id=row.account_id, at=now, messages=[newer])
         self._on_result("sent")

@@ -108,6 +108,9 @@ def create_app(
         if team_client is not None:
             redraw_home(deps, team_client, team_id=team_id, user_id=user_id)
 
+    work = WorkQueue(
+        executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"), capacity=queue
+    )
     deps = Deps(
         engine=engine,
         client=client,
@@ -116,11 +119,9 @@ def create_app(
             engine=engine,
             workspaces=workspaces,
             on_result=lambda result: metrics.DELIVERIES.labels(result=result).inc(),
+            yield_to=work.wait_until_idle,
         ),
-        work=WorkQueue(
-            executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work"),
-            capacity=queue,
-        ),
+        work=work,
         homes=HomeRefresher(redraw),
         viewers=HomeViewers(engine),
         clock=clock,

@@ -4,6 +4,9 @@ Listeners ack from what is at hand and hand the rest (SQL writes, Slack API
 calls) to this queue, so an ack never waits behind slow work. The queue is
 bounded: when it is full the listener answers "busy, try again" at once
 instead of acking late, and the work it would have done never starts.
+
+Background work that nobody is waiting on (deliveries to others) can ask the
+queue to be idle first: people waiting for their own answer go first.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class Slot:
         """Give the place back unused (the request was answered before any work)."""
         assert not self._used, "a slot runs one job"
         self._used = True
-        self._queue._slots.release()
+        self._queue._give_back()
 
 
 class WorkQueue:
@@ -40,12 +43,28 @@ class WorkQueue:
         self._executor = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="work")
         self._slots = threading.BoundedSemaphore(capacity)
         self.capacity = capacity
+        self._taken = 0  # places reserved: requests whose answer is still being worked on
+        self._changed = threading.Condition()
 
     def reserve(self) -> Slot | None:
         """A place for one job, or None when the queue is full (never blocks)."""
         if not self._slots.acquire(blocking=False):
             return None
+        with self._changed:
+            self._taken += 1
         return Slot(self)
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait, at most `timeout` seconds, until no request is waiting on this queue."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._taken == 0, timeout)
+
+    def _give_back(self) -> None:
+        with self._changed:
+            self._taken -= 1
+            if self._taken == 0:
+                self._changed.notify_all()
+        self._slots.release()
 
     def _start(self, job: Callable[[], object], *, name: str) -> None:
         def run() -> None:
@@ -54,12 +73,12 @@ class WorkQueue:
             except Exception:  # the job's own handling failed too: keep the traceback
                 logger.exception("work failed job=%s", name)
             finally:
-                self._slots.release()
+                self._give_back()
 
         try:
             self._executor.submit(run)
         except RuntimeError:  # shutting down: nothing new starts
-            self._slots.release()
+            self._give_back()
             logger.warning("work refused while shutting down job=%s", name)
 
     def shutdown(self, *, wait: bool = True) -> None:
