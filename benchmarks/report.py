@@ -95,6 +95,22 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]]) -> l
     return lines
 
 
+def _against(
+    phases: list[dict[str, Any]], baseline: str, ratio: str, columns: list[tuple[str, str, int]]
+) -> list[str]:
+    """One baseline's figures per phase, with seatbot's ratios to them."""
+    rows = [
+        {
+            **p[baseline],
+            "flow": p["flow"],
+            "load": p["load"],
+            **{f"ratio_{k}": v for k, v in p[ratio].items()},
+        }
+        for p in phases
+    ]
+    return _table(rows, columns)
+
+
 def render(result: dict[str, Any]) -> str:
     env = result["environment"]
     settings = result["settings"]
@@ -125,32 +141,8 @@ def render(result: dict[str, Any]) -> str:
         out += _table(
             [{**p["seatbot"], "flow": p["flow"], "load": p["load"]} for p in run["phases"]], SEATBOT_COLUMNS
         )
-        out.append("")
-        out += _table(
-            [
-                {
-                    **p["bare"],
-                    "flow": p["flow"],
-                    "load": p["load"],
-                    **{f"ratio_{k}": v for k, v in p["ratio"].items()},
-                }
-                for p in run["phases"]
-            ],
-            BARE_COLUMNS,
-        )
-        out.append("")
-        out += _table(
-            [
-                {
-                    **p["floor"],
-                    "flow": p["flow"],
-                    "load": p["load"],
-                    **{f"ratio_{k}": v for k, v in p["floor_ratio"].items()},
-                }
-                for p in run["phases"]
-            ],
-            FLOOR_COLUMNS,
-        )
+        out += ["", *_against(run["phases"], "bare", "ratio", BARE_COLUMNS)]
+        out += ["", *_against(run["phases"], "floor", "floor_ratio", FLOOR_COLUMNS)]
         errors = [
             f"{p['flow']}/{p['load']}: {p['seatbot']['first_error']}"
             for p in run["phases"]

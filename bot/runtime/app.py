@@ -41,7 +41,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     client: WebClient | None = None,
     workers: int = 4,
-    queue: int = 128,
+    queue: int = 512,
     executor: ThreadPoolExecutor | None = None,
 ) -> App:
     """Build the app; opens no connection (Slack is first called on the first request).

@@ -104,10 +104,11 @@ def main(log_level: str | None) -> None:
 )
 @click.option(
     "--queue",
-    default=128,
+    default=512,
     show_default=True,
     type=click.IntRange(1, 100_000),
-    help="Work waiting for a worker, beyond which seatbot answers 'busy, try again'.",
+    help="Work waiting for a worker, beyond which seatbot answers 'busy, try again' "
+    "(as it does once the oldest has waited 2 s).",
 )
 def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""

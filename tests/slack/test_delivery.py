@@ -7,6 +7,8 @@ due at once; each test moves time on by calling `deliver_due` itself.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -15,6 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.delivery import sender as sending
 from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender
 from bot.services.seat_changes import Submission, submit
 from bot.slack.client import make_web_client
@@ -273,3 +276,58 @@ def test_a_row_leased_by_a_live_sender_is_left_to_it(
     # The lease runs out (the holder died): another sender takes the row over.
     assert _sender(slack, engine).deliver_due(now=NOW + LEASE) == 1
     assert len(_approval_dms(slack, "U0OWNER")) == 1
+
+
+# -- messages to others wait while people wait for their own answers, for a bounded time:
+# the interpreter is shared, and a burst of submissions should get its confirmations first.
+
+
+def _both_approvals(slack: SlackStandIn) -> list[object]:
+    return [m for user in ("U0OWNER", "U0BILL") for m in _approval_dms(slack, user)]
+
+
+def test_approval_messages_wait_for_a_request_being_worked_on(
+    bot: RunningBot, engine: Engine, account: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sending, "YIELD_AT_MOST", 60.0)  # only the job's end lets them go
+    _store_request(engine)
+    work = bot.deps.work
+    yielding = threading.Event()
+    waited = work.wait_until_idle
+
+    def spied(timeout: float) -> bool:
+        yielding.set()
+        return waited(timeout)
+
+    monkeypatch.setattr(bot.deps.sender, "_yield_to", spied)  # the queue's own, watched
+    finish = threading.Event()
+    slot = work.reserve()
+    assert slot is not None
+    slot.run(lambda: finish.wait(30), name="someone's submission")
+    try:
+        bot.deps.deliver()
+        assert yielding.wait(10), "the sender asked the queue to be idle first"
+        assert _both_approvals(bot.slack) == []  # held back while a person waits
+    finally:
+        finish.set()
+    bot.slack.wait_for(lambda: len(_both_approvals(bot.slack)) == 2 or None)
+
+
+def test_a_pass_holds_its_messages_back_for_a_bounded_time_in_all(
+    slack: SlackStandIn, engine: Engine, account: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sending, "YIELD_AT_MOST", 0.2)
+    _store_request(engine)
+    asked: list[float] = []
+
+    def never_idle(timeout: float) -> bool:  # people keep arriving
+        asked.append(timeout)
+        time.sleep(timeout)
+        return False
+
+    client = make_web_client(token=slack.bot_token, base_url=slack.api_url)
+    sender = Sender(engine=engine, client=client, yield_to=never_idle)
+    assert sender.deliver_due(now=NOW) == 2
+    assert len(_both_approvals(slack)) == 2
+    assert len(asked) == 1, "one wait for the whole pass, not one per message"
+    assert 0 < asked[0] <= 0.2
