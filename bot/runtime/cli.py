@@ -24,6 +24,7 @@ from bot.runtime.config import CredentialsError, Settings
 from bot.runtime.loading import ExportFailed, LoadFailed, export_file, load_file
 from bot.runtime.logs import LEVELS
 from bot.runtime.memory import fewer_malloc_arenas
+from bot.runtime.work_queue import MAX_WAIT
 from bot.services.assignments import export_rows, import_rows
 from bot.services.audit_export import audit_rows, to_csv, to_json
 from bot.services.ledger import Person
@@ -108,7 +109,7 @@ def main(log_level: str | None) -> None:
     show_default=True,
     type=click.IntRange(1, 100_000),
     help="Work waiting for a worker, beyond which seatbot answers 'busy, try again' "
-    "(as it does once the oldest has waited 2 s).",
+    f"(as it does once the oldest has waited {MAX_WAIT:g} s).",
 )
 def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
     """HTTP mode: Slack posts to POST /slack/events; GET /healthz for probes."""

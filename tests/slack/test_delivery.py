@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.delivery import sender as sending
-from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender
+from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender, _Attempt
 from bot.services.seat_changes import Submission, submit
 from bot.slack.client import make_web_client
 from standin import SlackStandIn
@@ -331,3 +331,27 @@ def test_a_pass_holds_its_messages_back_for_a_bounded_time_in_all(
     assert len(_both_approvals(slack)) == 2
     assert len(asked) == 1, "one wait for the whole pass, not one per message"
     assert 0 < asked[0] <= 0.2
+
+
+def test_a_sender_that_lost_its_lease_records_nothing(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    """Another sender took the row over mid-post: the slow one must not mark it sent (the
+    new holder finds the post by its metadata and records it once)."""
+    _store_request(engine)
+    row = _approvals(engine)["U0OWNER"]
+    assert row.id is not None
+    slow = _sender(slack, engine)
+    assert slow._claim(row.id, NOW) is not None
+    with unit_of_work(engine, write=True) as session:
+        taken = session.get(OutboxMessage, row.id)
+        assert taken is not None
+        taken.claimed_by = "sender-other"
+        session.add(taken)
+
+    slow._sent(row.id, NOW, {"channel": "D0OWNER", "ts": "1.000001"}, None, _Attempt(in_doubt=True))
+
+    after = _approvals(engine)["U0OWNER"]
+    assert (after.status, after.claimed_by, after.attempts) == ("pending", "sender-other", 0)
+    with Session(engine) as session:
+        assert session.exec(select(SlackMessage)).all() == []
