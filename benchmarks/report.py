@@ -123,6 +123,15 @@ def render(result: dict[str, Any]) -> str:
         f"threads {settings['threads']} (seatbot and bare), seatbot workers {settings['workers']}; "
         "times in ms; CPU ms and SQL per request",
     ]
+    if "slack_calls" in result:
+        calls = result["slack_calls"]
+        new, kept = calls["connection_per_call"], calls["kept_alive"]
+        out += [
+            f"calls to Slack over TLS ({calls['calls']} users.info): a connection per call "
+            f"{new['cpu_ms_per_call']} ms CPU, {new['wall_ms_per_call']} ms each; kept alive "
+            f"{kept['cpu_ms_per_call']} ms CPU, {kept['wall_ms_per_call']} ms each, "
+            f"{kept['connections']} connections opened",
+        ]
     for run in result["runs"]:
         alerts = run["alerts_check"]
         passes = ", ".join(f"{p['pass']} {p['ms']} ms / {p['sql']} SQL" for p in alerts["passes"])

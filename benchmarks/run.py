@@ -6,7 +6,8 @@ For each database: a private database, an account loaded with `seatbot load`,
 `seatbot serve` in its own process (through the SQL-counting probe), the Slack
 stand-in in this process; then every flow under every load, the out-of-licences
 check, RSS and start-up time; then the same signed payloads replayed to the bare
-Bolt app. See benchmarks/README.md for what each figure means.
+Bolt app. Before all that, once: calls to Slack over TLS, a new connection each
+against connections kept alive. See benchmarks/README.md for what each figure means.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python benchmarks/run.py` from anywhere
 
-from benchmarks import alerts_check, flows, processes, report, setup_data  # noqa: E402
+from benchmarks import alerts_check, flows, processes, report, setup_data, slack_calls  # noqa: E402
 from benchmarks.answers import AnswerWatcher  # noqa: E402
 from benchmarks.load import Attempt, Job, Load, figures, run  # noqa: E402
 from benchmarks.wire import SIGNING_SECRET, BenchDriver, post  # noqa: E402
@@ -80,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         },
         "runs": [],
     }
+    print("calls to Slack over TLS", flush=True)
+    result["slack_calls"] = slack_calls.measure(20 if args.quick else 1000)
     for database in databases:
         result["runs"].append(run_database(database, args))
     result["environment"]["loadavg_end"] = _loadavg()

@@ -9,6 +9,7 @@ people and channels, inject faults, and inspect what the bot did.
 from __future__ import annotations
 
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -55,7 +56,11 @@ class SlackStandIn(Inspection):
         app_id: str = "A0SEATBOT",
         bot_name: str = "seatbot",
         clock: Callable[[], float] = time.time,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """``tls``: serve HTTPS with this server context, as Slack does (the benchmark of
+        calls to Slack uses it); plain HTTP otherwise."""
+        self._tls = tls
         self._ws = Workspace(
             team_id=team_id, team_name=team_name, bot_user_id=bot_user_id, app_id=app_id, clock=clock
         )
@@ -89,7 +94,7 @@ class SlackStandIn(Inspection):
             return self  # served by the stand-in it was added to
         if self._http is None:
             self._stopping.clear()
-            self._http = HttpService(self._host, self._port, self._route)
+            self._http = HttpService(self._host, self._port, self._route, tls=self._tls)
             self._http.start()
         return self
 
@@ -116,12 +121,28 @@ class SlackStandIn(Inspection):
             return self._host_standin.base_url
         if self._http is None:
             raise RuntimeError("SlackStandIn is not started")
-        return f"http://{self._host}:{self._http.port}/"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{self._host}:{self._http.port}/"
 
     @property
     def api_url(self) -> str:
         """Web API base URL with the trailing slash slack_sdk's ``base_url`` expects."""
         return f"{self.base_url}api/"
+
+    def _service(self) -> HttpService:
+        host = self._host_standin or self
+        if host._http is None:
+            raise RuntimeError("SlackStandIn is not started")
+        return host._http
+
+    @property
+    def connections_accepted(self) -> int:
+        """Connections opened to this stand-in so far (a kept-alive one carries many calls)."""
+        return self._service().connections_accepted
+
+    def drop_idle_connections(self) -> None:
+        """Close every connection not carrying a call, as Slack's servers do with idle ones."""
+        self._service().drop_idle_connections()
 
     # -- identity --------------------------------------------------------------
 

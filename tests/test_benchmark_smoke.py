@@ -88,6 +88,14 @@ def test_every_figure_is_reported(quick_run: tuple[dict[str, Any], str]) -> None
     env = result["environment"]
     for key in ("cores", "memory_gb", "python", "commit", "date"):
         assert env[key], key
+    calls = result["slack_calls"]  # over TLS: a connection per call, then kept alive
+    assert calls["calls"] == 20
+    assert calls["connection_per_call"]["connections"] == 20
+    assert calls["kept_alive"]["connections"] == 0
+    for way in ("connection_per_call", "kept_alive"):
+        assert calls[way]["cpu_ms_per_call"] > 0, way
+        assert calls[way]["wall_ms_per_call"] > 0, way
+    assert "calls to Slack over TLS (20 users.info)" in stdout
     (run,) = result["runs"]
     for key in ("startup_to_healthz_s", "bare_startup_to_healthz_s", "rss_after_load_mb", "idle_sql_per_s"):
         assert run[key] is not None, key

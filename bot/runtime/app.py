@@ -26,6 +26,7 @@ from bot.runtime.ingress import quiet_bolt_verification
 from bot.runtime.oauth import StoreAuthorize, oauth_flow
 from bot.runtime.work_queue import WorkQueue
 from bot.services.installation import installed
+from bot.slack import keep_alive
 from bot.slack.client import make_web_client
 from bot.slack.workspaces import InstalledWorkspaces, OneWorkspace, Workspaces
 from handlers import register_listeners
@@ -44,7 +45,8 @@ def create_app(
     queue: int = 512,
     executor: ThreadPoolExecutor | None = None,
 ) -> App:
-    """Build the app; opens no connection (Slack is first called on the first request).
+    """Build the app; opens no connection (Slack is first called on the first request, and
+    the connection is then kept for the next: `bot.slack.keep_alive`).
 
     Listeners run on the request's own thread and only parse and ack
     (`process_before_response=True`: no ack waits for a pool or polls for
@@ -66,6 +68,7 @@ def create_app(
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
+    keep_alive.install()  # every call to Slack from here on reuses its connection
     client = client or make_web_client(token=token, base_url=settings.slack_api_url)
     if signing_secret is not None:
         quiet_bolt_verification()  # Bolt would log a refused request's whole body
