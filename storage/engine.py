@@ -98,6 +98,8 @@ def unit_of_work(engine: Engine, *, write: bool = False, snapshot: bool = True) 
     form): on PostgreSQL each statement then runs on its own, which spares the
     BEGIN and COMMIT round trips (two of a summary's four) at the price of the
     statements not sharing one snapshot. Nothing that decides or exports reads so.
+    A write may go so only if it is one statement (a conditional UPDATE is atomic
+    on its own): several would each commit alone.
     """
     bind = _bind(engine, write=write, snapshot=snapshot)
     with Session(bind, expire_on_commit=False) as session:
@@ -113,10 +115,8 @@ _unsnapshotted: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
 def _bind(engine: Engine, *, write: bool, snapshot: bool) -> Engine:
-    if write:
-        return engine.execution_options(**{WRITE_OPTION: True})
     if snapshot or engine.dialect.name != "postgresql":
-        return engine
+        return engine.execution_options(**{WRITE_OPTION: True}) if write else engine
     bind = _unsnapshotted.get(engine)
     if bind is None:  # one copy per engine: building it on every read costs more than it saves
         bind = _unsnapshotted[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")

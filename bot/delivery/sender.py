@@ -141,15 +141,12 @@ _NEXT_DUE = (
     .join(Account, col(Account.id) == col(OutboxMessage.account_id))
     .where(*_DELIVERABLE)
 )
-_DUE = (
-    select(OutboxMessage.id)
+_DUE = (  # with what the claim needs to know, so it is one statement
+    select(OutboxMessage.id, OutboxMessage.action, OutboxMessage.in_doubt)
     .join(Account, col(Account.id) == col(OutboxMessage.account_id))
     .where(*_DELIVERABLE, col(OutboxMessage.next_attempt_at) <= bindparam("now"))
     .order_by(col(OutboxMessage.id))
     .limit(bindparam("limit"))
-)
-_CLAIMED_ROW = select(OutboxMessage.action, OutboxMessage.in_doubt).where(
-    OutboxMessage.id == bindparam("row_id")
 )
 _CLAIM = (
     update(OutboxMessage)
@@ -157,6 +154,7 @@ _CLAIM = (
         col(OutboxMessage.id) == bindparam("row_id"),
         col(OutboxMessage.status) == OutboxStatus.PENDING.value,
         _UNLEASED,
+        col(OutboxMessage.in_doubt) == bindparam("was_in_doubt"),  # as listed: no attempt since
     )
     .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"), in_doubt=bindparam("doubt"))
     .execution_options(synchronize_session=False)
@@ -193,6 +191,15 @@ class _SentRow:
     request_id: int | None
     alert_id: int | None
     recipient: str
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A row due, as listed: what its claim needs."""
+
+    id: int
+    action: str
+    in_doubt: bool
 
 
 @dataclass
@@ -318,13 +325,13 @@ class Sender:
         started = time.monotonic()
         patience = started + YIELD_AT_MOST
         for _ in range(rounds):
-            ids = self._due(now, limit)
-            if not ids:
+            rows = self._due(now, limit)
+            if not rows:
                 break
-            for row_id in ids:
+            for row in rows:
                 self._let_people_first(patience)
                 claimed_at = now + timedelta(seconds=time.monotonic() - started)
-                sent += self._deliver_one(row_id, now, claimed_at)
+                sent += self._deliver_one(row, now, claimed_at)
         return sent
 
     def _let_people_first(self, patience: float) -> None:
@@ -334,15 +341,16 @@ class Sender:
         if self._yield_to is not None and left > 0:
             self._yield_to(left)
 
-    def _due(self, now: datetime, limit: int) -> list[int]:
+    def _due(self, now: datetime, limit: int) -> list[_Due]:
         with unit_of_work(self._engine) as session:
-            ids = session.exec(_DUE, params={"now": now, "limit": limit}).all()
-        return [row_id for row_id in ids if row_id is not None]
+            rows = session.exec(_DUE, params={"now": now, "limit": limit}).all()
+        return [_Due(row_id, action, bool(in_doubt)) for row_id, action, in_doubt in rows if row_id]
 
-    def _deliver_one(self, row_id: int, now: datetime, claimed_at: datetime) -> int:
+    def _deliver_one(self, due: _Due, now: datetime, claimed_at: datetime) -> int:
         """Claim and deliver one row; whatever goes wrong is recorded on the row, never raised."""
+        row_id = due.id
         try:
-            was_in_doubt = self._claim(row_id, claimed_at)
+            was_in_doubt = self._claim(due, claimed_at)
         except Exception:
             logger.exception("delivery claim failed outbox=%s", row_id)
             return 0
@@ -368,26 +376,25 @@ class Sender:
             self._record_failure(row_id, now, f"{type(exc).__name__}: {exc}", {}, attempt)
         return 0
 
-    def _claim(self, row_id: int, now: datetime) -> bool | None:
-        """Take the row's lease; None if another sender holds it, else whether it was in doubt.
+    def _claim(self, due: _Due, now: datetime) -> bool | None:
+        """Take the row's lease; None if another sender holds it or tried it since it was
+        listed (it is taken again, as it is now, next round); else whether it was in doubt.
 
-        A post is marked in doubt from now on: if this sender dies mid-post, the next one
-        looks for the message before posting again.
+        One conditional UPDATE, on its own (no transaction around it on PostgreSQL). A post
+        is marked in doubt from now on: if this sender dies mid-post, the next one looks
+        for the message before posting again.
         """
-        with unit_of_work(self._engine, write=True) as session:
-            seen = session.exec(_CLAIMED_ROW, params={"row_id": row_id}).first()
-            if seen is None:
-                return None
-            action, was_in_doubt = seen
-            lease = {
-                "row_id": row_id,
-                "now": now,
-                "until": now + LEASE,
-                "by": self.id,
-                "doubt": bool(was_in_doubt) or action == "post",
-            }
+        lease = {
+            "row_id": due.id,
+            "now": now,
+            "until": now + LEASE,
+            "by": self.id,
+            "was_in_doubt": due.in_doubt,
+            "doubt": due.in_doubt or due.action == "post",
+        }
+        with unit_of_work(self._engine, write=True, snapshot=False) as session:
             claimed = repo.rowcount(session.execute(_CLAIM, lease))
-        return bool(was_in_doubt) if claimed == 1 else None
+        return due.in_doubt if claimed == 1 else None
 
     def _slack(self, team_id: str) -> _Slack | None:
         """The workspace's delivery client: its token, no retries, short calls."""

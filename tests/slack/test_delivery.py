@@ -342,7 +342,8 @@ def test_a_sender_that_lost_its_lease_records_nothing(
     row = _approvals(engine)["U0OWNER"]
     assert row.id is not None
     slow = _sender(slack, engine)
-    assert slow._claim(row.id, NOW) is not None
+    (due,) = [d for d in slow._due(NOW, 10) if d.id == row.id]
+    assert slow._claim(due, NOW) is not None
     with unit_of_work(engine, write=True) as session:
         taken = session.get(OutboxMessage, row.id)
         assert taken is not None
@@ -355,3 +356,33 @@ def test_a_sender_that_lost_its_lease_records_nothing(
     assert (after.status, after.claimed_by, after.attempts) == ("pending", "sender-other", 0)
     with Session(engine) as session:
         assert session.exec(select(SlackMessage)).all() == []
+
+
+def test_a_row_tried_since_it_was_listed_is_taken_as_it_is_now(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    """A sender lists what is due; before it claims one of those rows, another attempt at
+    it posts, loses Slack's answer and gives the row back in doubt. The claim must not go
+    by the listing, or the message would be posted again without looking."""
+    _store_request(engine)
+    row = _approvals(engine)["U0OWNER"]
+    sender = _sender(slack, engine)
+    (listed,) = [d for d in sender._due(NOW, 10) if d.id == row.id]
+    assert not listed.in_doubt
+    other = WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
+    posted = other.chat_postMessage(
+        channel="U0OWNER",
+        text="A seat change request",
+        metadata={"event_type": "seatbot_outbox", "event_payload": {"outbox_id": row.id}},
+    )
+    with unit_of_work(engine, write=True) as session:
+        tried = session.get(OutboxMessage, row.id)
+        assert tried is not None
+        tried.in_doubt, tried.attempts, tried.last_error = True, 1, "TimeoutError: read timed out"
+        session.add(tried)
+
+    assert sender._deliver_one(listed, NOW, NOW) == 0  # not taken as it was listed
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted["ts"]]
+    assert sender.deliver_due(now=NOW) == 2  # taken as it is: looked for, found, recorded
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted["ts"]]
+    assert slack.calls_to("conversations.history")

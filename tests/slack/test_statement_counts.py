@@ -146,7 +146,7 @@ def test_app_home_with_a_queue(bot: RunningBot, engine: Engine, statements: Stat
 
 # What the approval DM costs the sender, a message: the same for a one-line request as for
 # one of 40 products that takes 60 agents' seats (no query per line, per product or per agent).
-APPROVAL_DM_LIMIT = 12
+APPROVAL_DM_LIMIT = 10
 
 
 def test_the_sender_draws_a_seat_aware_approval_card_in_a_bounded_number_of_statements(
