@@ -141,8 +141,13 @@ def bare_argv(threads: int, *, answer: bool = False) -> list[str]:
 
 def run_cli(args: list[str], *, env: dict[str, str], workdir: Path) -> str:
     """Run ``seatbot <args>`` to completion (e.g. ``load FILE``); its output, or an error."""
+    return run_module("bot", args, env=env, workdir=workdir, what=f"seatbot {' '.join(args)}")
+
+
+def run_module(module: str, args: list[str], *, env: dict[str, str], workdir: Path, what: str) -> str:
+    """Run ``python -m <module> <args>`` to completion; its output, or an error naming `what`."""
     done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", module, *args],
         env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         cwd=workdir,
         capture_output=True,
@@ -151,5 +156,5 @@ def run_cli(args: list[str], *, env: dict[str, str], workdir: Path) -> str:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"seatbot {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"{what} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout

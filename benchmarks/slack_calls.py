@@ -19,30 +19,21 @@ import argparse
 import json
 import os
 import ssl
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.processes import run_module
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_UP = 20  # calls before timing: imports, first connection, caches
 
 
 def measure(calls: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.slack_calls", "--calls", str(calls)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"calls to Slack over TLS failed:\n{done.stdout}\n{done.stderr}")
-    figures: dict[str, Any] = json.loads(done.stdout)
+    args = ["--calls", str(calls)]
+    output = run_module("benchmarks.slack_calls", args, env={}, workdir=ROOT, what="calls to Slack over TLS")
+    figures: dict[str, Any] = json.loads(output)
     return figures
 
 
