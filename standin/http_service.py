@@ -138,7 +138,7 @@ class HttpService:
 
     def __init__(self, host: str, port: int, router: Router, *, tls: ssl.SSLContext | None = None) -> None:
         self._server = _Server((host, port), router)
-        if tls is not None:
+        if tls is not None:  # each handshake then happens in the accepting thread: fine for a benchmark
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         # A short poll interval keeps stop() fast: shutdown() waits for one poll.
         self._thread = threading.Thread(

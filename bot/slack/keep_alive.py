@@ -72,6 +72,8 @@ class _PooledHandler(urllib.request.BaseHandler):
         except ProtocolError as exc:  # cut mid-call: urllib raises the cause itself
             cause = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Exception) else exc
             raise cause from exc
+        except urllib3.exceptions.HTTPError as exc:  # a refused certificate, a bad answer…
+            raise urllib.error.URLError(exc) from exc  # as urllib would: slack_sdk retries these
         headers = HTTPMessage()
         for name, value in reply.headers.items():
             headers[name] = value

@@ -71,6 +71,23 @@ def test_slack_errors_reach_callers_as_before(slack: SlackStandIn) -> None:
     assert delivery.chat_postMessage(channel="U0ADMIN", text="hello")["ok"]
 
 
+def test_a_refused_certificate_is_reported_as_urllib_would() -> None:
+    """slack_sdk retries what urllib raises for a failed connection (URLError): the pool's own
+    errors must reach it in that shape."""
+    import ssl
+
+    import trustme
+
+    assert keep_alive.install()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(server)  # an authority nobody trusts
+    with SlackStandIn(tls=server) as untrusted:
+        client = make_web_client(token=untrusted.bot_token, base_url=untrusted.api_url)
+        with pytest.raises(urllib.error.URLError):
+            make_delivery_client(client, timeout=2).auth_test()
+        assert untrusted.calls == []
+
+
 def test_not_used_when_a_proxy_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keep_alive, "_installed", None)
     monkeypatch.setattr(urllib.request, "_opener", None)
