@@ -228,25 +228,30 @@ def _crashed_mid_post(engine: Engine, *, lease_left: timedelta) -> OutboxMessage
     return row
 
 
+def _posted_elsewhere(slack: SlackStandIn, row: OutboxMessage) -> str:
+    """The row's DM as another sender posted it (its answer then lost): the message's ts."""
+    other = WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
+    posted = other.chat_postMessage(
+        channel=row.recipient,
+        text="A seat change request",
+        metadata={"event_type": "seatbot_outbox", "event_payload": {"outbox_id": row.id}},
+    )
+    return str(posted["ts"])
+
+
 def test_a_crashed_senders_post_that_landed_is_recorded_not_repeated(
     slack: SlackStandIn, engine: Engine, account: None, db_url: str
 ) -> None:
     _store_request(engine)
     row = _crashed_mid_post(engine, lease_left=-timedelta(seconds=1))
-    # What the dead sender managed to post before dying.
-    dead = WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
-    posted = dead.chat_postMessage(
-        channel="U0OWNER",
-        text="A seat change request",
-        metadata={"event_type": "seatbot_outbox", "event_payload": {"outbox_id": row.id}},
-    )
+    posted = _posted_elsewhere(slack, row)  # what the dead sender managed before dying
     assert _sender(slack, engine).deliver_due(now=NOW) == 2
-    assert [m.ts for m in slack.dm("U0OWNER")] == [posted["ts"]]
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
     assert len(_approval_dms(slack, "U0BILL")) == 1
     with Session(engine) as session:
         assert (
             session.exec(select(SlackMessage.ts).where(SlackMessage.recipient_id == "U0OWNER")).one()
-            == (posted["ts"])
+            == posted
         )
     _held(
         db_url,
@@ -369,12 +374,7 @@ def test_a_row_tried_since_it_was_listed_is_taken_as_it_is_now(
     sender = _sender(slack, engine)
     (listed,) = [d for d in sender._due(NOW, 10) if d.id == row.id]
     assert not listed.in_doubt
-    other = WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
-    posted = other.chat_postMessage(
-        channel="U0OWNER",
-        text="A seat change request",
-        metadata={"event_type": "seatbot_outbox", "event_payload": {"outbox_id": row.id}},
-    )
+    posted = _posted_elsewhere(slack, row)
     with unit_of_work(engine, write=True) as session:
         tried = session.get(OutboxMessage, row.id)
         assert tried is not None
@@ -382,7 +382,7 @@ def test_a_row_tried_since_it_was_listed_is_taken_as_it_is_now(
         session.add(tried)
 
     assert sender._deliver_one(listed, NOW, NOW) == 0  # not taken as it was listed
-    assert [m.ts for m in slack.dm("U0OWNER")] == [posted["ts"]]
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
     assert sender.deliver_due(now=NOW) == 2  # taken as it is: looked for, found, recorded
-    assert [m.ts for m in slack.dm("U0OWNER")] == [posted["ts"]]
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
     assert slack.calls_to("conversations.history")
