@@ -12,6 +12,7 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -124,8 +125,14 @@ class _Server(ThreadingHTTPServer):
             self._busy.discard(request)
         super().shutdown_request(request)
 
-    def drop_connections(self, *, idle_only: bool) -> None:
-        """Close kept-alive connections: the idle ones, as Slack's servers do, or all."""
+    def drop_connections(self, *, idle_only: bool, settle: float = 0.0) -> None:
+        """Close kept-alive connections: the idle ones, as Slack's servers do, or all.
+
+        `settle`: seconds to wait first for calls in progress to end (the caller may have
+        its answer while the thread that wrote it has not quite finished)."""
+        deadline = time.monotonic() + settle
+        while idle_only and self._busy and time.monotonic() < deadline:
+            time.sleep(0.005)
         with self._open_lock:
             sockets = [s for s in self._open if not (idle_only and s in self._busy)]
         for sock in sockets:
@@ -156,8 +163,8 @@ class HttpService:
     def connections_accepted(self) -> int:
         return self._server.accepted
 
-    def drop_idle_connections(self) -> None:
-        self._server.drop_connections(idle_only=True)
+    def drop_idle_connections(self, settle: float = 1.0) -> None:
+        self._server.drop_connections(idle_only=True, settle=settle)
 
     def stop(self) -> None:
         self._server.shutdown()

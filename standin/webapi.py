@@ -140,9 +140,10 @@ class SlackStandIn(Inspection):
         """Connections opened to this stand-in so far (a kept-alive one carries many calls)."""
         return self._service().connections_accepted
 
-    def drop_idle_connections(self) -> None:
-        """Close every connection not carrying a call, as Slack's servers do with idle ones."""
-        self._service().drop_idle_connections()
+    def drop_idle_connections(self, settle: float = 1.0) -> None:
+        """Close every connection not carrying a call, as Slack's servers do with idle ones
+        (after waiting up to `settle` seconds for the calls in progress to end)."""
+        self._service().drop_idle_connections(settle)
 
     # -- identity --------------------------------------------------------------
 
