@@ -426,10 +426,15 @@ class SlackDriver(SlackTransport):
     def set_deactivated(self, user_id: str, deactivated: bool = True) -> HttpResult:
         """A workspace admin deactivates ``user_id`` (or brings them back): users.info
         says so from now on, and Slack sends a ``user_change`` event with the whole user."""
+        return self.change_user(user_id, deleted=deactivated)
+
+    def change_user(self, user_id: str, **changes: Any) -> HttpResult:
+        """``user_id``'s profile changes (``locale="fr-FR"``, ``deleted=True``…): users.info
+        and users.list say so from now on, and Slack sends a ``user_change`` event."""
         person = self.standin.user(user_id)
         if person is None:
             raise AssertionError(f"{user_id} is not a member of the stand-in workspace")
-        self.standin.add_user(replace(person, deleted=deactivated))
+        self.standin.add_user(replace(person, **changes))
         ws = self.standin.workspace
         with ws.lock:
             user = user_object(ws, ws.users[user_id], include_locale=False)

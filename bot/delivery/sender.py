@@ -405,7 +405,7 @@ class Sender:
         if known is not None and known[0] == client.token:
             return known[1]
         delivery = make_delivery_client(client, timeout=self._timeout)
-        slack = _Slack(delivery, UserDirectory(delivery))
+        slack = _Slack(delivery, self._workspaces.users(team_id).through(delivery))
         self._slacks[team_id] = (client.token, slack)
         return slack
 

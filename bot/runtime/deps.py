@@ -65,6 +65,7 @@ class Deps:
         self._courtesy.shutdown(wait=True)
         self.homes.close(timeout=timeout)
         self.sender.close(timeout=timeout)
+        self.workspaces.close(timeout=timeout)
 
     def read(self, use_case: Callable[..., T], /, **arguments: Any) -> T:
         """Run a use case in a read-only unit of work: `use_case(session, **arguments)`.

@@ -3,12 +3,18 @@
 users.info is rate-limited (Tier 4), and every message needs the reader's
 language, so profiles are kept for a while; a failed lookup falls back to
 English rather than failing the request.
+
+The first person not yet known also starts a read of the whole directory
+(users.list with locales, in the background, at most every SWEEP_EVERY): when
+a whole team runs /seats after an announcement, only the first few wait for a
+users.info round trip to Slack before their answer.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +69,27 @@ def _profile(user: dict[str, Any]) -> Profile:
     )
 
 
+SWEEP_EVERY = 600.0
+"""Seconds between two reads of a workspace's whole directory (users.list is Tier 2)."""
+SWEEP_PAGE = 200
+"""People per users.list page (Slack's recommended page size)."""
+
+
+class _Kept:
+    """What is known of one workspace's people, shared by every client that looks them up."""
+
+    def __init__(self, *, ttl_seconds: int, size: int) -> None:
+        self.lock = threading.Lock()
+        self.profiles: TTLCache[str, Profile] = TTLCache(maxsize=size, ttl=ttl_seconds)
+        self.everyone: TTLCache[str, list[Profile]] = TTLCache(maxsize=1, ttl=300)
+        self.size = size
+        self.changes = 0
+        """Counts `forget`s: a directory page read before one is not kept (it may be stale)."""
+        self.swept_at: float | None = None
+        """When the last read of the whole directory started (monotonic)."""
+        self.sweeping: threading.Thread | None = None
+
+
 class UserDirectory:
     """One workspace's people. `client_for` gives the workspace's current client (OAuth:
     its token may change on a reinstall, or be gone after an uninstall: nobody is found)."""
@@ -74,13 +101,18 @@ class UserDirectory:
         client_for: Callable[[], WebClient | None] | None = None,
         ttl_seconds: int = 3600,
         size: int = 10_000,
+        kept: _Kept | None = None,
     ) -> None:
         if (client is None) == (client_for is None):
             raise ValueError("give a client or a way to find one, not both")
         self._client_for: Callable[[], WebClient | None] = client_for or (lambda: client)
-        self._cache: TTLCache[str, Profile] = TTLCache(maxsize=size, ttl=ttl_seconds)
-        self._directory: TTLCache[str, list[Profile]] = TTLCache(maxsize=1, ttl=300)
-        self._lock = threading.Lock()
+        self._kept = kept or _Kept(ttl_seconds=ttl_seconds, size=size)
+        self._lock = self._kept.lock
+
+    def through(self, client: WebClient) -> UserDirectory:
+        """The same people (what is known of them is shared), looked up with another client:
+        the sender's, whose calls never retry nor outlast its lease."""
+        return UserDirectory(client, kept=self._kept)
 
     def profile(self, user_id: str) -> Profile | None:
         """The user's profile, or None if Slack does not know them (or could not say)."""
@@ -94,12 +126,13 @@ class UserDirectory:
         """Like `profile`, but a timeout or lost connection raises: for callers that retry
         later rather than go on without the person's language and time zone (the sender)."""
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._kept.profiles.get(user_id)
         if cached is not None:
             return cached
         client = self._client_for()
         if client is None:
             return None  # seatbot is not installed in the workspace
+        self._sweep_soon(client)
         try:
             response = client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
@@ -107,7 +140,7 @@ class UserDirectory:
             return None
         profile = _profile(response["user"])
         with self._lock:
-            self._cache[user_id] = profile
+            self._kept.profiles[user_id] = profile
         return profile
 
     def find(self, name: str) -> list[Profile]:
@@ -122,23 +155,70 @@ class UserDirectory:
     def forget(self, user_id: str) -> None:
         """Slack changed `user_id`: the next look-up asks again (and so does the next `everyone`)."""
         with self._lock:
-            self._cache.pop(user_id, None)
-            self._directory.clear()
+            self._kept.profiles.pop(user_id, None)
+            self._kept.everyone.clear()
+            self._kept.changes += 1
 
     def everyone(self) -> list[Profile]:
         """Every member of the workspace (bots and deactivated people included), kept a few minutes."""
         with self._lock:
-            cached = self._directory.get("all")
+            cached = self._kept.everyone.get("all")
         if cached is not None:
             return cached
-        people: list[Profile] = []
         client = self._client_for()
-        for page in client.users_list(limit=200) if client is not None else []:
-            for user in page["members"]:
-                people.append(_profile(user))
+        people = self._read(client) if client is not None else []
         with self._lock:
-            self._directory["all"] = people
+            self._kept.everyone["all"] = people
         return people
+
+    def _read(self, client: WebClient, *, at_most: int | None = None) -> list[Profile]:
+        """The members, page by page (the first `at_most`, or all). Each page's profiles are
+        kept for look-ups too, as many as the cache holds, unless someone changed while it was
+        read (the page may say what they were before)."""
+        people: list[Profile] = []
+        with self._lock:
+            changes = self._kept.changes
+        for page in client.users_list(limit=SWEEP_PAGE, include_locale=True):
+            profiles = [_profile(user) for user in page["members"]]
+            with self._lock:
+                room = self._kept.size - len(people)
+                if self._kept.changes == changes and room > 0:
+                    for profile in profiles[:room]:
+                        self._kept.profiles[profile.user_id] = profile
+                changes = self._kept.changes
+            people.extend(profiles)
+            if at_most is not None and len(people) >= at_most:
+                break
+        return people
+
+    def _sweep_soon(self, client: WebClient) -> None:
+        """Someone was not known: read the directory in the background (once per SWEEP_EVERY,
+        as many people as are kept), so that the next people are."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._kept.swept_at
+            if last is not None and now - last < SWEEP_EVERY:
+                return
+            self._kept.swept_at = now
+            thread = threading.Thread(target=self._sweep, args=(client,), name="people", daemon=True)
+            self._kept.sweeping = thread
+        thread.start()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Let a read of the directory in progress end (shutdown, tests)."""
+        with self._lock:
+            thread = self._kept.sweeping
+        if thread is not None:
+            thread.join(timeout)
+
+    def _sweep(self, client: WebClient) -> None:
+        try:
+            people = self._read(client, at_most=self._kept.size)
+        except (SlackApiError, OSError) as exc:  # rate-limited, uninstalled, Slack away: next time
+            detail = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            logger.warning("people directory not read error=%s", detail)
+            return
+        logger.info("people directory read people=%s", len(people))
 
     def language(self, user_id: str) -> str:
         profile = self.profile(user_id)
@@ -150,5 +230,5 @@ class UserDirectory:
         The cached profile if there is one, else the locale the payload carried.
         """
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._kept.profiles.get(user_id)
         return cached.language if cached is not None else language_for(locale)

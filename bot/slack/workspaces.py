@@ -41,6 +41,9 @@ class Workspaces(Protocol):
     def forget(self, team_id: str) -> None:
         """Drop what is kept of the workspace (a new install: its token changed)."""
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Let the reads of people's directories in progress end (shutdown, tests)."""
+
     def uninstall(self, team_id: str) -> None:
         """seatbot was uninstalled from the workspace (or its bot token revoked)."""
 
@@ -64,6 +67,9 @@ class OneWorkspace:
 
     def forget(self, team_id: str) -> None:
         """One token, nothing kept per workspace."""
+
+    def close(self, timeout: float = 10.0) -> None:
+        self._users.close(timeout)
 
     def uninstall(self, team_id: str) -> None:
         """The token stops working; nothing to remove (the account is paused)."""
@@ -131,6 +137,12 @@ class InstalledWorkspaces:
             self._bots.pop(team_id, None)
             self._clients.pop(team_id, None)
             self._users.pop(team_id, None)
+
+    def close(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            directories = list(self._users.values())
+        for directory in directories:
+            directory.close(timeout)
 
     def uninstall(self, team_id: str) -> None:
         """Remove the workspace's installation and bot from the store, and forget them."""

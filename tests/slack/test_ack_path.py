@@ -19,9 +19,17 @@ from standin import SlackDriver, SlackStandIn
 from storage.models import ChangeRequest
 from tests.conftest import NOW
 from tests.factories import make_account
-from tests.slack.conftest import SIGNING_SECRET, TEAM, RunningBot, blocks_text, open_modal, submit
+from tests.slack.conftest import PEOPLE, SIGNING_SECRET, TEAM, RunningBot, blocks_text, open_modal, submit
 
 INTERNAL = ("nothing was changed", "rien n'a été modifié")
+
+
+def _unknown(bot: RunningBot, *users: str) -> None:
+    """seatbot knows nothing of these people (everyone by default) until it asks Slack again."""
+    people = bot.deps.people(TEAM)
+    people.close()  # a read of the directory in progress would know them again
+    for user in users or [person.id for person in PEOPLE]:
+        people.forget(user)
 
 
 @pytest.fixture
@@ -39,7 +47,7 @@ def test_a_submission_is_acked_while_users_info_still_hangs(
 ) -> None:
     """Validation before the ack reads the cached language or the payload's locale, never Slack."""
     view = open_modal(bot, "U0ADMIN", "request support +2")
-    bot.deps.people(TEAM)._cache.clear()  # the person's language is not known any more
+    _unknown(bot)  # the person's language is not known any more
     bot.slack.fail_next("users.info", timeout=True, hang_seconds=4, times=1)
     response = bot.driver.submit_view("U0ADMIN", view, {"justification": {"text": "New hires"}})
     assert response.status == 200
@@ -63,8 +71,7 @@ def test_a_failure_after_the_commit_never_says_nothing_changed(
     """Profiles unreachable while the approvals go out: the request stands, the requester is
     told it was sent, the approvers get it once Slack answers again."""
     view = open_modal(bot, "U0ADMIN", "request support +2")
-    bot.deps.people(TEAM)._cache.pop("U0OWNER", None)
-    bot.deps.people(TEAM)._cache.pop("U0BILL", None)
+    _unknown(bot, "U0OWNER", "U0BILL")
     bot.slack.fail_next("users.info", timeout=True, hang_seconds=0.2, times=3)
     bot.slack.fail_next("views.publish", status=500, times=8)
     answer = submit(bot, "U0ADMIN", view, {"justification": {"text": "New hires"}})
@@ -106,7 +113,7 @@ def test_when_the_queue_is_full_the_answer_is_busy_not_late(
 ) -> None:
     bot = narrow_bot
     capacity = bot.deps.work.capacity
-    bot.deps.people(TEAM)._cache.clear()
+    _unknown(bot)
     bot.slack.fail_next("users.info", timeout=True, hang_seconds=3, times=1)
     for _ in range(capacity):  # the first holds the only worker on Slack; the others wait their turn
         response = bot.driver.slash_command("U0OWNER", "")
@@ -132,7 +139,7 @@ def test_a_form_sent_while_the_queue_is_full_is_refused_before_any_check(
     there is room is checked and goes through."""
     bot = narrow_bot
     view = open_modal(bot, "U0ADMIN", "request support +2")
-    bot.deps.people(TEAM)._cache.clear()
+    _unknown(bot)
     bot.slack.fail_next("users.info", timeout=True, hang_seconds=3, times=1)
     for _ in range(bot.deps.work.capacity):
         assert bot.driver.slash_command("U0OWNER", "").status == 200
