@@ -37,6 +37,11 @@ Reminders and escalations of a request that is no longer pending are
 cancelled here too, should one reach the sender (closing a request already
 cancels them).
 
+Approvers of one request are sent the same message: within a round, it is
+rendered once per language and reused for the others (`_Shown`). A change
+meanwhile is caught after each post, as for a slow post: the copy's state is
+read again, locked, and a refresh queued if it moved.
+
 `deliver_due(now=...)` is one synchronous pass (tests, CLI). `wake()` starts,
 on first use, a daemon thread that runs passes and sleeps until the next row
 is due (at most IDLE_WAIT, so rows queued by other replicas are found) or
@@ -60,10 +65,9 @@ from sqlalchemy import Engine, bindparam, func, insert, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from bot.delivery.render import PURPOSE_OF, REFRESH_OF, render, state_token
+from bot.delivery.render import APPROVAL_COPIES, PURPOSE_OF, REFRESH_OF, render, state_token
 from bot.domain.clock import utcnow
 from bot.messages.i18n import DEFAULT_LANGUAGE
-from bot.messages.reply import Reply
 from bot.services.outbox import REMINDERS, Kind
 from bot.services.recording import Message, record
 from bot.services.working_hours import next_working_time
@@ -91,6 +95,10 @@ SEND_TIMEOUT = 5
 conversations.open, conversations.history, the post): well inside LEASE."""
 IDLE_WAIT = 5.0
 """Longest sleep between passes: rows queued by other replicas are found this soon."""
+SHOWN_FOR = 2.0
+"""Seconds a rendered approval message is reused for the other approvers of its request in
+the same round. Staleness is not the risk (each copy's state is checked after its post); this
+keeps what one post carries as near as can be to what the database says when it is sent."""
 YIELD_AT_MOST = 1.0
 """Seconds a pass may hold its messages back while people wait for their own answers: under
 a burst of submissions each person's confirmation comes first, and approvers' messages at
@@ -219,11 +227,40 @@ class _Slack:
 
 @dataclass(frozen=True)
 class _Rendered:
-    reply: Reply
+    payload: dict[str, Any]
+    """The message's text and blocks, as Slack takes them."""
     state: str | None
     target: SlackMessage | None
     recipient: str
     created_at: datetime
+
+
+_ShownKey = tuple[str, int, str]
+"""An approval message as it reads: its kind, its request, the reader's language."""
+
+
+class _Shown:
+    """Approval messages rendered this round, reused for the other approvers' copies
+    while fresh (SHOWN_FOR): the same request, kind and language read the same."""
+
+    def __init__(self) -> None:
+        self._kept: dict[_ShownKey, tuple[float, dict[str, Any], str | None]] = {}
+
+    @staticmethod
+    def key(row: OutboxMessage, language: str) -> _ShownKey | None:
+        if row.request_id is None or Kind(row.kind) not in APPROVAL_COPIES:
+            return None  # other messages depend on their reader, or are one of a kind
+        return (row.kind, row.request_id, language)
+
+    def get(self, key: _ShownKey | None) -> tuple[dict[str, Any], str | None] | None:
+        kept = self._kept.get(key) if key is not None else None
+        if kept is None or time.monotonic() - kept[0] > SHOWN_FOR:
+            return None
+        return kept[1], kept[2]
+
+    def keep(self, key: _ShownKey | None, payload: dict[str, Any], state: str | None) -> None:
+        if key is not None:
+            self._kept[key] = (time.monotonic(), payload, state)
 
 
 class Sender:
@@ -248,6 +285,8 @@ class Sender:
         self._workspaces: Workspaces = workspaces or OneWorkspace(client)  # type: ignore[arg-type]
         self._timeout = timeout
         self._slacks: dict[str, tuple[str | None, _Slack]] = {}
+        self._teams: dict[int, str] = {}
+        """Each account's workspace, which never changes: one read fewer per row."""
         self.id = sender_id or f"sender-{uuid.uuid4().hex[:12]}"
         self._clock: Callable[[], datetime] = utcnow
         self._wake = threading.Event()
@@ -328,10 +367,11 @@ class Sender:
             rows = self._due(now, limit)
             if not rows:
                 break
+            shown = _Shown()
             for row in rows:
                 self._let_people_first(patience)
                 claimed_at = now + timedelta(seconds=time.monotonic() - started)
-                sent += self._deliver_one(row, now, claimed_at)
+                sent += self._deliver_one(row, now, claimed_at, shown)
         return sent
 
     def _let_people_first(self, patience: float) -> None:
@@ -346,7 +386,7 @@ class Sender:
             rows = session.exec(_DUE, params={"now": now, "limit": limit}).all()
         return [_Due(row_id, action, bool(in_doubt)) for row_id, action, in_doubt in rows if row_id]
 
-    def _deliver_one(self, due: _Due, now: datetime, claimed_at: datetime) -> int:
+    def _deliver_one(self, due: _Due, now: datetime, claimed_at: datetime, shown: _Shown) -> int:
         """Claim and deliver one row; whatever goes wrong is recorded on the row, never raised."""
         row_id = due.id
         try:
@@ -358,7 +398,7 @@ class Sender:
             return 0  # another sender has it
         attempt = _Attempt(in_doubt=was_in_doubt)
         try:
-            return int(self._deliver(row_id, now, attempt))
+            return int(self._deliver(row_id, now, attempt, shown))
         except SlackApiError as exc:
             response = exc.response
             status = int(getattr(response, "status_code", 200) or 200)
@@ -409,19 +449,17 @@ class Sender:
         self._slacks[team_id] = (client.token, slack)
         return slack
 
-    def _deliver(self, row_id: int, now: datetime, attempt: _Attempt) -> bool:
+    def _deliver(self, row_id: int, now: datetime, attempt: _Attempt, shown: _Shown) -> bool:
         rendered: _Rendered | None = None
         with unit_of_work(self._engine) as session:  # one read: whether to send, and what
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            account = session.get(Account, row.account_id)
-            assert account is not None
-            team_id = account.team_id
+            team_id = self._team(session, row.account_id)
             slack = self._slack(team_id)
             closed = Kind(row.kind) in REMINDERS and not _request_pending(session, row)
             opens = now if closed or slack is None else self._opens(session, row, now, slack)
             if not closed and slack is not None and opens <= now:
-                rendered = self._render(session, row, slack)
+                rendered = self._render(session, row, slack, shown)
         if closed:
             self._release(row_id, attempt, status=OutboxStatus.CANCELLED)
             self._on_result("cancelled")
@@ -441,7 +479,7 @@ class Sender:
         assert slack is not None
         if rendered.target is not None:
             target = rendered.target
-            slack.client.chat_update(channel=target.channel, ts=target.ts, **rendered.reply.payload())
+            slack.client.chat_update(channel=target.channel, ts=target.ts, **rendered.payload)
             self._sent(row_id, now, None, rendered.state, attempt)
             return True
         if attempt.in_doubt:
@@ -454,7 +492,7 @@ class Sender:
         response = slack.client.chat_postMessage(
             channel=rendered.recipient,
             metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row_id}},
-            **rendered.reply.payload(),
+            **rendered.payload,
         )
         data = response.data
         assert isinstance(data, dict)
@@ -471,22 +509,35 @@ class Sender:
         tz = (slack.users.lookup(row.recipient) or _NO_PROFILE).tz
         return next_working_time(now, tz=tz, start=account.work_start, end=account.work_end)
 
-    def _render(self, session: Session, row: OutboxMessage, slack: _Slack) -> _Rendered:
-        # Held for the whole render: the session's identity map only keeps what is referenced,
-        # so the message, the names and the state token all read this one row, not three.
-        subject = session.get(ChangeRequest, row.request_id) if row.request_id else None
+    def _team(self, session: Session, account_id: int) -> str:
+        team_id = self._teams.get(account_id)
+        if team_id is None:
+            account = session.get(Account, account_id)
+            assert account is not None
+            team_id = self._teams[account_id] = account.team_id
+        return team_id
+
+    def _render(self, session: Session, row: OutboxMessage, slack: _Slack, shown: _Shown) -> _Rendered:
         target = session.get(SlackMessage, row.slack_message_id) if row.slack_message_id else None
         reader = target.recipient_id if target and target.recipient_id else row.recipient
         if not reader.startswith(("U", "W")):  # a channel reads in its owner's language
             owners = repo.holders_of(session, account_id=row.account_id, roles=[Role.OWNER])
             reader = owners[0] if owners else reader
         language = self._language(reader, slack) if reader.startswith(("U", "W")) else "en"
+        key = _Shown.key(row, language)
+        known = shown.get(key)
+        if known is not None:
+            return _Rendered(known[0], known[1], target, row.recipient, row.created_at)
+        # Held for the whole render: the session's identity map only keeps what is referenced,
+        # so the message, the names and the state token all read this one row, not three.
+        subject = session.get(ChangeRequest, row.request_id) if row.request_id else None
         reply = render(
             session, row, language=language, name_of=self._names(session, row, slack), now=self._clock()
         )
-        state = state_token(session, row)
+        payload, state = reply.payload(), state_token(session, row)
         del subject
-        return _Rendered(reply, state, target, row.recipient, row.created_at)
+        shown.keep(key, payload, state)
+        return _Rendered(payload, state, target, row.recipient, row.created_at)
 
     def _find_posted(self, row_id: int, rendered: _Rendered, slack: _Slack) -> dict[str, str] | None:
         """The message an earlier attempt may have posted, found by its metadata; None if absent.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 
 from bot.delivery import sender as sending
 from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender, _Attempt
+from bot.services.decisions import decide
 from bot.services.seat_changes import Submission, submit
 from bot.slack.client import make_web_client
 from standin import SlackStandIn
@@ -220,6 +222,38 @@ def _sender(slack: SlackStandIn, engine: Engine) -> Sender:
     return Sender(engine=engine, client=make_web_client(token=slack.bot_token, base_url=slack.api_url))
 
 
+def test_a_decision_between_two_approvers_copies_of_one_rendering_reaches_both(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    """Approvers who read one language are sent one rendering of the request. Declined after
+    the first copy went out and before the second: both end up saying so."""
+    billing = slack.user("U0BILL")
+    assert billing is not None
+    slack.add_user(replace(billing, locale="en-US"))
+    _store_request(engine)
+    decided: list[str] = []
+
+    def decline_after_the_first_copy(_patience: float) -> None:
+        if len(slack.calls_to("chat.postMessage")) == 1 and not decided:
+            with unit_of_work(engine, write=True) as session:
+                approver = str(slack.calls_to("chat.postMessage")[0].params["channel"])  # who has it
+                decide(
+                    session, team_id=TEAM, user_id=approver, request_id=1, approve=False, reason=None, now=NOW
+                )
+            decided.append(approver)
+
+    sender = Sender(
+        engine=engine,
+        client=make_web_client(token=slack.bot_token, base_url=slack.api_url),
+        yield_to=decline_after_the_first_copy,
+    )
+    sender.deliver_due(now=NOW)
+    assert len(decided) == 1
+    for approver in ("U0OWNER", "U0BILL"):
+        [copy] = _approval_dms(slack, approver)
+        assert f"Declined by <@{decided[0]}>" in blocks_text(copy.blocks)  # type: ignore[attr-defined]
+
+
 def _crashed_mid_post(engine: Engine, *, lease_left: timedelta) -> OutboxMessage:
     """The owner's approval row as a sender that died while posting it left it."""
     with unit_of_work(engine, write=True) as session:
@@ -382,7 +416,7 @@ def test_a_row_tried_since_it_was_listed_is_taken_as_it_is_now(
         tried.in_doubt, tried.attempts, tried.last_error = True, 1, "TimeoutError: read timed out"
         session.add(tried)
 
-    assert sender._deliver_one(listed, NOW, NOW) == 0  # not taken as it was listed
+    assert sender._deliver_one(listed, NOW, NOW, sending._Shown()) == 0  # not taken as it was listed
     assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
     assert sender.deliver_due(now=NOW) == 2  # taken as it is: looked for, found, recorded
     assert [m.ts for m in slack.dm("U0OWNER")] == [posted]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -147,11 +148,14 @@ def test_app_home_with_a_queue(bot: RunningBot, engine: Engine, statements: Stat
 # What the approval DM costs the sender, a message: the same for a one-line request as for
 # one of 40 products that takes 60 agents' seats (no query per line, per product or per agent).
 APPROVAL_DM_LIMIT = 10
+# A further approver who reads the same language is sent the same rendering: the claim, the
+# row, and the three writes that record it as sent.
+SAME_MESSAGE_LIMIT = 5
+PASS_LISTS = 2
+"""A pass lists what is due before its first message and after its last: not a message's cost."""
 
 
-def test_the_sender_draws_a_seat_aware_approval_card_in_a_bounded_number_of_statements(
-    slack: SlackStandIn, engine: Engine, statements: Statements, size: str
-) -> None:
+def _submitted(engine: Engine, size: str) -> None:
     counts = {"support": "12"}
     if size == "large":
         counts = {"support": "60", **{f"p{i:02d}": "51" for i in range(39)}}
@@ -162,11 +166,42 @@ def test_the_sender_draws_a_seat_aware_approval_card_in_a_bounded_number_of_stat
             counts=counts, justification="Hires", confirmed_token=shown.change.release_token
         )
         submit(session, team_id=TEAM, user_id="U0ADMIN", submission=submission, now=NOW)
+
+
+def _deliver(slack: SlackStandIn, engine: Engine, statements: Statements) -> tuple[int, list[str]]:
     sender = Sender(engine=engine, client=make_web_client(token=slack.bot_token, base_url=slack.api_url))
     sent: list[int] = []
     seen = statements.during(lambda: sent.append(sender.deliver_due(now=NOW)))
-    assert sent == [2]  # the owner's and the billing admin's
-    assert len(seen) / 2 <= APPROVAL_DM_LIMIT, "\n".join(seen)
+    return sent[0], seen
+
+
+def test_the_sender_draws_a_seat_aware_approval_card_in_a_bounded_number_of_statements(
+    slack: SlackStandIn, engine: Engine, statements: Statements, size: str
+) -> None:
+    _submitted(engine, size)
+    sent, seen = _deliver(slack, engine, statements)
+    assert sent == 2  # the owner's (English) and the billing admin's (French)
+    assert (len(seen) - PASS_LISTS) / 2 <= APPROVAL_DM_LIMIT, "\n".join(seen)
     card = blocks_text(slack.dm("U0OWNER")[0].blocks)
     line = "Support: 500 → 60 seats (-440, 120 → 60 in use)" if size == "large" else "(+2, 2 in use)"
     assert line in card
+
+
+def test_approvers_who_read_one_language_are_sent_one_rendering(
+    slack: SlackStandIn, engine: Engine, statements: Statements, size: str
+) -> None:
+    billing = slack.user("U0BILL")
+    assert billing is not None
+    slack.add_user(replace(billing, locale="en-GB"))
+    _submitted(engine, size)
+    sent, seen = _deliver(slack, engine, statements)
+    assert sent == 2
+    assert len(seen) - PASS_LISTS <= APPROVAL_DM_LIMIT + SAME_MESSAGE_LIMIT, "\n".join(seen)
+    owner, billing_admin = slack.dm("U0OWNER")[0], slack.dm("U0BILL")[0]
+    assert (owner.text, _as_read(owner.blocks)) == (billing_admin.text, _as_read(billing_admin.blocks))
+    assert "(+2, 2 in use)" in blocks_text(owner.blocks) or size == "large"
+
+
+def _as_read(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Blocks without the ids Slack makes up for those that have none."""
+    return [{key: value for key, value in block.items() if key != "block_id"} for block in blocks]
