@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from storage import repositories as repo
 from storage.models import OutboxMessage, OutboxStatus
@@ -44,40 +44,6 @@ class Kind(StrEnum):
     """DM to the owner: a channel message could not be posted (channel gone, bot not in it)."""
     AUTO_APPROVED = "auto_approved"
     """A quiet DM to an approver: a request was approved within a standing allowance."""
-
-
-def enqueue(
-    session: Session,
-    *,
-    account_id: int,
-    kind: Kind,
-    recipient: str,
-    dedupe_key: str,
-    now: datetime,
-    request_id: int | None = None,
-    alert_id: int | None = None,
-    params: dict[str, Any] | None = None,
-    slack_message_id: int | None = None,
-) -> None:
-    """Add a message unless one with the same `dedupe_key` exists (enqueueing twice is harmless)."""
-    existing = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
-    if existing is not None:
-        return
-    session.add(
-        OutboxMessage(
-            **outbox_row(
-                account_id=account_id,
-                kind=kind,
-                recipient=recipient,
-                dedupe_key=dedupe_key,
-                now=now,
-                request_id=request_id,
-                alert_id=alert_id,
-                params=params,
-                slack_message_id=slack_message_id,
-            )
-        )
-    )
 
 
 def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:

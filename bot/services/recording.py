@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.services.outbox import Kind, enqueue, enqueue_many, outbox_row
+from bot.services.outbox import Kind, enqueue_many, outbox_row
 from storage import repositories as repo
 
 
@@ -67,19 +67,22 @@ def record(
             before=event.before,
             after=event.after,
         )
-    for message in messages:
-        enqueue(
-            session,
-            account_id=account_id,
-            kind=message.kind,
-            recipient=message.recipient,
-            dedupe_key=message.dedupe_key,
-            now=at,
-            request_id=message.request_id,
-            alert_id=message.alert_id,
-            params=message.params,
-            slack_message_id=message.slack_message_id,
-        )
+    # One INSERT for them all, leaving out any whose dedupe_key is taken.
+    enqueue_many(session, [_row(account_id, message, at) for message in messages])
+
+
+def _row(account_id: int, message: Message, at: datetime) -> dict[str, Any]:
+    return outbox_row(
+        account_id=account_id,
+        kind=message.kind,
+        recipient=message.recipient,
+        dedupe_key=message.dedupe_key,
+        now=at,
+        request_id=message.request_id,
+        alert_id=message.alert_id,
+        params=message.params,
+        slack_message_id=message.slack_message_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -113,20 +116,5 @@ def record_many(session: Session, *, at: datetime, changes: Sequence[Change]) ->
         ],
     )
     enqueue_many(
-        session,
-        [
-            outbox_row(
-                account_id=change.account_id,
-                kind=message.kind,
-                recipient=message.recipient,
-                dedupe_key=message.dedupe_key,
-                now=at,
-                request_id=message.request_id,
-                alert_id=message.alert_id,
-                params=message.params,
-                slack_message_id=message.slack_message_id,
-            )
-            for change in changes
-            for message in change.messages
-        ],
+        session, [_row(change.account_id, message, at) for change in changes for message in change.messages]
     )

@@ -14,9 +14,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.domain.commands import Amount
 from bot.domain.errors import (
@@ -168,7 +168,8 @@ def modal_for(
         shown = draft_for(session, actor, submission)
     else:
         if mode_for(session, actor) is Mode.REQUEST:
-            _refuse_if_pending(session, actor)
+            pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
+            _refuse_if_pending(session, actor, pending)
         products, used = repo.products_and_usage(session, account_id=actor.account_id)
         initial = prefill(products, product=product, amount=amount, direct=actor.role in APPROVERS)
         counts = {k: str(v) for k, v in initial.items()}
@@ -216,17 +217,41 @@ def pending_request_of(session: Session, *, account_id: int, user_id: str) -> Ch
     return session.exec(_PENDING_OF, params={"account_id": account_id, "user_id": user_id}).first()
 
 
-def _replayed(session: Session, actor: Actor, key: str | None) -> Submitted | None:
+_MINE = select(ChangeRequest).where(
+    ChangeRequest.account_id == bindparam("account_id"),
+    or_(
+        col(ChangeRequest.idempotency_key) == bindparam("key"),  # never true for a key of None
+        and_(
+            col(ChangeRequest.requester_id) == bindparam("user_id"),
+            col(ChangeRequest.status) == RequestStatus.PENDING.value,
+        ),
+    ),
+)
+"""A submission's two questions in one query: did this same submission already make a
+change, and is a request of this person pending."""
+
+
+@dataclass(frozen=True)
+class _Mine:
+    replayed: Submitted | None
+    pending: ChangeRequest | None
+
+
+def _mine(session: Session, actor: Actor, key: str | None) -> _Mine:
+    found = session.exec(
+        _MINE, params={"account_id": actor.account_id, "user_id": actor.user_id, "key": key}
+    ).all()
+    pending = next((r for r in found if r.requester_id == actor.user_id and r.status == _PENDING), None)
+    made = next((r for r in found if key is not None and r.idempotency_key == key), None)
+    return _Mine(_replayed(session, actor, made), pending)
+
+
+_PENDING = RequestStatus.PENDING.value
+
+
+def _replayed(session: Session, actor: Actor, request: ChangeRequest | None) -> Submitted | None:
     """The change already made by this same submission (a replay, a double click), if any."""
-    if key is None:
-        return None
-    user_id = actor.user_id
-    request = session.exec(
-        select(ChangeRequest).where(
-            ChangeRequest.account_id == actor.account_id, ChangeRequest.idempotency_key == key
-        )
-    ).first()
-    if request is None or request.requester_id != user_id:
+    if request is None or request.requester_id != actor.user_id:
         return None
     mode = mode_for(session, actor) if not request.direct else _direct_mode(actor)
     return Submitted(actor, request, mode, drafts.ChangePreview(actor.account.currency, ()), [])
@@ -243,11 +268,11 @@ def precheck(
     (a replay, a double click), or None when it may go ahead; raises what `submit`
     would refuse."""
     actor = load_actor(session, team_id=team_id, user_id=user_id)
-    done = _replayed(session, actor, key)
-    if done is None:
-        _check(session, actor, submission)
+    mine = _mine(session, actor, key)
+    if mine.replayed is None:
+        _check(session, actor, submission, pending=mine.pending)
         return None
-    return submitted_view(session, done)
+    return submitted_view(session, mine.replayed)
 
 
 def picked_draft(
@@ -266,19 +291,18 @@ def picked_draft(
     )
 
 
-def _check(session: Session, actor: Actor, submission: Submission) -> Draft:
-    """Everything `submit` refuses, read-only."""
+def _check(session: Session, actor: Actor, submission: Submission, *, pending: ChangeRequest | None) -> Draft:
+    """Everything `submit` refuses, read-only; `pending`: the person's pending request (`_mine`)."""
     current = draft_for(session, actor, submission, check=True)
     if current.mode is Mode.REQUEST:
-        _refuse_if_pending(session, actor)
+        _refuse_if_pending(session, actor, pending)
     if current.problems:
         raise DraftRejected(current.problems)
     return current
 
 
-def _refuse_if_pending(session: Session, actor: Actor) -> None:
+def _refuse_if_pending(session: Session, actor: Actor, pending: ChangeRequest | None) -> None:
     """One pending request per requester: name the one already waiting."""
-    pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
     if pending is not None:
         raise AlreadyPending(pending.id or 0, request_view(session, pending, actor.account))
 
@@ -298,11 +322,11 @@ def submit(
     however often it comes: a replay gets the change already made.
     """
     actor = load_actor(session, team_id=team_id, user_id=user_id)
-    already = _replayed(session, actor, idempotency_key)
-    if already is not None:
-        return already
+    mine = _mine(session, actor, idempotency_key)
+    if mine.replayed is not None:
+        return mine.replayed
     submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
-    current = _check(session, actor, submission)
+    current = _check(session, actor, submission, pending=mine.pending)
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
     released: list[ledger.Released] = []
     if current.mode is Mode.REQUEST:

@@ -21,6 +21,7 @@ from storage.engine import unit_of_work
 from tests.conftest import NOW
 from tests.factories import TEAM, make_account
 from tests.slack.conftest import RunningBot, blocks_text, open_modal
+from tests.slack.conftest import submit as submit_form
 
 BACKGROUND = ("outbox-sender", "home-refresher")  # their own work, not the request's
 TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK")  # SQLite's explicit BEGIN; not a round trip for data
@@ -103,7 +104,7 @@ def _pending_requests(engine: Engine, count: int) -> None:
 # agent or per listed request would go far past these at 40 products and 8 requests.
 # The summary, the form and App Home read two more for their run-out forecasts; the
 # home's last is the Settings section's roles (one query, whatever their number).
-LIMITS = {"summary": 4, "open_modal": 5, "keystroke": 4, "home": 9}
+LIMITS = {"summary": 4, "open_modal": 5, "keystroke": 4, "home": 9, "submit": 16}
 
 
 def _within_limit(flow: str, seen: list[str]) -> None:
@@ -130,6 +131,19 @@ def test_opening_the_change_modal_and_a_keystroke(bot: RunningBot, statements: S
         bot.slack.wait_for(lambda: (bot.slack.view(view["id"]) or {}).get("hash") != before or None)
 
     _within_limit("keystroke", statements.during(keystroke))
+
+
+def test_submitting_a_request(bot: RunningBot, statements: Statements, size: str) -> None:
+    """Checked before the ack (the person, a replay or a pending request of theirs in one
+    query, the products), then written: the request, its lines, its audit event and every
+    approver's message, each in one statement, and the form's answer."""
+    view = open_modal(bot, "U0ADMIN", "request support +1")
+    answer: dict[str, Any] = {}
+    seen = statements.during(
+        lambda: answer.update(submit_form(bot, "U0ADMIN", view, {"justification": {"text": "New hires"}}))
+    )
+    assert "Request #1 sent to" in blocks_text(answer["view"]["blocks"])
+    _within_limit("submit", seen)
 
 
 def test_app_home_with_a_queue(bot: RunningBot, engine: Engine, statements: Statements, size: str) -> None:

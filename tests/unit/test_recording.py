@@ -8,13 +8,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BUILDERS = {"AuditEvent", "add_audit", "enqueue"}
+BUILDERS = {"AuditEvent", "add_audit", "add_audits", "enqueue_many", "insert_many"}
 """What writes an audit row or an outbox row."""
 
 HOMES = {
     Path("bot/services/recording.py"),  # the one caller
-    Path("bot/services/outbox.py"),  # defines enqueue
-    Path("storage/repositories.py"),  # defines add_audit
+    Path("bot/services/outbox.py"),  # defines enqueue_many
+    Path("storage/repositories.py"),  # defines add_audit, insert_many
 }
 
 
