@@ -218,6 +218,9 @@ class UserDirectory:
             detail = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
             logger.warning("people directory not read error=%s", detail)
             return
+        except Exception:  # an answer not as documented: people are looked up one by one
+            logger.exception("people directory not read")
+            return
         logger.info("people directory read people=%s", len(people))
 
     def language(self, user_id: str) -> str:

@@ -128,3 +128,19 @@ def test_a_page_read_while_someone_changed_is_not_kept(slack: SlackStandIn) -> N
     directory.lookup("U0BILL")
     directory.lookup("U0ADMIN")
     assert _looked_up(slack) == ["U0BILL", "U0ADMIN"]  # that page said what they were before
+
+
+def test_a_directory_answer_not_as_documented_leaves_people_to_be_looked_up_one_by_one(
+    slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Garbled(WebClient):
+        def users_list(self, **kwargs: Any) -> Any:  # type: ignore[override]
+            return [{"ok": True}]  # no members
+
+    directory = UserDirectory(Garbled(token=slack.bot_token, base_url=slack.api_url))
+    with caplog.at_level(logging.WARNING):
+        assert directory.language("U0BILL") == "fr"
+        directory.close()
+        assert directory.language("U0ADMIN") == "en"
+    assert _looked_up(slack) == ["U0BILL", "U0ADMIN"]
+    assert "people directory not read" in caplog.text
