@@ -47,8 +47,9 @@ class Kind(StrEnum):
 
 
 def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """`enqueue` for many messages (each an `outbox_row`), in as few INSERTs as the driver
-    allows; a row whose `dedupe_key` is taken is left out, as `enqueue` would."""
+    """Queue messages (each an `outbox_row`) in as few INSERTs as the driver allows; a row
+    whose `dedupe_key` is taken is left out, so that queueing one twice, even at once, is
+    harmless."""
     repo.insert_many(session, OutboxMessage, rows, unique="dedupe_key")
 
 

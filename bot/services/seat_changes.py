@@ -217,14 +217,12 @@ def pending_request_of(session: Session, *, account_id: int, user_id: str) -> Ch
     return session.exec(_PENDING_OF, params={"account_id": account_id, "user_id": user_id}).first()
 
 
+_PENDING = RequestStatus.PENDING.value
 _MINE = select(ChangeRequest).where(
     ChangeRequest.account_id == bindparam("account_id"),
     or_(
         col(ChangeRequest.idempotency_key) == bindparam("key"),  # never true for a key of None
-        and_(
-            col(ChangeRequest.requester_id) == bindparam("user_id"),
-            col(ChangeRequest.status) == RequestStatus.PENDING.value,
-        ),
+        and_(col(ChangeRequest.requester_id) == bindparam("user_id"), col(ChangeRequest.status) == _PENDING),
     ),
 )
 """A submission's two questions in one query: did this same submission already make a
@@ -244,9 +242,6 @@ def _mine(session: Session, actor: Actor, key: str | None) -> _Mine:
     pending = next((r for r in found if r.requester_id == actor.user_id and r.status == _PENDING), None)
     made = next((r for r in found if key is not None and r.idempotency_key == key), None)
     return _Mine(_replayed(session, actor, made), pending)
-
-
-_PENDING = RequestStatus.PENDING.value
 
 
 def _replayed(session: Session, actor: Actor, request: ChangeRequest | None) -> Submitted | None:
