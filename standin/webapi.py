@@ -117,12 +117,9 @@ class SlackStandIn(Inspection):
 
     @property
     def base_url(self) -> str:
-        if self._host_standin is not None:
-            return self._host_standin.base_url
-        if self._http is None:
-            raise RuntimeError("SlackStandIn is not started")
-        scheme = "https" if self._tls is not None else "http"
-        return f"{scheme}://{self._host}:{self._http.port}/"
+        host = self._host_standin or self  # a workspace added to another is served by it
+        scheme = "https" if host._tls is not None else "http"
+        return f"{scheme}://{host._host}:{host._service().port}/"
 
     @property
     def api_url(self) -> str:
@@ -130,7 +127,7 @@ class SlackStandIn(Inspection):
         return f"{self.base_url}api/"
 
     def _service(self) -> HttpService:
-        host = self._host_standin or self
+        host = self._host_standin or self  # a workspace added to another is served by it
         if host._http is None:
             raise RuntimeError("SlackStandIn is not started")
         return host._http

@@ -82,7 +82,6 @@ class _Kept:
         self.lock = threading.Lock()
         self.profiles: TTLCache[str, Profile] = TTLCache(maxsize=size, ttl=ttl_seconds)
         self.everyone: TTLCache[str, list[Profile]] = TTLCache(maxsize=1, ttl=300)
-        self.size = size
         self.changes = 0
         """Counts `forget`s: a directory page read before one is not kept (it may be stale)."""
         self.swept_at: float | None = None
@@ -181,7 +180,7 @@ class UserDirectory:
         for page in client.users_list(limit=SWEEP_PAGE, include_locale=True):
             profiles = [_profile(user) for user in page["members"]]
             with self._lock:
-                room = self._kept.size - len(people)
+                room = int(self._kept.profiles.maxsize) - len(people)
                 if self._kept.changes == changes and room > 0:
                     for profile in profiles[:room]:
                         self._kept.profiles[profile.user_id] = profile
@@ -213,7 +212,7 @@ class UserDirectory:
 
     def _sweep(self, client: WebClient) -> None:
         try:
-            people = self._read(client, at_most=self._kept.size)
+            people = self._read(client, at_most=int(self._kept.profiles.maxsize))
         except (SlackApiError, OSError) as exc:  # rate-limited, uninstalled, Slack away: next time
             detail = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
             logger.warning("people directory not read error=%s", detail)
