@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -228,6 +230,107 @@ def products_in_use(session: Session, *, account_id: int) -> list[tuple[Product,
     return [(product, int(count)) for product, count in rows]
 
 
+@dataclass(frozen=True)
+class AccountFacts:
+    """What a summary shows of an account, read as plain values (no ORM instance)."""
+
+    id: int
+    name: str
+    plan: str
+    currency: str
+    change_requests: bool
+    alert_threshold_pct: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What a summary shows of a product, read as plain values."""
+
+    id: int
+    key: str
+    name: str
+    edition: str
+    seats: int
+    price_per_seat: Decimal | None
+    suite: str | None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """An account as one person sees it: their role, and each product with its seats in use."""
+
+    account: AccountFacts
+    role: Role
+    products: tuple[tuple[ProductFacts, int], ...]
+
+
+_ACCOUNT_FACTS: tuple[Any, ...] = (
+    Account.id,
+    Account.name,
+    Account.plan,
+    Account.currency,
+    Account.change_requests,
+    Account.alert_threshold_pct,
+    Account.created_at,
+)
+_PRODUCT_FACTS: tuple[Any, ...] = (
+    Product.id,
+    Product.key,
+    Product.name,
+    Product.edition,
+    Product.seats,
+    Product.price_per_seat,
+    Product.suite,
+)
+_IN_USE = func.count(col(SeatAssignment.id))
+_CATALOG_OF_TEAM = (  # the summary's one statement: account, role, products and their seats in use
+    sql_select(*_ACCOUNT_FACTS, col(RoleGrant.role), *_PRODUCT_FACTS, _IN_USE)
+    .select_from(Account)
+    .outerjoin(
+        RoleGrant,
+        and_(col(RoleGrant.account_id) == Account.id, col(RoleGrant.user_id) == bindparam("user_id")),
+    )
+    .outerjoin(Product, col(Product.account_id) == Account.id)
+    .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
+    .where(col(Account.team_id) == bindparam("team_id"))
+    .group_by(col(Account.id), col(RoleGrant.id), col(Product.id))  # keys: the rest follows
+    .order_by(col(Product.position), col(Product.id))
+)
+_CATALOG_OF_ACCOUNT = (
+    sql_select(*_PRODUCT_FACTS, _IN_USE)
+    .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
+    .where(col(Product.account_id) == bindparam("account_id"))
+    .group_by(col(Product.id))
+    .order_by(col(Product.position), col(Product.id))
+)
+_ACCOUNT_WIDTH = len(_ACCOUNT_FACTS)
+
+
+def catalog_of(session: Session, *, team_id: str, user_id: str) -> Catalog | None:
+    """The team's account, the person's role on it and every product in display order with
+    its seats in use: one statement, read as plain rows (the summary is read far more often
+    than anything else, and building ORM instances cost more than the query)."""
+    rows = session.connection().execute(_CATALOG_OF_TEAM, {"team_id": team_id, "user_id": user_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    account = AccountFacts(*first[:_ACCOUNT_WIDTH])
+    role = first[_ACCOUNT_WIDTH]
+    products = tuple(
+        (ProductFacts(*row[_ACCOUNT_WIDTH + 1 : -1]), int(row[-1]))
+        for row in rows
+        if row[_ACCOUNT_WIDTH + 1] is not None  # an account with no product yet: one row, no product
+    )
+    return Catalog(account, Role(role) if role else Role.MEMBER, products)
+
+
+def products_with_use(session: Session, *, account_id: int) -> tuple[tuple[ProductFacts, int], ...]:
+    """`catalog_of`'s products, for an account already known: one statement, plain rows."""
+    rows = session.connection().execute(_CATALOG_OF_ACCOUNT, {"account_id": account_id})
+    return tuple((ProductFacts(*row[:-1]), int(row[-1])) for row in rows)
+
+
 def to_free(idle_before: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """A seat to free before buying more: its holder is deactivated in Slack, or was
     last active before `idle_before`."""
@@ -340,6 +443,11 @@ def assignments(session: Session, *, account_id: int) -> list[SeatAssignment]:
 _ROLE_GRANTS = (
     select(RoleGrant).where(RoleGrant.account_id == bindparam("account_id")).order_by(col(RoleGrant.id))
 )
+_HOLDERS_BY_ROLE = (
+    sql_select(col(RoleGrant.role), col(RoleGrant.user_id))
+    .where(col(RoleGrant.account_id) == bindparam("account_id"))
+    .order_by(col(RoleGrant.id))
+)
 _HOLDERS_IN = select(RoleGrant).where(
     col(RoleGrant.account_id).in_(bindparam("account_ids", expanding=True)),
     col(RoleGrant.role).in_(bindparam("roles", expanding=True)),
@@ -348,6 +456,15 @@ _HOLDERS_IN = select(RoleGrant).where(
 
 def role_grants(session: Session, *, account_id: int) -> list[RoleGrant]:
     return list(session.exec(_ROLE_GRANTS, params={"account_id": account_id}))
+
+
+def holders_by_role(session: Session, *, account_id: int) -> dict[Role, list[str]]:
+    """Every role's holders in grant order (members: none), read as plain rows: an account
+    may have hundreds of admins, and App Home shows them on every redraw."""
+    holders: dict[Role, list[str]] = {role: [] for role in Role}
+    for role, user_id in session.connection().execute(_HOLDERS_BY_ROLE, {"account_id": account_id}):
+        holders[Role(role)].append(user_id)
+    return holders
 
 
 def role_of(session: Session, *, account_id: int, user_id: str) -> Role:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -32,7 +33,14 @@ class Reply:
     blocks: list[Block] = field(default_factory=list)
 
     def payload(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": [b.to_dict() for b in self.blocks]}
+        return {"text": self.text, "blocks": self._block_dicts}
+
+    @cached_property
+    def _block_dicts(self) -> list[dict[str, Any]]:
+        """The blocks as Slack takes them, converted once: a reply shown again (the same
+        summary to a team, one card to several approvers) is not converted again. Whoever
+        sends them only reads them."""
+        return [b.to_dict() for b in self.blocks]
 
 
 def header(text: str) -> HeaderBlock:

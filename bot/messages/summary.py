@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.domain.permissions import APPROVERS
@@ -19,6 +21,12 @@ two columns, so that 100 products take 10 blocks and the summary fits a message 
 and App Home (100, with the request lists) with every product shown."""
 
 
+SHOWN_KEPT = 64
+"""Summaries kept rendered, by what they show and in which language: a team that checks its
+seats together is shown one rendering (a summary is a value; a change of seats is a new one)."""
+
+
+@lru_cache(maxsize=SHOWN_KEPT)
 def summary_reply(summary: Summary, language: str) -> Reply:
     t = texts("summary", language)
     blocks: list[Block] = [

@@ -42,8 +42,7 @@ def settings_for(session: Session, actor: Actor) -> AccountSettings | None:
     for anyone else, who sees nothing of them. One query (the roles) past the actor's."""
     if actor.role is Role.MEMBER:
         return None
-    grants = repo.role_grants(session, account_id=actor.account_id)
-    holders = {role: [g.user_id for g in grants if g.role == role.value] for role in Role}
+    holders = repo.holders_by_role(session, account_id=actor.account_id)
     return AccountSettings(
         account=AccountSection.model_validate(account_fields(actor.account)),
         roles=RolesSection.model_validate(

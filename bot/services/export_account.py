@@ -22,7 +22,7 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
     would refuse fails here rather than later."""
     assert account.id is not None
     products = repo.products(session, account_id=account.id)
-    grants = repo.role_grants(session, account_id=account.id)
+    holders = repo.holders_by_role(session, account_id=account.id)
     keys = {p.id: p.key for p in products}
     order = {p.id: index for index, p in enumerate(products)}
     seats = sorted(
@@ -32,9 +32,9 @@ def export_account(session: Session, *, account: Account) -> AccountFile:
     document: dict[str, Any] = {
         "account": account_fields(account),
         "roles": {
-            "owner": next((g.user_id for g in grants if g.role == Role.OWNER.value), None),
-            "billing_admins": [g.user_id for g in grants if g.role == Role.BILLING_ADMIN.value],
-            "admins": [g.user_id for g in grants if g.role == Role.ADMIN.value],
+            "owner": next(iter(holders[Role.OWNER]), None),
+            "billing_admins": holders[Role.BILLING_ADMIN],
+            "admins": holders[Role.ADMIN],
         },
         "products": [
             {

@@ -13,21 +13,42 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
 from bot.domain.forecast import MIN_HISTORY, WINDOW, RunOut, SeatChange, run_out
-from storage.models import Account, AuditEvent, Product, SeatAssignment
+from storage.models import AuditEvent, SeatAssignment
 
 GIVEN_BACK = ("seat.unassigned", "seat.released")
+
+
+class Known(Protocol):
+    """An account as a forecast needs it (its row, or the plain values a summary reads)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class Stocked(Protocol):
+    """A product as a forecast needs it."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def seats(self) -> int: ...
 
 
 def run_outs(
     session: Session,
     *,
-    account: Account,
-    products: Sequence[Product],
+    account: Known,
+    products: Sequence[Stocked],
     used: dict[int, int],
     now: datetime,
 ) -> dict[int, RunOut]:
@@ -74,7 +95,7 @@ def forget(session: Session, account_id: int) -> None:
 
 
 def _history(
-    session: Session, account: Account, products: Sequence[Product], now: datetime
+    session: Session, account: Known, products: Sequence[Stocked], now: datetime
 ) -> dict[int, list[SeatChange]]:
     key = (_database(session), account.id or 0)
     with _cache_lock:
@@ -97,7 +118,7 @@ def _database(session: Session) -> str:
 
 
 def _read_history(
-    session: Session, account: Account, products: Sequence[Product], now: datetime
+    session: Session, account: Known, products: Sequence[Stocked], now: datetime
 ) -> dict[int, list[SeatChange]]:
     """Seats taken and given back over the window, per product id: two queries."""
     since = now - WINDOW

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
+from bot.domain.errors import AccountNotSetUp
 from bot.domain.forecast import RunOut
-from bot.domain.permissions import Action
-from bot.services.actors import Actor, load_actor, require
+from bot.domain.permissions import Action, allows
+from bot.services.actors import Actor, require
 from bot.services.forecasts import run_outs
 from storage import repositories as repo
-from storage.models import Plan, Role
+from storage.models import Account, Plan, Role
+from storage.repositories import AccountFacts, ProductFacts
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Summary:
     change_requests: bool
     viewer_role: Role
     alert_threshold_pct: int | None
-    products: list[ProductUsage]
+    products: tuple[ProductUsage, ...]
 
     @property
     def monthly_total(self) -> Decimal | None:
@@ -67,36 +70,60 @@ class Summary:
 def subscription_summary(
     session: Session, *, team_id: str, user_id: str, now: datetime | None = None
 ) -> Summary:
-    """The summary as `user_id` sees it; with `now`, with the run-out forecasts too."""
-    return summary_for(session, load_actor(session, team_id=team_id, user_id=user_id), now=now)
+    """The summary as `user_id` sees it; with `now`, with the run-out forecasts too.
+
+    One statement (`repo.catalog_of`); two more only to name whom to ask when refused."""
+    catalog = repo.catalog_of(session, team_id=team_id, user_id=user_id)
+    if catalog is None:
+        raise AccountNotSetUp(team_id)
+    account = catalog.account
+    if not allows(catalog.role, Action.SEE_SUMMARY):
+        require(session, Actor(_account(session, account.id), user_id, catalog.role), Action.SEE_SUMMARY)
+    return _summary(session, account, catalog.role, catalog.products, now)
 
 
 def summary_for(session: Session, actor: Actor, *, now: datetime | None = None) -> Summary:
     require(session, actor, Action.SEE_SUMMARY)
-    catalog, used = repo.products_and_usage(session, account_id=actor.account_id)
-    account = actor.account
+    products = repo.products_with_use(session, account_id=actor.account_id)
+    return _summary(session, actor.account, actor.role, products, now)
+
+
+def _summary(
+    session: Session,
+    account: Account | AccountFacts,
+    role: Role,
+    products: Sequence[tuple[ProductFacts, int]],
+    now: datetime | None,
+) -> Summary:
+    used = {p.id: n for p, n in products if n}
+    catalog = [p for p, _ in products]
     forecasts = (
         {} if now is None else run_outs(session, account=account, products=catalog, used=used, now=now)
     )
-    products = [
-        ProductUsage(
-            key=p.key,
-            name=p.name,
-            edition=p.edition,
-            seats=p.seats,
-            used=used.get(p.id or 0, 0),
-            price_per_seat=p.price_per_seat,
-            suite=p.suite,
-            runs_out=forecasts.get(p.id or 0),
-        )
-        for p in catalog
-    ]
     return Summary(
         account_name=account.name,
         plan=Plan(account.plan),
         currency=account.currency,
         change_requests=account.change_requests,
-        viewer_role=actor.role,
+        viewer_role=role,
         alert_threshold_pct=account.alert_threshold_pct,
-        products=products,
+        products=tuple(
+            ProductUsage(
+                key=p.key,
+                name=p.name,
+                edition=p.edition,
+                seats=p.seats,
+                used=n,
+                price_per_seat=p.price_per_seat,
+                suite=p.suite,
+                runs_out=forecasts.get(p.id),
+            )
+            for p, n in products
+        ),
     )
+
+
+def _account(session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    assert account is not None
+    return account

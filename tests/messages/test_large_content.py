@@ -120,10 +120,10 @@ def test_the_largest_request_reads_in_full_within_one_modal(language: str) -> No
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_a_summary_of_100_products_fits_a_message(language: str) -> None:
-    products = [
+    products = tuple(
         ProductUsage(f"p{i}", f"{NAME} {i:03d}", "E" * 80, 100_000, i, Decimal("999.99"), "S" * 40)
         for i in range(100)
-    ]
+    )
     summary = Summary("A" * 200, Plan.SELF_SERVICE, "EUR", True, Role.OWNER, 90, products)
     blocks = _payload(summary_reply(summary, language).blocks)
     assert validate_message_blocks(blocks) == []

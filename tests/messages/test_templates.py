@@ -30,11 +30,11 @@ def _summary(name: str = "Acme", role: Role = Role.ADMIN) -> Summary:
         change_requests=True,
         viewer_role=role,
         alert_threshold_pct=80,
-        products=[
+        products=(
             ProductUsage("support", name, "Pro", 10, 8, Decimal("115.50"), "Support Suite"),
             ProductUsage("talk", "Talk", "Team", 1, 1, None, None),
             ProductUsage("guide", "Guide", "Team", 0, 0, None, None),
-        ],
+        ),
     )
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, update
+from sqlmodel import col
 
+from storage.engine import unit_of_work
+from storage.models import Product, Role, RoleGrant, SeatAssignment
 from tests.conftest import NOW
 from tests.factories import make_account
 from tests.slack.conftest import RunningBot
@@ -120,3 +123,30 @@ def test_a_crash_is_logged_and_the_person_told(
     reply = bot.command("U0ADMIN")
     assert "Something went wrong" in reply.text
     assert any("database on fire" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
+
+
+def test_each_summary_shows_the_account_as_it_is_now(bot: RunningBot, engine: Engine, account: None) -> None:
+    """A summary already shown is never shown again once anything it says has moved: a seat
+    taken, seats bought, the reader's role."""
+    assert "5 seats · 0 in use · 5 free" in _texts(bot.command("U0ADMIN"))
+    assert "now has a *Guide* seat" in bot.command("U0OWNER", "assign <@U0AG1|ana> guide").text
+    assert "5 seats · 1 in use · 4 free" in _texts(bot.command("U0ADMIN"))
+    with unit_of_work(engine, write=True) as session:
+        session.execute(update(Product).where(col(Product.key) == "guide").values(seats=7))
+        session.execute(
+            update(RoleGrant).where(col(RoleGrant.user_id) == "U0ADMIN").values(role=Role.BILLING_ADMIN.value)
+        )
+    reply = bot.command("U0ADMIN")
+    assert "7 seats · 1 in use · 6 free" in _texts(reply)
+    assert "you are a billing admin" in _texts(reply)
+    button = next(b for b in reply.blocks if b.get("block_id") == "summary_actions")["elements"][0]
+    assert button["value"] == "manage"
+
+
+def test_an_account_with_no_product_yet(bot: RunningBot, engine: Engine, account: None) -> None:
+    with unit_of_work(engine, write=True) as session:
+        session.execute(delete(SeatAssignment))
+        session.execute(delete(Product))
+    reply = bot.command("U0ADMIN")
+    assert "No product is set up yet." in _texts(reply)
+    assert "you are an admin" in _texts(reply)
