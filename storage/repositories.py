@@ -183,12 +183,26 @@ def _array(items: Sequence[Any], type_: TypeEngine[Any]) -> Any:
 # The statements every request runs are built once, with bound parameters: building a
 # statement and computing its cache key cost more CPU than running it.
 _ACCOUNT_BY_TEAM = select(Account).where(Account.team_id == bindparam("team_id"))
+_GRANT_OF_USER = and_(col(RoleGrant.account_id) == Account.id, col(RoleGrant.user_id) == bindparam("user_id"))
+"""Joined to the account: the person's role on it, if they have one."""
 _ACCOUNT_AND_ROLE = (
     select(Account, RoleGrant.role)
-    .outerjoin(
-        RoleGrant,
-        and_(col(RoleGrant.account_id) == Account.id, col(RoleGrant.user_id) == bindparam("user_id")),
+    .outerjoin(RoleGrant, _GRANT_OF_USER)
+    .where(Account.team_id == bindparam("team_id"))
+)
+_PENDING_OF_USER = (
+    sql_select(col(ChangeRequest.id))
+    .where(
+        col(ChangeRequest.account_id) == Account.id,
+        col(ChangeRequest.requester_id) == bindparam("user_id"),
+        col(ChangeRequest.status) == RequestStatus.PENDING.value,
     )
+    .limit(1)
+    .scalar_subquery()
+)
+_ACCOUNT_ROLE_AND_PENDING = (
+    select(Account, RoleGrant.role, _PENDING_OF_USER)
+    .outerjoin(RoleGrant, _GRANT_OF_USER)
     .where(Account.team_id == bindparam("team_id"))
 )
 
@@ -204,6 +218,18 @@ def account_and_role(session: Session, *, team_id: str, user_id: str) -> tuple[A
         return None
     account, role = found
     return account, Role(role) if role else Role.MEMBER
+
+
+def account_role_and_pending(
+    session: Session, *, team_id: str, user_id: str
+) -> tuple[Account, Role, int | None] | None:
+    """`account_and_role`, with the id of the person's pending request if any: still one
+    round trip (what opening the change form asks first)."""
+    found = session.exec(_ACCOUNT_ROLE_AND_PENDING, params={"team_id": team_id, "user_id": user_id}).first()
+    if found is None:
+        return None
+    account, role, pending = found
+    return account, Role(role) if role else Role.MEMBER, pending
 
 
 _PRODUCTS = (
@@ -287,10 +313,7 @@ _IN_USE = func.count(col(SeatAssignment.id))
 _CATALOG_OF_TEAM = (  # the summary's one statement: account, role, products and their seats in use
     sql_select(*_ACCOUNT_FACTS, col(RoleGrant.role), *_PRODUCT_FACTS, _IN_USE)
     .select_from(Account)
-    .outerjoin(
-        RoleGrant,
-        and_(col(RoleGrant.account_id) == Account.id, col(RoleGrant.user_id) == bindparam("user_id")),
-    )
+    .outerjoin(RoleGrant, _GRANT_OF_USER)
     .outerjoin(Product, col(Product.account_id) == Account.id)
     .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
     .where(col(Account.team_id) == bindparam("team_id"))

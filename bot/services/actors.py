@@ -32,6 +32,15 @@ def load_actor(session: Session, *, team_id: str, user_id: str) -> Actor:
     return Actor(account, user_id, role)
 
 
+def load_actor_and_pending(session: Session, *, team_id: str, user_id: str) -> tuple[Actor, int | None]:
+    """`load_actor`, with the id of the person's pending request if any, in the same statement."""
+    found = repo.account_role_and_pending(session, team_id=team_id, user_id=user_id)
+    if found is None:
+        raise AccountNotSetUp(team_id)
+    account, role, pending = found
+    return Actor(account, user_id, role), pending
+
+
 def require(session: Session, actor: Actor, action: Action) -> None:
     """Raise PermissionDenied, naming the people to ask, unless the role allows `action`."""
     if allows(actor.role, action):

@@ -33,7 +33,7 @@ from bot.domain.forecast import RunOut
 from bot.domain.permissions import APPROVERS, Action
 from bot.domain.request_view import RequestView
 from bot.services import allowances, drafts, ledger
-from bot.services.actors import Actor, load_actor
+from bot.services.actors import Actor, load_actor, load_actor_and_pending
 from bot.services.closing import close_request
 from bot.services.forecasts import run_outs
 from bot.services.outbox import Kind
@@ -163,13 +163,12 @@ def modal_for(
     """What the change form shows: opened afresh (pre-filled from `product` and `amount`;
     refused if a request of the person is pending) or redrawn from a `submission` in progress.
     With `now`, each product's run-out forecast too."""
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    actor, pending_id = load_actor_and_pending(session, team_id=team_id, user_id=user_id)
     if submission is not None:
         shown = draft_for(session, actor, submission)
     else:
-        if mode_for(session, actor) is Mode.REQUEST:
-            pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
-            _refuse_if_pending(session, actor, pending)
+        if mode_for(session, actor) is Mode.REQUEST and pending_id is not None:
+            _refuse_if_pending(session, actor, session.get(ChangeRequest, pending_id))
         products, used = repo.products_and_usage(session, account_id=actor.account_id)
         initial = prefill(products, product=product, amount=amount, direct=actor.role in APPROVERS)
         counts = {k: str(v) for k, v in initial.items()}
