@@ -163,10 +163,11 @@ def modal_for(
     """What the change form shows: opened afresh (pre-filled from `product` and `amount`;
     refused if a request of the person is pending) or redrawn from a `submission` in progress.
     With `now`, each product's run-out forecast too."""
-    actor, pending_id = load_actor_and_pending(session, team_id=team_id, user_id=user_id)
-    if submission is not None:
+    if submission is not None:  # redrawn: the form was allowed when it opened
+        actor = load_actor(session, team_id=team_id, user_id=user_id)
         shown = draft_for(session, actor, submission)
     else:
+        actor, pending_id = load_actor_and_pending(session, team_id=team_id, user_id=user_id)
         if mode_for(session, actor) is Mode.REQUEST and pending_id is not None:
             _refuse_if_pending(session, actor, session.get(ChangeRequest, pending_id))
         products, used = repo.products_and_usage(session, account_id=actor.account_id)
