@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -33,14 +32,17 @@ class Reply:
     blocks: list[Block] = field(default_factory=list)
 
     def payload(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self._block_dicts}
+        return {"text": self.text, "blocks": self._block_dicts()}
 
-    @cached_property
     def _block_dicts(self) -> list[dict[str, Any]]:
         """The blocks as Slack takes them, converted once: a reply shown again (the same
-        summary to a team, one card to several approvers) is not converted again. Whoever
-        sends them only reads them."""
-        return [b.to_dict() for b in self.blocks]
+        summary to a team) is not converted again. Whoever sends them only reads them; two
+        threads converting at once get equal lists, and one is kept (no lock on the way)."""
+        converted: list[dict[str, Any]] | None = self.__dict__.get("_converted")
+        if converted is None:
+            converted = [b.to_dict() for b in self.blocks]
+            object.__setattr__(self, "_converted", converted)  # frozen: a memo, not a field
+        return converted
 
 
 def header(text: str) -> HeaderBlock:
