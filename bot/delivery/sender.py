@@ -39,8 +39,16 @@ cancels them).
 
 Approvers of one request are sent the same message: within a round, it is
 rendered once per language and reused for the others (`_Shown`). A change
-meanwhile is caught after each post, as for a slow post: the copy's state is
+meanwhile is caught after the posts, as for a slow post: the copy's state is
 read again, locked, and a refresh queued if it moved.
+
+Batches. The copies of one message to several approvers (a request's approval
+DMs, or their rewrites once it is decided) are due together: they are claimed
+in one UPDATE, read in one transaction, sent one after the other, and recorded
+in one transaction, BATCH_AT_MOST at a time. A batch is never in doubt (a row
+in doubt goes alone, by the history check), each row's Slack failure is its
+own, and a crash mid-batch leaves the posted rows in doubt like a crash after
+one post.
 
 `deliver_due(now=...)` is one synchronous pass (tests, CLI). `wake()` starts,
 on first use, a daemon thread that runs passes and sleeps until the next row
@@ -62,6 +70,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, bindparam, func, insert, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -103,6 +112,10 @@ YIELD_AT_MOST = 1.0
 """Seconds a pass may hold its messages back while people wait for their own answers: under
 a burst of submissions each person's confirmation comes first, and approvers' messages at
 most this much later (however long the burst lasts, each pass then sends at full speed)."""
+BATCH_AT_MOST = 4
+"""Copies claimed and recorded together. Reading them looks up at most one profile each and
+the requester's; with a post each, the batch makes at most 1 + 2 × 4 calls of SEND_TIMEOUT:
+45 s, inside LEASE."""
 HISTORY_PAGES = 3
 """Pages of conversations.history read when looking for a post in doubt."""
 CLOCK_SKEW = timedelta(minutes=1)
@@ -139,7 +152,7 @@ _UNLEASED = or_(
     col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < bindparam("now")
 )
 _DELIVERABLE = (
-    OutboxMessage.status == OutboxStatus.PENDING.value,
+    col(OutboxMessage.status) == OutboxStatus.PENDING.value,
     _UNLEASED,
     col(Account.uninstalled_at).is_(None),  # kept until seatbot is installed again
 )
@@ -149,8 +162,15 @@ _NEXT_DUE = (
     .join(Account, col(Account.id) == col(OutboxMessage.account_id))
     .where(*_DELIVERABLE)
 )
-_DUE = (  # with what the claim needs to know, so it is one statement
-    select(OutboxMessage.id, OutboxMessage.action, OutboxMessage.in_doubt)
+_DUE = (  # with what the claim and the batching need to know, so it is one statement
+    select_columns(
+        col(OutboxMessage.id),
+        col(OutboxMessage.action),
+        col(OutboxMessage.in_doubt),
+        col(OutboxMessage.account_id),
+        col(OutboxMessage.request_id),
+        col(OutboxMessage.kind),
+    )
     .join(Account, col(Account.id) == col(OutboxMessage.account_id))
     .where(*_DELIVERABLE, col(OutboxMessage.next_attempt_at) <= bindparam("now"))
     .order_by(col(OutboxMessage.id))
@@ -167,10 +187,27 @@ _CLAIM = (
     .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"), in_doubt=bindparam("doubt"))
     .execution_options(synchronize_session=False)
 )
-_HELD = select(OutboxMessage).where(OutboxMessage.id == bindparam("row_id")).with_for_update()
-_MARK_SENT = (  # only while this sender holds the lease; what the message was about
+_CLAIM_BATCH = (  # rows listed as not in doubt, still so: one lease for them all
     update(OutboxMessage)
-    .where(col(OutboxMessage.id) == bindparam("row_id"), col(OutboxMessage.claimed_by) == bindparam("by"))
+    .where(
+        col(OutboxMessage.id).in_(bindparam("ids", expanding=True)),
+        col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+        _UNLEASED,
+        col(OutboxMessage.in_doubt).is_(False),
+    )
+    .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"), in_doubt=bindparam("doubt"))
+    .returning(col(OutboxMessage.id))
+    .execution_options(synchronize_session=False)
+)
+_BATCH_ROWS = select(OutboxMessage).where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
+_BATCH_TARGETS = select(SlackMessage).where(col(SlackMessage.id).in_(bindparam("ids", expanding=True)))
+_HELD = select(OutboxMessage).where(OutboxMessage.id == bindparam("row_id")).with_for_update()
+_MARK_SENT = (  # only while this sender holds the lease; what each message was about
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.id).in_(bindparam("ids", expanding=True)),
+        col(OutboxMessage.claimed_by) == bindparam("by"),
+    )
     .values(
         status=OutboxStatus.SENT.value,
         sent_at=bindparam("now"),
@@ -180,6 +217,7 @@ _MARK_SENT = (  # only while this sender holds the lease; what the message was a
         attempts=col(OutboxMessage.attempts) + 1,  # last_error, if any, stays: how it went before
     )
     .returning(
+        col(OutboxMessage.id),
         col(OutboxMessage.kind),
         col(OutboxMessage.account_id),
         col(OutboxMessage.request_id),
@@ -188,12 +226,13 @@ _MARK_SENT = (  # only while this sender holds the lease; what the message was a
     )
     .execution_options(synchronize_session=False)
 )
-_NEW_COPY = insert(SlackMessage).returning(col(SlackMessage.id))
+_NEW_COPIES = insert(SlackMessage).returning(col(SlackMessage.id), sort_by_parameter_order=True)
 _REQUEST_STATUS = select(ChangeRequest.status).where(ChangeRequest.id == bindparam("request_id"))
 
 
 @dataclass(frozen=True)
 class _SentRow:
+    id: int
     kind: str
     account_id: int
     request_id: int | None
@@ -203,11 +242,22 @@ class _SentRow:
 
 @dataclass(frozen=True)
 class _Due:
-    """A row due, as listed: what its claim needs."""
+    """A row due, as listed: what its claim and its batch need."""
 
     id: int
     action: str
     in_doubt: bool
+    account_id: int
+    request_id: int | None
+    kind: str
+
+    @property
+    def batch(self) -> tuple[int, int, str, str] | None:
+        """Rows with the same key are copies of one message (one request's, one kind, one
+        action) and may go in one batch; None: this row goes alone."""
+        if self.in_doubt or self.request_id is None or Kind(self.kind) not in APPROVAL_COPIES:
+            return None
+        return (self.account_id, self.request_id, self.kind, self.action)
 
 
 @dataclass
@@ -223,6 +273,28 @@ class _Slack:
 
     client: WebClient
     users: UserDirectory
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one row's attempt does, decided in its read: cancel it (a reminder of a closed
+    request), hold it (no token, or outside working hours), or send what was rendered."""
+
+    team_id: str
+    slack: _Slack | None
+    closed: bool
+    opens: datetime
+    rendered: _Rendered | None
+
+
+@dataclass(frozen=True)
+class _Delivered:
+    """A row Slack took: where it was posted (None for an update), what it showed."""
+
+    row_id: int
+    posted: dict[str, str] | None
+    state: str | None
+    attempt: _Attempt
 
 
 @dataclass(frozen=True)
@@ -368,10 +440,13 @@ class Sender:
             if not rows:
                 break
             shown = _Shown()
-            for row in rows:
+            for batch in _batches(rows):
                 self._let_people_first(patience)
                 claimed_at = now + timedelta(seconds=time.monotonic() - started)
-                sent += self._deliver_one(row, now, claimed_at, shown)
+                if len(batch) == 1:
+                    sent += self._deliver_one(batch[0], now, claimed_at, shown)
+                else:
+                    sent += self._deliver_batch(batch, now, claimed_at, shown)
         return sent
 
     def _let_people_first(self, patience: float) -> None:
@@ -383,8 +458,12 @@ class Sender:
 
     def _due(self, now: datetime, limit: int) -> list[_Due]:
         with unit_of_work(self._engine) as session:
-            rows = session.exec(_DUE, params={"now": now, "limit": limit}).all()
-        return [_Due(row_id, action, bool(in_doubt)) for row_id, action, in_doubt in rows if row_id]
+            rows = session.execute(_DUE, {"now": now, "limit": limit}).all()
+        return [
+            _Due(row_id, action, bool(in_doubt), account_id, request_id, kind)
+            for row_id, action, in_doubt, account_id, request_id, kind in rows
+            if row_id
+        ]
 
     def _deliver_one(self, due: _Due, now: datetime, claimed_at: datetime, shown: _Shown) -> int:
         """Claim and deliver one row; whatever goes wrong is recorded on the row, never raised."""
@@ -399,7 +478,56 @@ class Sender:
         attempt = _Attempt(in_doubt=was_in_doubt)
         try:
             return int(self._deliver(row_id, now, attempt, shown))
-        except SlackApiError as exc:
+        except Exception as exc:
+            self._attempt_failed(row_id, now, exc, attempt)
+        return 0
+
+    def _deliver_batch(self, batch: list[_Due], now: datetime, claimed_at: datetime, shown: _Shown) -> int:
+        """Claim, read, send and record copies of one message together; each row's failure
+        is recorded on that row alone, never raised."""
+        try:
+            held = self._claim_batch(batch, claimed_at)
+        except Exception:
+            logger.exception("delivery claim failed outbox=%s", ",".join(str(due.id) for due in batch))
+            return 0
+        plans: dict[int, _Plan | Exception] = {}
+        try:
+            with unit_of_work(self._engine) as session:  # one read: every row, and what it says
+                rows = session.exec(_BATCH_ROWS, params={"ids": held}).all()
+                targets = [row.slack_message_id for row in rows if row.slack_message_id]
+                if targets:  # into the session: each row's plan finds its copy without a query
+                    session.exec(_BATCH_TARGETS, params={"ids": targets}).all()
+                for row in sorted(rows, key=lambda row: row.id or 0):
+                    try:
+                        plans[int(row.id or 0)] = self._plan(session, row, now, shown)
+                    except Exception as exc:
+                        plans[int(row.id or 0)] = exc
+        except Exception as exc:
+            plans = dict.fromkeys(held, exc)
+        delivered: list[_Delivered] = []
+        for row_id in held:
+            attempt = _Attempt(in_doubt=False)
+            try:
+                plan = plans.get(row_id) or LookupError("outbox row gone")
+                if isinstance(plan, Exception):
+                    raise plan
+                outcome = self._send(row_id, now, plan, attempt)
+            except Exception as exc:
+                self._attempt_failed(row_id, now, exc, attempt)
+                continue
+            if outcome is not None:
+                delivered.append(outcome)
+        try:
+            self._sent(delivered, now)
+        except Exception as exc:
+            for outcome in delivered:
+                self._attempt_failed(outcome.row_id, now, exc, outcome.attempt)
+            return 0
+        return len(delivered)
+
+    def _attempt_failed(self, row_id: int, now: datetime, exc: Exception, attempt: _Attempt) -> None:
+        """Record why an attempt failed: Slack said no, or anything else went wrong."""
+        if isinstance(exc, SlackApiError):
             response = exc.response
             status = int(getattr(response, "status_code", 200) or 200)
             if status >= 500:
@@ -408,13 +536,12 @@ class Sender:
                 error = str(response.get("error") or "unknown_error")
                 attempt.in_doubt = False  # Slack answered: nothing was posted
             if error not in EXPECTED and not error.startswith("http_"):
-                logger.exception("unexpected Slack error outbox=%s error=%s", row_id, error)
+                logger.error("unexpected Slack error outbox=%s error=%s", row_id, error, exc_info=exc)
             self._record_failure(row_id, now, error, getattr(response, "headers", {}), attempt)
-        except Exception as exc:
-            # Timeouts, dropped connections, database errors, bugs: all retried later.
-            logger.exception("delivery attempt failed outbox=%s", row_id)
-            self._record_failure(row_id, now, f"{type(exc).__name__}: {exc}", {}, attempt)
-        return 0
+            return
+        # Timeouts, dropped connections, database errors, bugs: all retried later.
+        logger.error("delivery attempt failed outbox=%s", row_id, exc_info=exc)
+        self._record_failure(row_id, now, f"{type(exc).__name__}: {exc}", {}, attempt)
 
     def _claim(self, due: _Due, now: datetime) -> bool | None:
         """Take the row's lease; None if another sender holds it or tried it since it was
@@ -436,6 +563,20 @@ class Sender:
             claimed = repo.rowcount(session.execute(_CLAIM, lease))
         return due.in_doubt if claimed == 1 else None
 
+    def _claim_batch(self, batch: list[_Due], now: datetime) -> list[int]:
+        """The lease of every row of the batch still as listed (one UPDATE), in order; the
+        others are held by another sender, or were tried since."""
+        lease = {
+            "ids": [due.id for due in batch],
+            "now": now,
+            "until": now + LEASE,
+            "by": self.id,
+            "doubt": batch[0].action == "post",
+        }
+        with unit_of_work(self._engine, write=True, snapshot=False) as session:
+            claimed = set(session.execute(_CLAIM_BATCH, lease).scalars().all())
+        return [due.id for due in batch if due.id in claimed]
+
     def _slack(self, team_id: str) -> _Slack | None:
         """The workspace's delivery client: its token, no retries, short calls."""
         client = self._workspaces.client(team_id)
@@ -450,44 +591,54 @@ class Sender:
         return slack
 
     def _deliver(self, row_id: int, now: datetime, attempt: _Attempt, shown: _Shown) -> bool:
-        rendered: _Rendered | None = None
         with unit_of_work(self._engine) as session:  # one read: whether to send, and what
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            team_id = self._team(session, row.account_id)
-            slack = self._slack(team_id)
-            closed = Kind(row.kind) in REMINDERS and not _request_pending(session, row)
-            opens = now if closed or slack is None else self._opens(session, row, now, slack)
-            if not closed and slack is not None and opens <= now:
-                rendered = self._render(session, row, slack, shown)
-        if closed:
+            plan = self._plan(session, row, now, shown)
+        delivered = self._send(row_id, now, plan, attempt)
+        if delivered is None:
+            return False
+        self._sent([delivered], now)
+        return True
+
+    def _plan(self, session: Session, row: OutboxMessage, now: datetime, shown: _Shown) -> _Plan:
+        team_id = self._team(session, row.account_id)
+        slack = self._slack(team_id)
+        closed = Kind(row.kind) in REMINDERS and not _request_pending(session, row)
+        opens = now if closed or slack is None else self._opens(session, row, now, slack)
+        rendered = None
+        if not closed and slack is not None and opens <= now:
+            rendered = self._render(session, row, slack, shown)
+        return _Plan(team_id, slack, closed, opens, rendered)
+
+    def _send(self, row_id: int, now: datetime, plan: _Plan, attempt: _Attempt) -> _Delivered | None:
+        """Carry out the plan: the Slack call, or the row given back (None)."""
+        if plan.closed:
             self._release(row_id, attempt, status=OutboxStatus.CANCELLED)
             self._on_result("cancelled")
             logger.info("reminder of a closed request cancelled outbox=%s", row_id)
-            return False
-        if slack is None:
+            return None
+        if plan.slack is None:
             self._release(row_id, attempt, next_attempt_at=now + NOT_INSTALLED_WAIT)
             self._on_result("held")
-            logger.info("delivery held: workspace not installed outbox=%s team=%s", row_id, team_id)
-            return False
-        if opens > now:
-            self._release(row_id, attempt, next_attempt_at=opens)
+            logger.info("delivery held: workspace not installed outbox=%s team=%s", row_id, plan.team_id)
+            return None
+        if plan.opens > now:
+            self._release(row_id, attempt, next_attempt_at=plan.opens)
             self._on_result("held")
-            logger.info("delivery held outbox=%s until=%s", row_id, opens.isoformat())
-            return False
+            logger.info("delivery held outbox=%s until=%s", row_id, plan.opens.isoformat())
+            return None
+        rendered, slack = plan.rendered, plan.slack
         assert rendered is not None
-        assert slack is not None
         if rendered.target is not None:
             target = rendered.target
             slack.client.chat_update(channel=target.channel, ts=target.ts, **rendered.payload)
-            self._sent(row_id, now, None, rendered.state, attempt)
-            return True
+            return _Delivered(row_id, None, rendered.state, attempt)
         if attempt.in_doubt:
             found = self._find_posted(row_id, rendered, slack)
             if found is not None:
                 logger.info("post in doubt had landed outbox=%s ts=%s", row_id, found["ts"])
-                self._sent(row_id, now, found, rendered.state, attempt)
-                return True
+                return _Delivered(row_id, found, rendered.state, attempt)
         attempt.in_doubt = True
         response = slack.client.chat_postMessage(
             channel=rendered.recipient,
@@ -497,8 +648,7 @@ class Sender:
         data = response.data
         assert isinstance(data, dict)
         posted = {"channel": str(data["channel"]), "ts": str(data["ts"])}
-        self._sent(row_id, now, posted, rendered.state, attempt)
-        return True
+        return _Delivered(row_id, posted, rendered.state, attempt)
 
     def _opens(self, session: Session, row: OutboxMessage, now: datetime, slack: _Slack) -> datetime:
         """When the row may be sent: reminders wait for the approver's working hours."""
@@ -612,52 +762,54 @@ class Sender:
                 row.next_attempt_at = next_attempt_at
             session.add(row)
 
-    def _sent(
-        self,
-        row_id: int,
-        now: datetime,
-        posted: dict[str, str] | None,
-        rendered: str | None,
-        attempt: _Attempt,
-    ) -> None:
-        attempt.in_doubt = False
+    def _sent(self, delivered: list[_Delivered], now: datetime) -> None:
+        """Record what Slack took, in one transaction: each row sent, each posted copy kept
+        (to be rewritten later), and a refresh queued for any whose subject moved meanwhile."""
+        if not delivered:
+            return
+        by_id = {outcome.row_id: outcome for outcome in delivered}
         with unit_of_work(self._engine, write=True) as session:
             # Sent even if cancelled meanwhile: it is on screen, and is refreshed below.
-            marked = session.execute(_MARK_SENT, {"row_id": row_id, "by": self.id, "now": now}).first()
-            if marked is None:
+            params = {"ids": list(by_id), "by": self.id, "now": now}
+            rows = [_SentRow(*marked) for marked in session.execute(_MARK_SENT, params).all()]
+            for row_id in by_id.keys() - {row.id for row in rows}:
+                # The sender that took over finds the post by its metadata.
                 logger.warning("lease lost outbox=%s sender=%s", row_id, self.id)
-                return  # the sender that took over finds the post by its metadata
-            row = _SentRow(*marked)
-            refresh = REFRESH_OF.get(Kind(row.kind))
-            if posted is not None and refresh is not None:
-                copy = {
-                    "account_id": row.account_id,
-                    "request_id": row.request_id,
-                    "alert_id": row.alert_id,
-                    "purpose": PURPOSE_OF.get(Kind(row.kind), Kind(row.kind)).value,
-                    "recipient_id": row.recipient if row.recipient.startswith(("U", "W")) else None,
-                    "channel": posted["channel"],
-                    "ts": posted["ts"],
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                copy_id = session.execute(_NEW_COPY, copy).scalar_one()
-                # Locked read: a change committing right now either sees this copy (and
-                # refreshes it) or is seen here; never neither.
-                current = state_token(session, row, lock=True)
-                if current != rendered:
-                    # It changed while this message was on its way: bring it up to date.
-                    newer = Message(
-                        refresh,
-                        posted["channel"],
-                        f"refresh:{row.kind}:{copy_id}:{current}",
-                        request_id=row.request_id,
-                        alert_id=row.alert_id,
-                        slack_message_id=copy_id,
-                    )
-                    record(session, account_id=row.account_id, at=now, messages=[newer])
-        self._on_result("sent")
-        logger.info("delivered outbox=%s", row_id)
+            kept = [(row, by_id[row.id]) for row in sorted(rows, key=lambda row: row.id) if _kept(row, by_id)]
+            if kept:
+                copies = [_copy(row, outcome, now) for row, outcome in kept]
+                copy_ids = session.execute(_NEW_COPIES, copies).scalars().all()
+                self._refresh_moved(session, kept, list(copy_ids), now)
+        for outcome in delivered:
+            outcome.attempt.in_doubt = False  # only once recorded: until then, a post may be lost
+        for row_id in by_id.keys() & {row.id for row in rows}:
+            self._on_result("sent")
+            logger.info("delivered outbox=%s", row_id)
+
+    @staticmethod
+    def _refresh_moved(
+        session: Session, kept: list[tuple[_SentRow, _Delivered]], copy_ids: list[int], now: datetime
+    ) -> None:
+        """Queue a rewrite of each copy whose subject changed while it was on its way."""
+        # Locked reads: a change committing right now either sees these copies (and
+        # refreshes them) or is seen here; never neither. One read a subject.
+        current: dict[tuple[str, int | None, int | None], str | None] = {}
+        for (row, outcome), copy_id in zip(kept, copy_ids, strict=True):
+            subject = (_subject_kind(row.kind), row.request_id, row.alert_id)
+            if subject not in current:
+                current[subject] = state_token(session, row, lock=True)
+            if current[subject] == outcome.state:
+                continue
+            assert outcome.posted is not None
+            newer = Message(
+                REFRESH_OF[Kind(row.kind)],
+                outcome.posted["channel"],
+                f"refresh:{row.kind}:{copy_id}:{current[subject]}",
+                request_id=row.request_id,
+                alert_id=row.alert_id,
+                slack_message_id=copy_id,
+            )
+            record(session, account_id=row.account_id, at=now, messages=[newer])
 
     def _record_failure(
         self, row_id: int, now: datetime, error: str, headers: object, attempt: _Attempt
@@ -704,6 +856,49 @@ class Sender:
                     int(delay.total_seconds()),
                 )
             session.add(row)
+
+
+def _batches(rows: list[_Due]) -> list[list[_Due]]:
+    """The round's rows in order, copies of one message together (BATCH_AT_MOST a batch),
+    each batch where its first row was listed."""
+    batches: list[list[_Due]] = []
+    open_: dict[tuple[int, int, str, str], list[_Due]] = {}
+    for due in rows:
+        key = due.batch
+        batch = open_.get(key) if key is not None else None
+        if batch is None or len(batch) >= BATCH_AT_MOST:
+            batch = [due]
+            batches.append(batch)
+            if key is not None:
+                open_[key] = batch
+        else:
+            batch.append(due)
+    return batches
+
+
+def _kept(row: _SentRow, by_id: dict[int, _Delivered]) -> bool:
+    """A posted message that is kept up to date: its copy is stored."""
+    return by_id[row.id].posted is not None and Kind(row.kind) in REFRESH_OF
+
+
+def _copy(row: _SentRow, outcome: _Delivered, now: datetime) -> dict[str, Any]:
+    assert outcome.posted is not None
+    return {
+        "account_id": row.account_id,
+        "request_id": row.request_id,
+        "alert_id": row.alert_id,
+        "purpose": PURPOSE_OF.get(Kind(row.kind), Kind(row.kind)).value,
+        "recipient_id": row.recipient if row.recipient.startswith(("U", "W")) else None,
+        "channel": outcome.posted["channel"],
+        "ts": outcome.posted["ts"],
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _subject_kind(kind: str) -> str:
+    """Copies of one request's approval (a DM, a reminder, an escalation) show one state."""
+    return "request" if Kind(kind) in APPROVAL_COPIES else "alert"
 
 
 def _request_pending(session: Session, row: OutboxMessage) -> bool:

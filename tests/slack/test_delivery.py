@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -19,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.delivery import sender as sending
-from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender, _Attempt
+from bot.delivery.sender import LEASE, SEND_TIMEOUT, Sender, _Attempt, _Delivered
 from bot.services.decisions import decide
 from bot.services.seat_changes import Submission, submit
 from bot.slack.client import make_web_client
@@ -223,7 +224,7 @@ def _sender(slack: SlackStandIn, engine: Engine) -> Sender:
 
 
 def test_a_decision_between_two_approvers_copies_of_one_rendering_reaches_both(
-    slack: SlackStandIn, engine: Engine, account: None
+    slack: SlackStandIn, engine: Engine, account: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Approvers who read one language are sent one rendering of the request. Declined after
     the first copy went out and before the second: both end up saying so."""
@@ -232,26 +233,93 @@ def test_a_decision_between_two_approvers_copies_of_one_rendering_reaches_both(
     slack.add_user(replace(billing, locale="en-US"))
     _store_request(engine)
     decided: list[str] = []
+    post = WebClient.chat_postMessage
 
-    def decline_after_the_first_copy(_patience: float) -> None:
-        if len(slack.calls_to("chat.postMessage")) == 1 and not decided:
+    def decline_after_the_first_copy(client: WebClient, **kwargs: Any) -> Any:
+        answer = post(client, **kwargs)
+        if not decided:
             with unit_of_work(engine, write=True) as session:
-                approver = str(slack.calls_to("chat.postMessage")[0].params["channel"])  # who has it
+                approver = str(kwargs["channel"])  # who has it
                 decide(
                     session, team_id=TEAM, user_id=approver, request_id=1, approve=False, reason=None, now=NOW
                 )
             decided.append(approver)
+        return answer
 
-    sender = Sender(
-        engine=engine,
-        client=make_web_client(token=slack.bot_token, base_url=slack.api_url),
-        yield_to=decline_after_the_first_copy,
-    )
-    sender.deliver_due(now=NOW)
+    monkeypatch.setattr(WebClient, "chat_postMessage", decline_after_the_first_copy)
+    _sender(slack, engine).deliver_due(now=NOW)
     assert len(decided) == 1
     for approver in ("U0OWNER", "U0BILL"):
         [copy] = _approval_dms(slack, approver)
         assert f"Declined by <@{decided[0]}>" in blocks_text(copy.blocks)  # type: ignore[attr-defined]
+
+
+def test_one_approvers_copy_refused_by_slack_does_not_hold_back_the_others(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    """The approvers' copies of a request go out together; Slack refusing one (that
+    approver's account was disabled) fails that row alone: the other approver has theirs,
+    recorded once, kept up to date."""
+    _store_request(engine)
+    slack.fail_next("chat.postMessage", error="user_disabled", status=200)
+    assert _sender(slack, engine).deliver_due(now=NOW) == 1
+    rows = _approvals(engine)
+    (failed,) = [row for row in rows.values() if row.status == "failed"]
+    (sent,) = [row for row in rows.values() if row.status == "sent"]
+    assert (failed.last_error, failed.in_doubt, failed.attempts) == ("user_disabled", False, 1)
+    assert _approval_dms(slack, failed.recipient) == []
+    assert len(_approval_dms(slack, sent.recipient)) == 1
+    with Session(engine) as session:
+        assert [copy.recipient_id for copy in session.exec(select(SlackMessage)).all()] == [sent.recipient]
+
+
+def test_copies_posted_but_not_recorded_are_found_not_posted_again(
+    slack: SlackStandIn, engine: Engine, account: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recording the approvers' copies fails after Slack took them: each row is left in
+    doubt, and its next attempt finds the post by its metadata instead of posting again."""
+    _store_request(engine)
+    sender = _sender(slack, engine)
+
+    def lost(*_: object) -> dict[str, object]:
+        raise RuntimeError("the connection dropped while recording")
+
+    monkeypatch.setattr(sending, "_copy", lost)  # inside the recording transaction
+    assert sender.deliver_due(now=NOW) == 0
+    assert {(r.status, r.in_doubt, r.attempts) for r in _approvals(engine).values()} == {("pending", True, 1)}
+    monkeypatch.undo()
+    assert sender.deliver_due(now=NOW + timedelta(minutes=5)) == 2
+    for approver in ("U0OWNER", "U0BILL"):
+        assert len(_approval_dms(slack, approver)) == 1
+    assert len(slack.calls_to("chat.postMessage")) == 2
+    assert slack.calls_to("conversations.history")
+    assert {r.status for r in _approvals(engine).values()} == {"sent"}
+
+
+def test_a_batch_leaves_out_a_row_tried_since_it_was_listed(
+    slack: SlackStandIn, engine: Engine, account: None
+) -> None:
+    """The copies are listed together; before the batch is claimed, another attempt at one
+    posts it, loses Slack's answer and gives it back in doubt. The batch sends the other;
+    that one is taken alone, as it is now, and found rather than posted again."""
+    _store_request(engine)
+    row = _approvals(engine)["U0OWNER"]
+    sender = _sender(slack, engine)
+    listed = sender._due(NOW, 10)
+    assert len(listed) == 2
+    assert listed[0].batch == listed[1].batch is not None
+    posted = _posted_elsewhere(slack, row)
+    with unit_of_work(engine, write=True) as session:
+        tried = session.get(OutboxMessage, row.id)
+        assert tried is not None
+        tried.in_doubt, tried.attempts, tried.last_error = True, 1, "TimeoutError: read timed out"
+        session.add(tried)
+
+    assert sender._deliver_batch(listed, NOW, NOW, sending._Shown()) == 1  # the billing admin's
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
+    assert sender.deliver_due(now=NOW) == 1
+    assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
+    assert slack.calls_to("conversations.history")
 
 
 def _crashed_mid_post(engine: Engine, *, lease_left: timedelta) -> OutboxMessage:
@@ -390,7 +458,8 @@ def test_a_sender_that_lost_its_lease_records_nothing(
         taken.claimed_by = "sender-other"
         session.add(taken)
 
-    slow._sent(row.id, NOW, {"channel": "D0OWNER", "ts": "1.000001"}, None, _Attempt(in_doubt=True))
+    posted = {"channel": "D0OWNER", "ts": "1.000001"}
+    slow._sent([_Delivered(row.id, posted, None, _Attempt(in_doubt=True))], NOW)
 
     after = _approvals(engine)["U0OWNER"]
     assert (after.status, after.claimed_by, after.attempts) == ("pending", "sender-other", 0)
