@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -21,6 +23,7 @@ from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.views import View
 
 from bot.domain.errors import Problem
+from bot.domain.forecast import RunOut
 from bot.domain.request_view import RequestView
 from bot.messages.allowances import approved_within_allowance
 from bot.messages.forecast import runs_out_text
@@ -71,6 +74,25 @@ a picker (a multi-select of every product) chooses which inputs the form shows, 
 account of 100 products stays within Slack's 100 blocks per view, and usable."""
 
 
+INPUTS_KEPT = 512
+"""Product inputs kept as Slack takes them: one product's input reads the same for everyone
+who opens or edits the form until its seats, its use or its forecast move, so a keystroke
+re-renders only the live summary."""
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What a product's input shows of it (the templates read these names)."""
+
+    key: str
+    name: str
+    edition: str
+    seats: int
+
+
+DIVIDER = divider().to_dict()
+
+
 def _plain(text: str, limit: int = LABEL_TEXT) -> PlainTextObject:
     return PlainTextObject(text=shorten(text, limit), emoji=True)
 
@@ -95,11 +117,9 @@ def change_modal(
     Large accounts get a product picker; `picked` is what it holds (from the view's state),
     and the form shows those products, the pre-filled and changed ones, and their suites."""
     t = texts("change_modal", language)
-    direct = draft.mode is not Mode.REQUEST
-    summary = summary_blocks(draft.change, language, total=draft.monthly_total)
-    head: list[Block] = [section(t(f"intro_{draft.mode.value}"))]
-    if amending is not None:
-        head.insert(0, context(t("amending", id=amending)))
+    frame = _frame(language, draft.mode, amending, justification)
+    summary = [block.to_dict() for block in summary_blocks(draft.change, language, total=draft.monthly_total)]
+    head: list[dict[str, Any]] = list(frame.head)
     products = draft.products
     action_id = SEATS_ACTION
     if has_picker(draft):
@@ -108,61 +128,102 @@ def change_modal(
         keys = with_suites(draft.products, chosen)
         # Intro, picker, justification, divider, summary, note and the cut notice stay.
         room = VIEW_BLOCKS - len(head) - 1 - 1 - 1 - len(summary) - 1 - 1
-        head.append(_picker(draft.products, keys, language))
+        head.append(_picker(draft.products, keys, language).to_dict())
         products = [p for p in draft.products if p.key in keys]
         if not products:
-            head.append(context(t("pick_first")))
+            head.append(context(t("pick_first")).to_dict())
         elif len(products) > room:
             products = products[:room]
-            head.append(context(t("pick_fewer", count=room)))
-    blocks: list[Block] = list(head)
+            head.append(context(t("pick_fewer", count=room)).to_dict())
+    blocks = head
     for product in products:
-        value = (initial or {}).get(product.key, product.seats)
+        shown = _Shown(product.key, product.name, product.edition, product.seats)
         blocks.append(
-            InputBlock(
-                block_id=f"{PRODUCT_BLOCK}{product.key}",
-                label=_plain(t.plain("product_label", product=product)),
-                hint=_plain(_hint(t, draft, product)),
-                element=NumberInputElement(
-                    action_id=action_id,
-                    is_decimal_allowed=False,
-                    initial_value=str(value),
-                    min_value="0",
-                    max_value=str(MAX_SEATS),
-                    dispatch_action_config=DispatchActionConfig(trigger_actions_on=["on_character_entered"]),
-                ),
-                dispatch_action=True,
-                # Required: Slack keeps a cleared field from being submitted; a count is always set.
+            _product_input(
+                shown,
+                language,
+                action_id=action_id,
+                value=(initial or {}).get(product.key, product.seats),
+                used=draft.used.get(product.id or 0, 0),
+                runs_out=draft.runs_out.get(product.id or 0),
             )
         )
-    blocks.append(
-        InputBlock(
-            block_id=JUSTIFICATION_BLOCK,
-            label=_plain(t.plain("justification_label")),
-            hint=_plain(t.plain("justification_hint_direct" if direct else "justification_hint_request")),
-            element=PlainTextInputElement(
-                action_id=TEXT_ACTION, multiline=True, max_length=3000, initial_value=justification or None
-            ),
-            optional=direct,
-        )
+    blocks += [frame.justification, DIVIDER, *summary, frame.note]
+    # Built as Slack takes it: its parts already are (a View would parse them back).
+    return {
+        "type": "modal",
+        "callback_id": CHANGE_CALLBACK,
+        **frame.buttons,
+        "blocks": blocks,
+        "private_metadata": frame.metadata,
+    }
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What a form says around its seat fields and summary, as Slack takes it: the same for
+    everyone who opens one in a language, a mode (and a request amended)."""
+
+    head: tuple[dict[str, Any], ...]
+    justification: dict[str, Any]
+    note: dict[str, Any]
+    buttons: dict[str, Any]
+    """Title, submit and close."""
+    metadata: str
+
+
+@lru_cache(maxsize=INPUTS_KEPT)
+def _frame(language: str, mode: Mode, amending: int | None, justification: str | None) -> _Frame:
+    t = texts("change_modal", language)
+    direct = mode is not Mode.REQUEST
+    head: list[Block] = [section(t(f"intro_{mode.value}"))]
+    if amending is not None:
+        head.insert(0, context(t("amending", id=amending)))
+    field = InputBlock(
+        block_id=JUSTIFICATION_BLOCK,
+        label=_plain(t.plain("justification_label")),
+        hint=_plain(t.plain("justification_hint_direct" if direct else "justification_hint_request")),
+        element=PlainTextInputElement(
+            action_id=TEXT_ACTION, multiline=True, max_length=3000, initial_value=justification or None
+        ),
+        optional=direct,
     )
-    blocks += [divider(), *summary]
     # "Ask the account owner" is no answer for the owner or a billing admin themselves.
-    blocks.append(context(t("billing_note_direct" if direct else "billing_note")))
-    title = "title_manage" if direct else "title_request"
-    submit = f"submit_{draft.mode.value}"
+    note = context(t("billing_note_direct" if direct else "billing_note"))
+    title, submit = ("title_manage" if direct else "title_request"), f"submit_{mode.value}"
     if amending is not None:
         title, submit = "title_amend", "submit_amend"
-    view = View(
-        type="modal",
-        callback_id=CHANGE_CALLBACK,
-        title=_plain(t.plain(title), VIEW_TITLE),
-        submit=_plain(t.plain(submit), VIEW_TITLE),
-        close=_plain(t.plain("close"), VIEW_TITLE),
-        blocks=blocks,
-        private_metadata=json.dumps({"mode": draft.mode.value, "amend": amending}),
-    )
-    return view.to_dict()
+    buttons = {
+        "title": _plain(t.plain(title), VIEW_TITLE).to_dict(),
+        "submit": _plain(t.plain(submit), VIEW_TITLE).to_dict(),
+        "close": _plain(t.plain("close"), VIEW_TITLE).to_dict(),
+    }
+    metadata = json.dumps({"mode": mode.value, "amend": amending})
+    return _Frame(tuple(b.to_dict() for b in head), field.to_dict(), note.to_dict(), buttons, metadata)
+
+
+@lru_cache(maxsize=INPUTS_KEPT)
+def _product_input(
+    product: _Shown, language: str, *, action_id: str, value: int, used: int, runs_out: RunOut | None
+) -> dict[str, Any]:
+    """One product's seat field, as Slack takes it. Shared by every form that shows it:
+    whoever sends it only reads it."""
+    t = texts("change_modal", language)
+    return InputBlock(
+        block_id=f"{PRODUCT_BLOCK}{product.key}",
+        label=_plain(t.plain("product_label", product=product)),
+        hint=_plain(_hint(t, product, used, runs_out)),
+        element=NumberInputElement(
+            action_id=action_id,
+            is_decimal_allowed=False,
+            initial_value=str(value),
+            min_value="0",
+            max_value=str(MAX_SEATS),
+            dispatch_action_config=DispatchActionConfig(trigger_actions_on=["on_character_entered"]),
+        ),
+        dispatch_action=True,
+        # Required: Slack keeps a cleared field from being submitted; a count is always set.
+    ).to_dict()
 
 
 def _picker(products: Sequence[Product], keys: Sequence[str], language: str) -> InputBlock:
@@ -188,10 +249,9 @@ def _picker(products: Sequence[Product], keys: Sequence[str], language: str) -> 
     )
 
 
-def _hint(t: Texts, draft: Draft, product: Product) -> str:
+def _hint(t: Texts, product: _Shown, used: int, runs_out: RunOut | None) -> str:
     """Seats in use, and when the product fills up at the current pace (if that can be said)."""
-    hint = t.plain("product_hint", product=product, used=draft.used.get(product.id or 0, 0))
-    runs_out = draft.runs_out.get(product.id or 0)
+    hint = t.plain("product_hint", product=product, used=used)
     if runs_out is None:
         return hint
     return f"{hint}\n{unescape_mrkdwn(runs_out_text(product.name, runs_out, t.language))}"

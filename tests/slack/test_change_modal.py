@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
 
+from storage.engine import unit_of_work
 from storage.models import AuditEvent, ChangeRequest, Product, SeatAssignment
 from tests.conftest import NOW
 from tests.factories import account_data, make_account
@@ -292,3 +293,22 @@ def test_sales_assisted_change_sends_an_order_to_the_sales_contact(bot: RunningB
     order = bot.slack.wait_for(lambda: bot.slack.dm("U0AG2") or None)[0]
     assert "Order from Acme Support" in blocks_text(order.blocks)
     assert "Guide: 5 → 8 seats (+3)" in blocks_text(order.blocks)
+
+
+def _guide(bot: RunningBot) -> tuple[str, str]:
+    """The Guide field's hint and count in a form opened now (then closed)."""
+    view = open_modal(bot, "U0ADMIN", "request")
+    bot.driver.close_view("U0ADMIN", view)
+    block = next(b for b in view["blocks"] if b.get("block_id") == "seats:guide")
+    return str(block["hint"]["text"]), _values(view)["guide"]
+
+
+def test_each_form_shows_each_product_as_it_is_now(bot: RunningBot, engine: Engine, account: None) -> None:
+    """A product's field reads the same in every form until the product moves: a seat taken
+    or seats bought show in the next form opened, its hint and its count."""
+    assert _guide(bot) == ("Now 5 seats, 0 in use", "5")
+    assert "now has a *Guide* seat" in bot.command("U0OWNER", "assign <@U0AG1|ana> guide").text
+    assert _guide(bot) == ("Now 5 seats, 1 in use", "5")
+    with unit_of_work(engine, write=True) as session:
+        session.execute(update(Product).where(col(Product.key) == "guide").values(seats=7))
+    assert _guide(bot) == ("Now 7 seats, 1 in use", "7")
