@@ -101,6 +101,8 @@ class Submitted:
     released: list[ledger.Released]
     allowance: list[allowances.Taken] | None = None
     """A request approved at once within its products' standing allowances: what it took."""
+    asked: list[str] | None = None
+    """The approvers this submission asked (None: not asked here, e.g. a replay)."""
 
 
 def mode_for(session: Session, actor: Actor) -> Mode:
@@ -192,11 +194,10 @@ class Shown:
 
 def submitted_view(session: Session, done: Submitted) -> Shown:
     shown = request_view(session, done.request, done.actor.account)
-    approvers = [
-        u
-        for u in repo.holders_of(session, account_id=done.actor.account_id, roles=APPROVERS)
-        if u != done.actor.user_id
-    ]
+    approvers = done.asked
+    if approvers is None:
+        holders = repo.holders_of(session, account_id=done.actor.account_id, roles=APPROVERS)
+        approvers = [u for u in holders if u != done.actor.user_id]
     return Shown(done.mode, shown, approvers)
 
 
@@ -329,11 +330,11 @@ def submit(
         if within is not None:
             taken, released = within
             return Submitted(actor, request, current.mode, current.change, released, allowance=taken)
-        _notify_approvers(session, actor=actor, request=request, now=now)
-    else:
-        released = ledger.apply_change(
-            session, account=actor.account, request_id=request.id or 0, actor_id=user_id, now=now
-        )
+        asked = _notify_approvers(session, actor=actor, request=request, now=now)
+        return Submitted(actor, request, current.mode, current.change, released, asked=asked)
+    released = ledger.apply_change(
+        session, account=actor.account, request_id=request.id or 0, actor_id=user_id, now=now
+    )
     return Submitted(actor, request, current.mode, current.change, released)
 
 
@@ -460,14 +461,16 @@ def write_lines(session: Session, request_id: int, current: Draft) -> None:
     session.flush()
 
 
-def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest, now: datetime) -> None:
-    approvers = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
+def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest, now: datetime) -> list[str]:
+    """Queue the approval DMs; returns whom they go to."""
+    holders = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
+    approvers = [approver for approver in holders if approver != request.requester_id]
     asks = [
         Message(Kind.APPROVAL, approver, f"approval:{request.id}:{approver}", request_id=request.id)
         for approver in approvers
-        if approver != request.requester_id
     ]
     record(session, account_id=actor.account_id, at=now, messages=asks)
+    return approvers
 
 
 def prefill(
