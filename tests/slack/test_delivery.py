@@ -308,12 +308,7 @@ def test_a_batch_leaves_out_a_row_tried_since_it_was_listed(
     listed = sender._due(NOW, 10)
     assert len(listed) == 2
     assert listed[0].batch == listed[1].batch is not None
-    posted = _posted_elsewhere(slack, row)
-    with unit_of_work(engine, write=True) as session:
-        tried = session.get(OutboxMessage, row.id)
-        assert tried is not None
-        tried.in_doubt, tried.attempts, tried.last_error = True, 1, "TimeoutError: read timed out"
-        session.add(tried)
+    posted = _tried_elsewhere(slack, engine, row)
 
     assert sender._deliver_batch(listed, NOW, NOW, sending._Shown()) == 1  # the billing admin's
     assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
@@ -329,6 +324,18 @@ def _crashed_mid_post(engine: Engine, *, lease_left: timedelta) -> OutboxMessage
         row.claimed_by, row.claimed_until, row.in_doubt = "sender-dead", NOW + lease_left, True
         session.add(row)
     return row
+
+
+def _tried_elsewhere(slack: SlackStandIn, engine: Engine, row: OutboxMessage) -> str:
+    """Another attempt at the row posted it, lost Slack's answer and gave it back in doubt:
+    the message's ts."""
+    posted = _posted_elsewhere(slack, row)
+    with unit_of_work(engine, write=True) as session:
+        tried = session.get(OutboxMessage, row.id)
+        assert tried is not None
+        tried.in_doubt, tried.attempts, tried.last_error = True, 1, "TimeoutError: read timed out"
+        session.add(tried)
+    return posted
 
 
 def _posted_elsewhere(slack: SlackStandIn, row: OutboxMessage) -> str:
@@ -478,12 +485,7 @@ def test_a_row_tried_since_it_was_listed_is_taken_as_it_is_now(
     sender = _sender(slack, engine)
     (listed,) = [d for d in sender._due(NOW, 10) if d.id == row.id]
     assert not listed.in_doubt
-    posted = _posted_elsewhere(slack, row)
-    with unit_of_work(engine, write=True) as session:
-        tried = session.get(OutboxMessage, row.id)
-        assert tried is not None
-        tried.in_doubt, tried.attempts, tried.last_error = True, 1, "TimeoutError: read timed out"
-        session.add(tried)
+    posted = _tried_elsewhere(slack, engine, row)
 
     assert sender._deliver_one(listed, NOW, NOW, sending._Shown()) == 0  # not taken as it was listed
     assert [m.ts for m in slack.dm("U0OWNER")] == [posted]
