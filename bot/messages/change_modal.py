@@ -74,15 +74,15 @@ a picker (a multi-select of every product) chooses which inputs the form shows, 
 account of 100 products stays within Slack's 100 blocks per view, and usable."""
 
 
-INPUTS_KEPT = 512
-"""Product inputs kept as Slack takes them: one product's input reads the same for everyone
-who opens or edits the form until its seats, its use or its forecast move, so a keystroke
-re-renders only the live summary."""
+PARTS_KEPT = 512
+"""Seat fields, and the words around them, kept as Slack takes them (each its own LRU): a
+product's field reads the same for everyone who opens or edits a form until its seats, its
+use, its forecast or the value typed move, so a keystroke renders only the live summary."""
 
 
 @dataclass(frozen=True)
-class _Shown:
-    """What a product's input shows of it (the templates read these names)."""
+class _Field:
+    """What a product's seat field shows of it (the templates read these names)."""
 
     key: str
     name: str
@@ -137,7 +137,7 @@ def change_modal(
             head.append(context(t("pick_fewer", count=room)).to_dict())
     blocks = head
     for product in products:
-        shown = _Shown(product.key, product.name, product.edition, product.seats)
+        shown = _Field(product.key, product.name, product.edition, product.seats)
         blocks.append(
             _product_input(
                 shown,
@@ -172,7 +172,7 @@ class _Frame:
     metadata: str
 
 
-@lru_cache(maxsize=INPUTS_KEPT)
+@lru_cache(maxsize=PARTS_KEPT)
 def _frame(language: str, mode: Mode, amending: int | None, justification: str | None) -> _Frame:
     t = texts("change_modal", language)
     direct = mode is not Mode.REQUEST
@@ -202,9 +202,9 @@ def _frame(language: str, mode: Mode, amending: int | None, justification: str |
     return _Frame(tuple(b.to_dict() for b in head), field.to_dict(), note.to_dict(), buttons, metadata)
 
 
-@lru_cache(maxsize=INPUTS_KEPT)
+@lru_cache(maxsize=PARTS_KEPT)
 def _product_input(
-    product: _Shown, language: str, *, action_id: str, value: int, used: int, runs_out: RunOut | None
+    product: _Field, language: str, *, action_id: str, value: int, used: int, runs_out: RunOut | None
 ) -> dict[str, Any]:
     """One product's seat field, as Slack takes it. Shared by every form that shows it:
     whoever sends it only reads it."""
@@ -249,7 +249,7 @@ def _picker(products: Sequence[Product], keys: Sequence[str], language: str) -> 
     )
 
 
-def _hint(t: Texts, product: _Shown, used: int, runs_out: RunOut | None) -> str:
+def _hint(t: Texts, product: _Field, used: int, runs_out: RunOut | None) -> str:
     """Seats in use, and when the product fills up at the current pace (if that can be said)."""
     hint = t.plain("product_hint", product=product, used=used)
     if runs_out is None:
