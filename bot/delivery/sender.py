@@ -199,7 +199,11 @@ _CLAIM_BATCH = (  # rows listed as not in doubt, still so: one lease for them al
     .returning(col(OutboxMessage.id))
     .execution_options(synchronize_session=False)
 )
-_BATCH_ROWS = select(OutboxMessage).where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
+_BATCH_ROWS = (
+    select(OutboxMessage)
+    .where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(OutboxMessage.id))
+)
 _BATCH_TARGETS = select(SlackMessage).where(col(SlackMessage.id).in_(bindparam("ids", expanding=True)))
 _HELD = select(OutboxMessage).where(OutboxMessage.id == bindparam("row_id")).with_for_update()
 _MARK_SENT = (  # only while this sender holds the lease; what each message was about
@@ -490,20 +494,7 @@ class Sender:
         except Exception:
             logger.exception("delivery claim failed outbox=%s", ",".join(str(due.id) for due in batch))
             return 0
-        plans: dict[int, _Plan | Exception] = {}
-        try:
-            with unit_of_work(self._engine) as session:  # one read: every row, and what it says
-                rows = session.exec(_BATCH_ROWS, params={"ids": held}).all()
-                targets = [row.slack_message_id for row in rows if row.slack_message_id]
-                if targets:  # into the session: each row's plan finds its copy without a query
-                    session.exec(_BATCH_TARGETS, params={"ids": targets}).all()
-                for row in sorted(rows, key=lambda row: row.id or 0):
-                    try:
-                        plans[int(row.id or 0)] = self._plan(session, row, now, shown)
-                    except Exception as exc:
-                        plans[int(row.id or 0)] = exc
-        except Exception as exc:
-            plans = dict.fromkeys(held, exc)
+        plans = self._plan_batch(held, now, shown)
         delivered: list[_Delivered] = []
         for row_id in held:
             attempt = _Attempt(in_doubt=False)
@@ -524,6 +515,24 @@ class Sender:
                 self._attempt_failed(outcome.row_id, now, exc, outcome.attempt)
             return 0
         return len(delivered)
+
+    def _plan_batch(self, held: list[int], now: datetime, shown: _Shown) -> dict[int, _Plan | Exception]:
+        """Each held row's plan, from one read; a row whose plan failed gets its exception."""
+        plans: dict[int, _Plan | Exception] = {}
+        try:
+            with unit_of_work(self._engine) as session:
+                rows = session.exec(_BATCH_ROWS, params={"ids": held}).all()
+                targets = [row.slack_message_id for row in rows if row.slack_message_id]
+                if targets:  # into the session: each row's plan finds its copy without a query
+                    session.exec(_BATCH_TARGETS, params={"ids": targets}).all()
+                for row in rows:
+                    try:
+                        plans[int(row.id or 0)] = self._plan(session, row, now, shown)
+                    except Exception as exc:
+                        plans[int(row.id or 0)] = exc
+        except Exception as exc:
+            return dict.fromkeys(held, exc)
+        return plans
 
     def _attempt_failed(self, row_id: int, now: datetime, exc: Exception, attempt: _Attempt) -> None:
         """Record why an attempt failed: Slack said no, or anything else went wrong."""
@@ -794,6 +803,7 @@ class Sender:
         # Locked reads: a change committing right now either sees these copies (and
         # refreshes them) or is seen here; never neither. One read a subject.
         current: dict[tuple[str, int | None, int | None], str | None] = {}
+        refreshes: dict[int, list[Message]] = {}
         for (row, outcome), copy_id in zip(kept, copy_ids, strict=True):
             subject = (_subject_kind(row.kind), row.request_id, row.alert_id)
             if subject not in current:
@@ -809,7 +819,9 @@ class Sender:
                 alert_id=row.alert_id,
                 slack_message_id=copy_id,
             )
-            record(session, account_id=row.account_id, at=now, messages=[newer])
+            refreshes.setdefault(row.account_id, []).append(newer)
+        for account_id, messages in refreshes.items():
+            record(session, account_id=account_id, at=now, messages=messages)
 
     def _record_failure(
         self, row_id: int, now: datetime, error: str, headers: object, attempt: _Attempt

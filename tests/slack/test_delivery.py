@@ -296,6 +296,14 @@ def test_copies_posted_but_not_recorded_are_found_not_posted_again(
     assert {r.status for r in _approvals(engine).values()} == {"sent"}
 
 
+def test_a_whole_batch_fits_in_its_lease() -> None:
+    """Two senders never hold a row at once: a batch's slowest attempt (a profile looked up
+    for each copy and the requester's, then a post each, every call taking its whole
+    timeout) ends before the lease its rows were claimed with."""
+    slowest_calls = 1 + 2 * sending.BATCH_AT_MOST
+    assert slowest_calls * SEND_TIMEOUT < LEASE.total_seconds()
+
+
 def test_a_batch_leaves_out_a_row_tried_since_it_was_listed(
     slack: SlackStandIn, engine: Engine, account: None
 ) -> None:
