@@ -200,11 +200,6 @@ _PENDING_OF_USER = (
     .limit(1)
     .scalar_subquery()
 )
-_ACCOUNT_ROLE_AND_PENDING = (
-    select(Account, RoleGrant.role, _PENDING_OF_USER)
-    .outerjoin(RoleGrant, _GRANT_OF_USER)
-    .where(Account.team_id == bindparam("team_id"))
-)
 
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
@@ -218,18 +213,6 @@ def account_and_role(session: Session, *, team_id: str, user_id: str) -> tuple[A
         return None
     account, role = found
     return account, Role(role) if role else Role.MEMBER
-
-
-def account_role_and_pending(
-    session: Session, *, team_id: str, user_id: str
-) -> tuple[Account, Role, int | None] | None:
-    """`account_and_role`, with the id of the person's pending request if any: still one
-    round trip (what opening the change form asks first)."""
-    found = session.exec(_ACCOUNT_ROLE_AND_PENDING, params={"team_id": team_id, "user_id": user_id}).first()
-    if found is None:
-        return None
-    account, role, pending = found
-    return account, Role(role) if role else Role.MEMBER, pending
 
 
 _PRODUCTS = (
@@ -352,6 +335,58 @@ def products_with_use(session: Session, *, account_id: int) -> tuple[tuple[Produ
     """`catalog_of`'s products, for an account already known: one statement, plain rows."""
     rows = session.connection().execute(_CATALOG_OF_ACCOUNT, {"account_id": account_id})
     return tuple((ProductFacts(*row[:-1]), int(row[-1])) for row in rows)
+
+
+def _actor_and_products(*extra: Any) -> Select[Any]:
+    """The account, the person's role on it, `extra`, then each product with its seats in
+    use: one row a product (one row, product None, for an account with none yet)."""
+    return (
+        sql_select(Account, col(RoleGrant.role), *extra, Product, _IN_USE)
+        .outerjoin(RoleGrant, _GRANT_OF_USER)
+        .outerjoin(Product, col(Product.account_id) == Account.id)
+        .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
+        .where(col(Account.team_id) == bindparam("team_id"))
+        .group_by(col(Account.id), col(RoleGrant.id), col(Product.id))  # keys: the rest follows
+        .order_by(col(Product.position), col(Product.id))
+    )
+
+
+_ACTOR_AND_PRODUCTS = _actor_and_products()
+_ACTOR_PENDING_AND_PRODUCTS = _actor_and_products(_PENDING_OF_USER)
+
+
+@dataclass(frozen=True)
+class Stock:
+    """What a change is drafted against: the account as the person acts on it, their role,
+    their pending request if asked for, and each product in display order with its seats
+    in use (products with none are absent from `used`)."""
+
+    account: Account
+    role: Role
+    pending_id: int | None
+    products: list[Product]
+    used: dict[int, int]
+
+
+def stock_of(session: Session, *, team_id: str, user_id: str, pending: bool = False) -> Stock | None:
+    """`account_and_role` and `products_and_usage` (with `pending`, the id of the person's
+    pending request too) in one statement: what the change form, each of its keystrokes
+    and a submission read first."""
+    query = _ACTOR_PENDING_AND_PRODUCTS if pending else _ACTOR_AND_PRODUCTS
+    rows = session.execute(query, {"team_id": team_id, "user_id": user_id}).all()
+    if not rows:
+        return None
+    account, role = rows[0][0], rows[0][1]
+    pending_id = rows[0][2] if pending else None
+    products: list[Product] = []
+    used: dict[int, int] = {}
+    for *_, product, count in rows:
+        if product is None:
+            continue  # an account with no product yet
+        products.append(product)
+        if count:
+            used[product.id or 0] = int(count)
+    return Stock(account, Role(role) if role else Role.MEMBER, pending_id, products, used)
 
 
 def to_free(idle_before: datetime | BindParameter[datetime]) -> ColumnElement[bool]:

@@ -32,13 +32,15 @@ def load_actor(session: Session, *, team_id: str, user_id: str) -> Actor:
     return Actor(account, user_id, role)
 
 
-def load_actor_and_pending(session: Session, *, team_id: str, user_id: str) -> tuple[Actor, int | None]:
-    """`load_actor`, with the id of the person's pending request if any, in the same statement."""
-    found = repo.account_role_and_pending(session, team_id=team_id, user_id=user_id)
-    if found is None:
+def load_actor_and_stock(
+    session: Session, *, team_id: str, user_id: str, pending: bool = False
+) -> tuple[Actor, repo.Stock]:
+    """`load_actor`, with the account's products and their seats in use (and with `pending`,
+    the person's pending request), in the same statement."""
+    stock = repo.stock_of(session, team_id=team_id, user_id=user_id, pending=pending)
+    if stock is None:
         raise AccountNotSetUp(team_id)
-    account, role, pending = found
-    return Actor(account, user_id, role), pending
+    return Actor(stock.account, user_id, stock.role), stock
 
 
 def require(session: Session, actor: Actor, action: Action) -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.domain.commands import Amount
 from bot.domain.errors import AlreadyDecided, DraftRejected, NothingToAmend
 from bot.domain.permissions import APPROVERS
-from bot.services.actors import Actor, load_actor
+from bot.services.actors import Actor, load_actor, load_actor_and_stock
 from bot.services.allowances import Taken
 from bot.services.decisions import refresh_copies
 from bot.services.forecasts import run_outs
@@ -61,10 +61,10 @@ def amendable(session: Session, *, team_id: str, user_id: str) -> tuple[ChangeRe
 
 
 def amend(session: Session, *, team_id: str, user_id: str, submission: Submission, now: datetime) -> Amended:
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
     request = _pending(session, actor)
     submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
-    current = draft_for(session, actor, submission, check=True)
+    current = draft_for(session, actor, submission, check=True, products=stock.products, used=stock.used)
     if current.mode is not Mode.REQUEST:
         raise NothingToAmend()  # the person now decides seats themselves: nothing waits for approval
     if current.problems:
@@ -164,9 +164,9 @@ def amend_form(
 ) -> AmendForm:
     """The form amending the person's pending request, its counts written in (and, from
     `/seats request support +2`, that product's count moved on top)."""
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
     request = _pending(session, actor)
-    products, used = repo.products_and_usage(session, account_id=actor.account_id)
+    products, used = stock.products, stock.used
     initial = {**_counts(session, request.id or 0), **prefill(products, product=product, amount=amount)}
     counts = {key: str(value) for key, value in initial.items()}
     shown = draft_for(session, actor, Submission(counts=counts), products=products, used=used)
@@ -179,8 +179,8 @@ def amend_form(
 
 def check_amendment(session: Session, *, team_id: str, user_id: str, submission: Submission) -> None:
     """Before the ack, read-only: what `amend` would refuse."""
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
     _pending(session, actor)
-    current = draft_for(session, actor, submission, check=True)
+    current = draft_for(session, actor, submission, check=True, products=stock.products, used=stock.used)
     if current.problems:
         raise DraftRejected(current.problems)

@@ -33,7 +33,7 @@ from bot.domain.forecast import RunOut
 from bot.domain.permissions import APPROVERS, Action
 from bot.domain.request_view import RequestView
 from bot.services import allowances, drafts, ledger
-from bot.services.actors import Actor, load_actor, load_actor_and_pending
+from bot.services.actors import Actor, load_actor_and_stock
 from bot.services.closing import close_request
 from bot.services.forecasts import run_outs
 from bot.services.outbox import Kind
@@ -121,7 +121,8 @@ def draft(
     session: Session, *, team_id: str, user_id: str, submission: Submission, check: bool = False
 ) -> Draft:
     """Preview a change (for the modal); with `check`, also list what blocks submitting it."""
-    return draft_for(session, load_actor(session, team_id=team_id, user_id=user_id), submission, check=check)
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
+    return draft_for(session, actor, submission, check=check, products=stock.products, used=stock.used)
 
 
 def draft_for(
@@ -165,14 +166,13 @@ def modal_for(
     """What the change form shows: opened afresh (pre-filled from `product` and `amount`;
     refused if a request of the person is pending) or redrawn from a `submission` in progress.
     With `now`, each product's run-out forecast too."""
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id, pending=submission is None)
+    products, used = stock.products, stock.used
     if submission is not None:  # redrawn: the form was allowed when it opened
-        actor = load_actor(session, team_id=team_id, user_id=user_id)
-        shown = draft_for(session, actor, submission)
+        shown = draft_for(session, actor, submission, products=products, used=used)
     else:
-        actor, pending_id = load_actor_and_pending(session, team_id=team_id, user_id=user_id)
-        if mode_for(session, actor) is Mode.REQUEST and pending_id is not None:
-            _refuse_if_pending(session, actor, session.get(ChangeRequest, pending_id))
-        products, used = repo.products_and_usage(session, account_id=actor.account_id)
+        if mode_for(session, actor) is Mode.REQUEST and stock.pending_id is not None:
+            _refuse_if_pending(session, actor, session.get(ChangeRequest, stock.pending_id))
         initial = prefill(products, product=product, amount=amount, direct=actor.role in APPROVERS)
         counts = {k: str(v) for k, v in initial.items()}
         shown = draft_for(session, actor, Submission(counts=counts), products=products, used=used)
@@ -263,10 +263,10 @@ def precheck(
     """Before a submission is acked, read-only: what this same submission already made
     (a replay, a double click), or None when it may go ahead; raises what `submit`
     would refuse."""
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
     mine = _mine(session, actor, key)
     if mine.replayed is None:
-        _check(session, actor, submission, pending=mine.pending)
+        _check(session, actor, stock, submission, pending=mine.pending)
         return None
     return submitted_view(session, mine.replayed)
 
@@ -276,8 +276,8 @@ def picked_draft(
 ) -> Draft:
     """The draft of a large account's form, where a picker chooses the products shown: a
     product taken out of the picker drops its typed value with it."""
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
-    current = draft_for(session, actor, submission)
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
+    current = draft_for(session, actor, submission, products=stock.products, used=stock.used)
     kept = set(with_suites(current.products, picked))
     counts = {k: v for k, v in submission.counts.items() if k in kept}
     if counts == dict(submission.counts):
@@ -287,9 +287,16 @@ def picked_draft(
     )
 
 
-def _check(session: Session, actor: Actor, submission: Submission, *, pending: ChangeRequest | None) -> Draft:
+def _check(
+    session: Session,
+    actor: Actor,
+    stock: repo.Stock,
+    submission: Submission,
+    *,
+    pending: ChangeRequest | None,
+) -> Draft:
     """Everything `submit` refuses, read-only; `pending`: the person's pending request (`_mine`)."""
-    current = draft_for(session, actor, submission, check=True)
+    current = draft_for(session, actor, submission, check=True, products=stock.products, used=stock.used)
     if current.mode is Mode.REQUEST:
         _refuse_if_pending(session, actor, pending)
     if current.problems:
@@ -317,12 +324,12 @@ def submit(
     The same `idempotency_key` (a modal's view id, a Buy offer) makes one change
     however often it comes: a replay gets the change already made.
     """
-    actor = load_actor(session, team_id=team_id, user_id=user_id)
+    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
     mine = _mine(session, actor, idempotency_key)
     if mine.replayed is not None:
         return mine.replayed
     submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
-    current = _check(session, actor, submission, pending=mine.pending)
+    current = _check(session, actor, stock, submission, pending=mine.pending)
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
     released: list[ledger.Released] = []
     if current.mode is Mode.REQUEST:
