@@ -44,9 +44,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
     def cpu_seconds(self) -> float:
-        """utime + stime of the server process (all its threads), from /proc/<pid>/stat."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """utime + stime of the server process (all its threads)."""
+        return _cpu_seconds(self.process.pid)
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -75,6 +74,29 @@ class Server:
                 self.process.wait(timeout=10)
         if self._log is not None:
             self._log.close()
+
+
+def _cpu_seconds(pid: int | str) -> float:
+    """utime + stime of a process (all its threads), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """utime + stime of every PostgreSQL process on this machine (the server and its
+    backends): the database's share of the cores, whoever's statements it ran. A backend
+    that ends between two readings takes its time with it (the server keeps the
+    benchmark's connections open)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += _cpu_seconds(entry.name)
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return total
 
 
 def start(name: str, argv: list[str], *, env: dict[str, str], workdir: Path, probe: bool = False) -> Server:

@@ -17,6 +17,8 @@ SEATBOT_COLUMNS = [
     ("answer_p50_ms", "ans p50", 8),
     ("answer_p99_ms", "ans p99", 8),
     ("cpu_ms_per_request", "CPU ms", 7),
+    ("postgres_cpu_ms_per_request", "PG CPU", 6),
+    ("rig_cpu_ms_per_request", "rig CPU", 7),
     ("sql_per_request", "SQL", 6),
     ("refused", "refused", 7),
     ("busy", "busy", 4),
@@ -121,7 +123,8 @@ def render(result: dict[str, Any]) -> str:
         f"machine: {env['cores']} cores, {env['memory_gb']} GB, Python {env['python']}, "
         f"load average {env['loadavg_start']} → {env.get('loadavg_end', '?')}",
         f"threads {settings['threads']} (seatbot and bare), seatbot workers {settings['workers']}; "
-        "times in ms; CPU ms and SQL per request",
+        "times in ms; CPU ms and SQL per request (PG CPU: PostgreSQL's; rig CPU: the load generator "
+        "and the Slack stand-in's, on the same cores)",
     ]
     if "slack_calls" in result:
         calls = result["slack_calls"]

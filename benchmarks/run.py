@@ -230,7 +230,7 @@ def _seatbot_phases(
             for flow in flows.FLOWS:
                 jobs = _jobs(bench, flow, users, submitted)
                 print(f"[{kind}] {flow:<10} {load.label:<11} {len(jobs)} requests", flush=True)
-                phase = _measure(seatbot, standin, load, jobs, args.answer_timeout)
+                phase = _measure(seatbot, standin, load, jobs, args.answer_timeout, kind)
                 if flow == "submit":
                     submitted = int(phase["seatbot"]["answered"] or 0) - int(phase["seatbot"]["refused"] or 0)
                 phases.append({"flow": flow, "load": load.label, **phase})
@@ -258,9 +258,15 @@ def _jobs(bench: flows.Bench, flow: str, users: list[str], submitted: int) -> li
 
 
 def _measure(
-    server: processes.Server, standin: SlackStandIn, load: Load, jobs: list[Job], answer_timeout: float
+    server: processes.Server,
+    standin: SlackStandIn,
+    load: Load,
+    jobs: list[Job],
+    answer_timeout: float,
+    kind: str,
 ) -> dict[str, Any]:
     cpu, sql, busy = server.cpu_seconds(), server.sql_statements() or 0, server.log_count("busy, refused")
+    rig, database = time.process_time(), _database_cpu(kind)
     attempts = run(load, jobs, answer_timeout=answer_timeout)
     _settle(standin)
     seatbot = figures(attempts, expects_answers=True)
@@ -268,7 +274,17 @@ def _measure(
     seatbot["cpu_ms_per_request"] = round((server.cpu_seconds() - cpu) * 1000 / n, 2)
     seatbot["sql_per_request"] = round(((server.sql_statements() or 0) - sql) / n, 1)
     seatbot["busy"] = server.log_count("busy, refused") - busy
+    seatbot["rig_cpu_ms_per_request"] = round((time.process_time() - rig) * 1000 / n, 2)
+    after = _database_cpu(kind)
+    seatbot["postgres_cpu_ms_per_request"] = (
+        None if after is None or database is None else round((after - database) * 1000 / n, 2)
+    )
     return {"seatbot": seatbot, "_attempts": attempts, "_load": load}
+
+
+def _database_cpu(kind: str) -> float | None:
+    """PostgreSQL's CPU so far (None for SQLite, which runs inside seatbot's process)."""
+    return processes.postgres_cpu_seconds() if kind == "postgresql" else None
 
 
 def _settle(standin: SlackStandIn) -> None:

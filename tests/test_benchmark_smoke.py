@@ -34,6 +34,7 @@ SEATBOT_FIGURES = {
     "cpu_ms_per_request",
     "sql_per_request",
     "busy",
+    "rig_cpu_ms_per_request",
 }
 BARE_FIGURES = {"requests", "acked", "failed", "acks_per_s", "ack_p50_ms", "ack_p99_ms", "cpu_ms_per_request"}
 FLOOR_FIGURES = {
@@ -117,8 +118,11 @@ def test_every_figure_is_reported(quick_run: tuple[dict[str, Any], str]) -> None
         assert {k for k in SEATBOT_FIGURES if phase["seatbot"].get(k) is not None} == SEATBOT_FIGURES, phase
         assert {k for k in BARE_FIGURES if phase["bare"].get(k) is not None} == BARE_FIGURES, phase
         assert phase["seatbot"]["sql_per_request"] > 0, phase  # the probe counted seatbot's statements
+        assert phase["seatbot"]["rig_cpu_ms_per_request"] > 0, phase  # the load had a cost of its own
+        assert phase["seatbot"]["postgres_cpu_ms_per_request"] is None, phase  # SQLite: in seatbot's own
         assert set(phase["ratio"]) == {"acks_per_s", "ack_p50", "ack_p99", "cpu"}
         assert {k for k in FLOOR_FIGURES if phase["floor"].get(k) is not None} == FLOOR_FIGURES, phase
         assert set(phase["floor_ratio"]) == {"answers_per_s", "answer_p50", "answer_p99", "cpu"}
-    for title in ("acks/s", "ans p99", "CPU ms", "SQL", "bare acks/s", "acks/s ×", "floor ans/s", "ans/s ×"):
+    seatbot_titles = ("acks/s", "ans p99", "CPU ms", "PG CPU", "rig CPU", "SQL")
+    for title in (*seatbot_titles, "bare acks/s", "acks/s ×", "floor ans/s", "ans/s ×"):
         assert title in stdout, title
