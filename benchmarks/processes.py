@@ -76,6 +76,57 @@ class Server:
             self._log.close()
 
 
+@dataclass
+class Replicas:
+    """seatbot as several `serve` processes on one database, measured as one: CPU, SQL,
+    log lines and memory summed; started when the last answered /healthz."""
+
+    servers: list[Server]
+
+    @property
+    def port(self) -> int:
+        return self.servers[0].port
+
+    @property
+    def more_ports(self) -> list[int]:
+        return [server.port for server in self.servers[1:]]
+
+    @property
+    def startup_s(self) -> float:
+        return max(server.startup_s for server in self.servers)
+
+    def cpu_seconds(self) -> float:
+        return sum(server.cpu_seconds() for server in self.servers)
+
+    def rss_mb(self) -> float:
+        return sum(server.rss_mb() for server in self.servers)
+
+    def sql_statements(self) -> int | None:
+        counts = [server.sql_statements() for server in self.servers]
+        return None if None in counts else sum(c or 0 for c in counts)
+
+    def log_count(self, needle: str) -> int:
+        return sum(server.log_count(needle) for server in self.servers)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def start_replicas(count: int, argv: list[str], *, env: dict[str, str], workdir: Path) -> Replicas:
+    """`count` seatbot processes through the probe, one after the other (each one's start-up
+    is its own: a cold start, not a start beside a busy sibling)."""
+    replicas = Replicas([])
+    try:
+        for index in range(count):
+            name = "seatbot" if count == 1 else f"seatbot-{index + 1}"
+            replicas.servers.append(start(name, argv, env=env, workdir=workdir, probe=True))
+    except BaseException:
+        replicas.stop()
+        raise
+    return replicas
+
+
 def _cpu_seconds(pid: int | str) -> float:
     """utime + stime of a process (all its threads), from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

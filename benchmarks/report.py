@@ -113,6 +113,15 @@ def _against(
     return _table(rows, columns)
 
 
+def _replicas(settings: dict[str, Any], what: str = "") -> str:
+    """ ", 2 replicas" when seatbot ran as several processes (CPU, SQL and memory are then
+    their sums); nothing for one."""
+    count = settings.get("replicas", 1)
+    if count == 1:
+        return ""
+    return f" ({what} {count} processes)" if what else f", {count} replicas"
+
+
 def render(result: dict[str, Any]) -> str:
     env = result["environment"]
     settings = result["settings"]
@@ -122,7 +131,8 @@ def render(result: dict[str, Any]) -> str:
         f"{' (uncommitted changes)' if env['commit_dirty'] else ''}",
         f"machine: {env['cores']} cores, {env['memory_gb']} GB, Python {env['python']}, "
         f"load average {env['loadavg_start']} → {env.get('loadavg_end', '?')}",
-        f"threads {settings['threads']} (seatbot and bare), seatbot workers {settings['workers']}; "
+        f"threads {settings['threads']} (seatbot and bare), seatbot workers {settings['workers']}"
+        f"{_replicas(settings)}; "
         "times in ms; CPU ms and SQL per request (PG CPU: PostgreSQL's; rig CPU: the load generator "
         "and the Slack stand-in's, on the same cores)",
     ]
@@ -143,7 +153,7 @@ def render(result: dict[str, Any]) -> str:
             f"== {run['database']} ==",
             f"start-up to /healthz: seatbot {run['startup_to_healthz_s']} s, "
             f"bare Bolt {run['bare_startup_to_healthz_s']} s",
-            f"seatbot RSS after the load: {run['rss_after_load_mb']} MB; "
+            f"seatbot RSS after the load: {run['rss_after_load_mb']} MB{_replicas(settings, 'in all')}; "
             f"idle SQL: {run['idle_sql_per_s']} statements/s",
             f"out-of-licences check ({alerts['products']} products, {alerts['agents']} agents): {passes}",
             "scheduler pass ({due} due of {stored} stored): {handled} handled in {ms} ms, "

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -65,6 +66,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--threads", type=int, default=16, help="HTTP threads, seatbot and bare alike")
     parser.add_argument("--workers", type=int, default=4, help="seatbot serve --workers")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="seatbot serve processes on the one database, the clients spread over them; "
+        "their CPU, SQL and memory are summed",
+    )
     parser.add_argument("--rate", type=float, default=100.0, help="open-loop requests per second")
     parser.add_argument("--seconds", type=float, default=3.0, help="open-loop duration per flow")
     parser.add_argument("--answer-timeout", type=float, default=60.0, help="seconds to wait for one answer")
@@ -76,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "settings": {
             "threads": args.threads,
             "workers": args.workers,
+            "replicas": args.replicas,
             "loads": [vars(load) for load in loads(args)],
             "answer_timeout_s": args.answer_timeout,
         },
@@ -141,13 +150,13 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         setup_data.write_alerts_account(work / "alerts.yml", products=products, agents=agents)
         processes.run_cli(["load", str(work / "alerts.yml")], env=env, workdir=work)
 
-        seatbot = processes.start(
-            "seatbot", processes.seatbot_argv(args.threads, args.workers), env=env, workdir=work, probe=True
+        seatbot = processes.start_replicas(
+            args.replicas, processes.seatbot_argv(args.threads, args.workers), env=env, workdir=work
         )
         stack.callback(seatbot.stop)
         print(f"[{kind}] seatbot answered /healthz {seatbot.startup_s:.2f}s after start", flush=True)
         idle = _idle_sql_rate(seatbot, 0.5 if args.quick else 3.0)
-        phases = _seatbot_phases(standin, seatbot, who, plan, args, kind)
+        phases, sent_to = _seatbot_phases(standin, seatbot, who, plan, args, kind)
         rss = seatbot.rss_mb()
         seatbot.stop()
 
@@ -192,6 +201,7 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         "idle_sql_per_s": idle,
         "alerts_check": alerts,
         "scheduler_pass": scheduler,
+        "requests_per_replica": [sent_to[port] for port in (seatbot.port, *seatbot.more_ports)],
         "phases": phases,
     }
 
@@ -203,7 +213,7 @@ def _arrange(standin: SlackStandIn, who: setup_data.People) -> None:
     standin.add_channel(setup_data.ALERTS_CHANNEL, "seat-alerts")
 
 
-def _idle_sql_rate(server: processes.Server, seconds: float) -> float:
+def _idle_sql_rate(server: processes.Replicas, seconds: float) -> float:
     """Statements a second seatbot sends with nothing to do (scheduler and sender polling):
     part of every phase's SQL count."""
     before = server.sql_statements() or 0
@@ -213,16 +223,18 @@ def _idle_sql_rate(server: processes.Server, seconds: float) -> float:
 
 def _seatbot_phases(
     standin: SlackStandIn,
-    seatbot: processes.Server,
+    seatbot: processes.Replicas,
     who: setup_data.People,
     plan: list[Load],
     args: argparse.Namespace,
     kind: str,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], Counter[int]]:
+    """Every flow under every load, and how many requests each replica was sent."""
     phases: list[dict[str, Any]] = []
     fresh = iter(who.admins)
     with AnswerWatcher(standin) as watcher:
-        bench = flows.Bench(standin, BenchDriver(port=seatbot.port, standin=standin), watcher, who)
+        driver = BenchDriver(port=seatbot.port, standin=standin, more_ports=seatbot.more_ports)
+        bench = flows.Bench(standin, driver, watcher, who)
         _open_approvers_homes(bench)
         for load in plan:
             users = [next(fresh) for _ in range(load.total)]
@@ -234,7 +246,7 @@ def _seatbot_phases(
                 if flow == "submit":
                     submitted = int(phase["seatbot"]["answered"] or 0) - int(phase["seatbot"]["refused"] or 0)
                 phases.append({"flow": flow, "load": load.label, **phase})
-    return phases
+    return phases, driver.sent_to
 
 
 def _open_approvers_homes(bench: flows.Bench) -> None:
@@ -258,7 +270,7 @@ def _jobs(bench: flows.Bench, flow: str, users: list[str], submitted: int) -> li
 
 
 def _measure(
-    server: processes.Server,
+    server: processes.Replicas,
     standin: SlackStandIn,
     load: Load,
     jobs: list[Job],

@@ -10,8 +10,11 @@ so the very same bodies can be replayed, freshly signed, to the bare Bolt app.
 from __future__ import annotations
 
 import http.client
+import itertools
 import threading
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +82,10 @@ class BenchDriver(SlackDriver):
     benchmark instead of failing, hence the huge ``ack_timeout``.
     """
 
-    def __init__(self, *, port: int, standin: SlackStandIn) -> None:
+    def __init__(self, *, port: int, standin: SlackStandIn, more_ports: Sequence[int] = ()) -> None:
+        """Requests go to ``port``; with ``more_ports`` (replicas), each thread keeps to one
+        port, the threads dealt round the ports in turn, as a balancer keeping a client's
+        connection would."""
         super().__init__(
             bot_url=f"http://127.0.0.1:{port}/slack/events",
             signing_secret=SIGNING_SECRET,
@@ -87,6 +93,20 @@ class BenchDriver(SlackDriver):
             ack_timeout=REQUEST_TIMEOUT,
         )
         self.port = port
+        self._ports = (port, *more_ports)
+        self._dealt = itertools.count()
+        self._mine = threading.local()
+        self._counted = threading.Lock()
+        self.sent_to: Counter[int] = Counter()
+        """Requests sent to each port."""
+
+    def _port(self) -> int:
+        port: int | None = getattr(self._mine, "port", None)
+        if port is None:
+            port = self._mine.port = self._ports[next(self._dealt) % len(self._ports)]
+        with self._counted:
+            self.sent_to[port] += 1
+        return port
 
     def post_raw(
         self,
@@ -99,7 +119,7 @@ class BenchDriver(SlackDriver):
     ) -> HttpResult:
         sent = Sent(body, content_type, dict(headers or {}), time.time())
         _local.last_sent = sent
-        return post(self.port, sent)
+        return post(self._port(), sent)
 
     @staticmethod
     def last_sent() -> Sent:

@@ -49,9 +49,13 @@ FLOOR_FIGURES = {
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
-    out = tmp_path_factory.mktemp("bench") / "figures.json"
+    return _quick(tmp_path_factory.mktemp("bench"))
+
+
+def _quick(tmp_path: Path, *extra: str) -> tuple[dict[str, Any], str]:
+    out = tmp_path / "figures.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out), *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -126,3 +130,18 @@ def test_every_figure_is_reported(quick_run: tuple[dict[str, Any], str]) -> None
     seatbot_titles = ("acks/s", "ans p99", "CPU ms", "PG CPU", "rig CPU", "SQL")
     for title in (*seatbot_titles, "bare acks/s", "acks/s ×", "floor ans/s", "ans/s ×"):
         assert title in stdout, title
+
+
+def test_replicas_share_the_load_and_answer_every_flow(tmp_path: Path) -> None:
+    """Two `serve` processes on one database: the clients are spread over both, a flow begun
+    on one (a form opened) goes on through the other, and every request is answered."""
+    result, stdout = _quick(tmp_path, "--replicas", "2")
+    assert result["settings"]["replicas"] == 2
+    (run,) = result["runs"]
+    assert len(run["requests_per_replica"]) == 2
+    assert all(sent > 0 for sent in run["requests_per_replica"]), run["requests_per_replica"]
+    for phase in run["phases"]:
+        seatbot = phase["seatbot"]
+        assert seatbot["failed"] == 0, phase
+        assert seatbot["answered"] == seatbot["requests"], phase
+    assert "2 replicas" in stdout
