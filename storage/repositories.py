@@ -293,16 +293,26 @@ _PRODUCT_FACTS: tuple[Any, ...] = (
     Product.suite,
 )
 _IN_USE = func.count(col(SeatAssignment.id))
-_CATALOG_OF_TEAM = (  # the summary's one statement: account, role, products and their seats in use
-    sql_select(*_ACCOUNT_FACTS, col(RoleGrant.role), *_PRODUCT_FACTS, _IN_USE)
-    .select_from(Account)
-    .outerjoin(RoleGrant, _GRANT_OF_USER)
-    .outerjoin(Product, col(Product.account_id) == Account.id)
-    .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
-    .where(col(Account.team_id) == bindparam("team_id"))
-    .group_by(col(Account.id), col(RoleGrant.id), col(Product.id))  # keys: the rest follows
-    .order_by(col(Product.position), col(Product.id))
-)
+
+
+def _of_team(*columns: Any) -> Select[Any]:
+    """`columns` of the team's account, the person's role on it and each of its products
+    with its seats in use: one row a product (one row, with no product, for an account
+    with none yet), in display order."""
+    return (
+        sql_select(*columns)
+        .select_from(Account)
+        .outerjoin(RoleGrant, _GRANT_OF_USER)
+        .outerjoin(Product, col(Product.account_id) == Account.id)
+        .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
+        .where(col(Account.team_id) == bindparam("team_id"))
+        .group_by(col(Account.id), col(RoleGrant.id), col(Product.id))  # keys: the rest follows
+        .order_by(col(Product.position), col(Product.id))
+    )
+
+
+_CATALOG_OF_TEAM = _of_team(*_ACCOUNT_FACTS, col(RoleGrant.role), *_PRODUCT_FACTS, _IN_USE)
+"""The summary's one statement, as plain values."""
 _CATALOG_OF_ACCOUNT = (
     sql_select(*_PRODUCT_FACTS, _IN_USE)
     .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
@@ -337,22 +347,8 @@ def products_with_use(session: Session, *, account_id: int) -> tuple[tuple[Produ
     return tuple((ProductFacts(*row[:-1]), int(row[-1])) for row in rows)
 
 
-def _actor_and_products(*extra: Any) -> Select[Any]:
-    """The account, the person's role on it, `extra`, then each product with its seats in
-    use: one row a product (one row, product None, for an account with none yet)."""
-    return (
-        sql_select(Account, col(RoleGrant.role), *extra, Product, _IN_USE)
-        .outerjoin(RoleGrant, _GRANT_OF_USER)
-        .outerjoin(Product, col(Product.account_id) == Account.id)
-        .outerjoin(SeatAssignment, col(SeatAssignment.product_id) == col(Product.id))
-        .where(col(Account.team_id) == bindparam("team_id"))
-        .group_by(col(Account.id), col(RoleGrant.id), col(Product.id))  # keys: the rest follows
-        .order_by(col(Product.position), col(Product.id))
-    )
-
-
-_ACTOR_AND_PRODUCTS = _actor_and_products()
-_ACTOR_PENDING_AND_PRODUCTS = _actor_and_products(_PENDING_OF_USER)
+_ACTOR_AND_PRODUCTS = _of_team(Account, col(RoleGrant.role), Product, _IN_USE)
+_ACTOR_PENDING_AND_PRODUCTS = _of_team(Account, col(RoleGrant.role), _PENDING_OF_USER, Product, _IN_USE)
 
 
 @dataclass(frozen=True)
