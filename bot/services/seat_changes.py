@@ -173,6 +173,8 @@ def modal_for(
     else:
         if mode_for(session, actor) is Mode.REQUEST and stock.pending_id is not None:
             _refuse_if_pending(session, actor, session.get(ChangeRequest, stock.pending_id))
+        if not products:
+            raise InvalidInput("no_products")  # a form with nothing to fill in helps nobody
         initial = prefill(products, product=product, amount=amount, direct=actor.role in APPROVERS)
         counts = {k: str(v) for k, v in initial.items()}
         shown = draft_for(session, actor, Submission(counts=counts), products=products, used=used)

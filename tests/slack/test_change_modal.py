@@ -312,3 +312,19 @@ def test_each_form_shows_each_product_as_it_is_now(bot: RunningBot, engine: Engi
     with unit_of_work(engine, write=True) as session:
         session.execute(update(Product).where(col(Product.key) == "guide").values(seats=7))
     assert _guide(bot) == ("Now 7 seats, 1 in use", "7")
+
+
+@pytest.mark.parametrize(
+    ("user", "said"), [("U0ADMIN", "No product is set up yet"), ("U0BILL", "Aucun produit")]
+)
+def test_an_account_with_no_product_yet_opens_no_form(
+    bot: RunningBot, engine: Engine, account: None, user: str, said: str
+) -> None:
+    """An account without products is read as one row with no product: the form does not
+    open on nothing to fill in; the person is told why, in their language."""
+    with unit_of_work(engine, write=True) as session:
+        session.execute(SeatAssignment.__table__.delete())  # type: ignore[attr-defined]
+        session.execute(Product.__table__.delete())  # type: ignore[attr-defined]
+    reply = bot.command(user, "request")
+    assert said in reply.text + blocks_text(reply.blocks), reply
+    assert bot.slack.open_views(user) == []
