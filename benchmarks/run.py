@@ -77,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seconds", type=float, default=3.0, help="open-loop duration per flow")
     parser.add_argument("--answer-timeout", type=float, default=60.0, help="seconds to wait for one answer")
     args = parser.parse_args(argv)
+    if args.replicas < 1:
+        parser.error("--replicas: at least 1")
     databases = args.database or (["sqlite"] if args.quick else [POSTGRES, "sqlite"])
     result: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
