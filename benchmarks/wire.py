@@ -104,8 +104,6 @@ class BenchDriver(SlackDriver):
         port: int | None = getattr(self._mine, "port", None)
         if port is None:
             port = self._mine.port = self._ports[next(self._dealt) % len(self._ports)]
-        with self._counted:
-            self.sent_to[port] += 1
         return port
 
     def post_raw(
@@ -119,7 +117,10 @@ class BenchDriver(SlackDriver):
     ) -> HttpResult:
         sent = Sent(body, content_type, dict(headers or {}), time.time())
         _local.last_sent = sent
-        return post(self._port(), sent)
+        port = self._port()
+        with self._counted:
+            self.sent_to[port] += 1
+        return post(port, sent)
 
     @staticmethod
     def last_sent() -> Sent:

@@ -130,15 +130,12 @@ def draft_for(
     actor: Actor,
     submission: Submission,
     *,
+    products: list[Product],
+    used: dict[int, int],
     check: bool = False,
-    products: list[Product] | None = None,
-    used: dict[int, int] | None = None,
 ) -> Draft:
+    """The draft of `submission` against `products` as read (with the seats `used` of each)."""
     mode = mode_for(session, actor)
-    if products is None:
-        products, used = repo.products_and_usage(session, account_id=actor.account_id)
-    elif used is None:
-        used = repo.used_seats(session, account_id=actor.account_id)
     counts, problems = drafts.parse_counts(submission.counts, {p.key for p in products})
     change = drafts.preview(
         session, products=products, used=used, currency=actor.account.currency, counts=counts
