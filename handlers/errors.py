@@ -10,11 +10,11 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot.messages.errors import internal_error_reply
 from bot.runtime.deps import CONTEXT_KEY, deps_of
+from bot.slack import response_urls
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,7 @@ def on_error(error: Exception, body: dict[str, Any], context: BoltContext, clien
 
     def tell() -> None:
         if isinstance(response_url, str) and response_url.startswith(("https://", "http://")):
-            Respond(response_url=response_url)(
-                **reply.payload(), response_type="ephemeral", replace_original=False
-            )
+            response_urls.post_ephemeral(response_url, reply.payload())
         else:  # modals and App Home have no response_url: tell them by DM
             client.chat_postMessage(channel=user_id, **reply.payload())
 

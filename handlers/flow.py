@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -26,7 +25,7 @@ from bot.messages.reply import Reply
 from bot.runtime import metrics
 from bot.runtime.deps import Deps, deps_of
 from bot.runtime.work_queue import Slot
-from bot.slack import inbound
+from bot.slack import inbound, response_urls
 from bot.slack.inbound import Origin
 from handlers.setup_offer import not_set_up_reply
 
@@ -73,9 +72,7 @@ class Turn:
         response_url (App Home, modals). Someone Slack will not let us write to (unknown,
         deactivated) is logged, not an error."""
         if self.response_url:
-            Respond(response_url=self.response_url)(
-                **reply.payload(), response_type="ephemeral", replace_original=False
-            )
+            response_urls.post_ephemeral(self.response_url, reply.payload())
             return
         try:
             self.client.chat_postMessage(channel=self.user_id, **reply.payload())

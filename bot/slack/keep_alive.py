@@ -34,6 +34,7 @@ SLACK_HOSTS = 10  # hosts (slack.com, hooks.slack.com, a stand-in…) with a poo
 
 _lock = threading.Lock()
 _installed: urllib.request.OpenerDirector | None = None
+_pool: urllib3.PoolManager | None = None
 
 
 class _PooledHandler(urllib.request.BaseHandler):
@@ -89,7 +90,7 @@ def install() -> bool:
     Not when a proxy is configured in the environment (urllib's default opener honours
     it; this pool would not): then calls go as before. Returns whether the pool is in use.
     """
-    global _installed
+    global _installed, _pool
     with _lock:
         if _installed is not None:
             return True
@@ -99,7 +100,13 @@ def install() -> bool:
         quiet = logging.getLogger("urllib3")
         if quiet.level == logging.NOTSET:  # a line per call at DEBUG: slack_sdk logs the calls
             quiet.setLevel(logging.INFO)
-        pool = urllib3.PoolManager(num_pools=SLACK_HOSTS, maxsize=CONNECTIONS_PER_HOST, block=False)
-        _installed = urllib.request.build_opener(_PooledHandler(pool))
+        _pool = urllib3.PoolManager(num_pools=SLACK_HOSTS, maxsize=CONNECTIONS_PER_HOST, block=False)
+        _installed = urllib.request.build_opener(_PooledHandler(_pool))
         urllib.request.install_opener(_installed)
         return True
+
+
+def pool() -> urllib3.PoolManager | None:
+    """The pool `install()` put in place, for callers that skip urllib's opener (None
+    when it is not in use: before `install()`, or with a proxy)."""
+    return _pool
