@@ -227,7 +227,8 @@ class ChangeRequest(SQLModel, table=True):
     direct: bool = False
     """A change the owner or a billing admin made directly: recorded as applied at once."""
     justification: str = Field(default="", sa_type=Text)
-    status: str = Field(default=RequestStatus.PENDING.value, max_length=20, index=True)
+    status: str = Field(default=RequestStatus.PENDING.value, max_length=20)
+    """Pending requests are read through the partial indexes above; the rest by account."""
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
     decided_at: datetime | None = _utc(default=None)
@@ -290,10 +291,12 @@ class AuditEvent(SQLModel, table=True):
     """Append-only record of a state change: who, what, when, before/after."""
 
     __tablename__ = "audit_event"
+    # What its readers ask (an account's events since a date): one index, not one a column.
+    __table_args__ = (Index("ix_audit_event_account_at", "account_id", "at"),)
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
-    account_id: int = Field(foreign_key="account.id", index=True)
-    at: datetime = _utc(index=True)
+    account_id: int = Field(foreign_key="account.id")
+    at: datetime = _utc()
     actor_id: str | None = Field(default=None, max_length=SLACK_ID)
     """Slack user, or None for seatbot itself (scheduler, file load)."""
     action: str = Field(max_length=60)
@@ -359,7 +362,8 @@ class OutboxMessage(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    """Not indexed: nothing reads messages by account (each is a write to every index)."""
     request_id: int | None = Field(default=None, foreign_key="change_request.id", index=True)
     alert_id: int | None = Field(default=None, foreign_key="seat_alert.id")
     kind: str = Field(max_length=40)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, inspect, text
 
-HEAD = "0010"
+HEAD = "0011"
 """The newest revision in storage/migrations/versions: raise it with each new migration."""
 
 
