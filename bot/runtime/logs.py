@@ -23,6 +23,9 @@ FORMATS = ("text", "json")
 TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RESERVED = frozenset({"time", "level", "logger", "event", "error"})
 
+SLACK_SDK_LOGGERS = ("slack_sdk.web.base_client", "slack_sdk.webhook.client")
+"""The loggers slack_sdk's Web API and webhook clients use unless given one."""
+
 _FIELD = re.compile(r"(?:^|\s)([a-z_]+)=(\"[^\"]*\"|'[^']*'|\S*)")
 
 
@@ -66,3 +69,8 @@ def configure(*, level: str, fmt: str) -> None:
     # a scheduler pass every few seconds is routine: its own lines are for DEBUG too.
     for chatty in ("alembic", "apscheduler"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, numeric))
+    # slack_sdk's clients build a DEBUG line of every request and answer, bodies and all
+    # (a modal is kilobytes), unless their logger's own level is set: they read
+    # `logger.level`, not the level it inherits. Ours, so DEBUG still shows them.
+    for eager in SLACK_SDK_LOGGERS:
+        logging.getLogger(eager).setLevel(numeric)
