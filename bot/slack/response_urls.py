@@ -1,11 +1,10 @@
 """Answers posted to the response_url of what a person typed or clicked.
 
 Straight to the keep-alive pool (`bot.slack.keep_alive`): Bolt's `respond` makes the
-same post through slack_sdk's webhook client and urllib's opener, and those layers cost
-more CPU than the post itself, about a ninth of a whole `/seats` answer (measured under
-load; see benchmarks/RESULTS.md). What is sent is the same JSON, and the retry is the
-same as slack_sdk's: once, when the connection failed or was cut. Without the pool (a
-proxy is configured), Bolt's `respond` posts it, as before.
+same post through slack_sdk's webhook client and urllib's opener, whose layers cost
+about a quarter of the post's CPU (see benchmarks/RESULTS.md). What is sent is the
+same JSON, and the retry is the same as slack_sdk's: once, when the connection failed
+or was cut. Without the pool (a proxy is configured), Bolt's `respond` posts it, as before.
 
 A response_url Slack refuses (it expired after 30 minutes, or has answered five
 times) or cannot reach is logged: the person's change, if any, stands either way.
