@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.domain.permissions import APPROVERS
@@ -45,6 +46,15 @@ class Subject(Protocol):
     def alert_id(self) -> int | None: ...
 
 
+# Built once, with bound parameters: the sender runs them for every copy it records.
+_REQUEST_STATE_LOCKED = (
+    select(ChangeRequest.status, ChangeRequest.version)
+    .where(ChangeRequest.id == bindparam("id"))
+    .with_for_update()
+)
+_ALERT_REVISION_LOCKED = select(SeatAlert.revision).where(SeatAlert.id == bindparam("id")).with_for_update()
+
+
 def state_token(session: Session, row: Subject, *, lock: bool = False) -> str | None:
     """What a kept-up-to-date message shows, in a word: if it differs after posting, refresh."""
     if row.request_id and Kind(row.kind) in APPROVAL_COPIES:
@@ -52,15 +62,13 @@ def state_token(session: Session, row: Subject, *, lock: bool = False) -> str | 
         if not lock:  # as just rendered, from this session (no second read)
             request = session.get(ChangeRequest, row.request_id)
             return None if request is None else request_state(request.status, request.version)
-        query = select(ChangeRequest.status, ChangeRequest.version).where(ChangeRequest.id == row.request_id)
-        found = session.exec(query.with_for_update()).first()
+        found = session.exec(_REQUEST_STATE_LOCKED, params={"id": row.request_id}).first()
         return None if found is None else request_state(*found)
     if row.alert_id and Kind(row.kind) in (Kind.ALERT, Kind.ALERT_REFRESH):
         if not lock:
             seen = session.get(SeatAlert, row.alert_id)
             return None if seen is None else str(seen.revision)
-        alert = select(SeatAlert.revision).where(SeatAlert.id == row.alert_id)
-        revision = session.exec(alert.with_for_update()).first()
+        revision = session.exec(_ALERT_REVISION_LOCKED, params={"id": row.alert_id}).first()
         return None if revision is None else str(revision)
     return None
 
