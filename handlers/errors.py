@@ -37,7 +37,7 @@ def on_error(error: Exception, body: dict[str, Any], context: BoltContext, clien
 
     def tell() -> None:
         if isinstance(response_url, str) and response_url.startswith(("https://", "http://")):
-            response_urls.post_ephemeral(response_url, reply.payload())
+            response_urls.post_ephemeral(response_url, reply)
         else:  # modals and App Home have no response_url: tell them by DM
             client.chat_postMessage(channel=user_id, **reply.payload())
 

@@ -72,7 +72,7 @@ class Turn:
         response_url (App Home, modals). Someone Slack will not let us write to (unknown,
         deactivated) is logged, not an error."""
         if self.response_url:
-            response_urls.post_ephemeral(self.response_url, reply.payload())
+            response_urls.post_ephemeral(self.response_url, reply)
             return
         try:
             self.client.chat_postMessage(channel=self.user_id, **reply.payload())

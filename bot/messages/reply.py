@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,16 @@ class Reply:
 
     def payload(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self._block_dicts()}
+
+    def ephemeral_body(self) -> bytes:
+        """The JSON posted to a response_url: seen by that person alone, below what they
+        clicked. Encoded once, as the blocks are converted once (`_block_dicts`)."""
+        body: bytes | None = self.__dict__.get("_ephemeral_body")
+        if body is None:
+            answer = {**self.payload(), "response_type": "ephemeral", "replace_original": False}
+            body = json.dumps(answer).encode()
+            object.__setattr__(self, "_ephemeral_body", body)
+        return body
 
     def _block_dicts(self) -> list[dict[str, Any]]:
         """The blocks as Slack takes them, converted once: a reply shown again (the same

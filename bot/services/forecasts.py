@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -55,28 +56,44 @@ def run_outs(
     """The forecast of each product that has one, by product id."""
     if now - account.created_at < MIN_HISTORY or not any(p.seats > used.get(p.id or 0, 0) for p in products):
         return {}  # nothing honest to say yet, or nothing left to run out of: no query
-    changes = _history(session, account, products, now)
+    history = _history(session, account, products, now)
     found: dict[int, RunOut] = {}
     for product in products:
         pid = product.id or 0
-        forecast = run_out(
-            seats=product.seats,
-            used=used.get(pid, 0),
-            changes=changes.get(pid, []),
-            now=now,
-            known_since=account.created_at,
-        )
+        asked = (pid, product.seats, used.get(pid, 0))
+        if asked in history.forecasts:  # read without a lock: a miss is only work done twice
+            forecast = history.forecasts[asked]
+        else:
+            forecast = history.forecasts[asked] = run_out(
+                seats=product.seats,
+                used=asked[2],
+                changes=history.changes.get(pid, []),
+                now=now,
+                known_since=account.created_at,
+            )
         if forecast is not None:
             found[pid] = forecast
     return found
 
 
-HISTORY_TTL = timedelta(minutes=5)
-"""How long an account's seat history is reused. A pace read over four weeks moves little in
-five minutes, and the seats in use each forecast starts from are always read fresh; every
-change of seats on this replica forgets it at once (`forget`)."""
+@dataclass
+class _History:
+    """An account's seat changes over the window, read at `read_at`, and the forecasts
+    made from them so far by product, seats and seats in use: a team checking its seats
+    together is forecast once, as its history is read once."""
 
-_cache: dict[tuple[str, int], tuple[datetime, dict[int, list[SeatChange]]]] = {}
+    read_at: datetime
+    changes: dict[int, list[SeatChange]]
+    forecasts: dict[tuple[int, int, int], RunOut | None] = field(default_factory=dict)
+
+
+HISTORY_TTL = timedelta(minutes=5)
+"""How long an account's seat history, and the forecasts made from it, are reused. A pace
+read over four weeks moves little in five minutes, and the seats in use each forecast
+starts from are always read fresh; every change of seats on this replica forgets it at
+once (`forget`)."""
+
+_cache: dict[tuple[str, int], _History] = {}
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 1024
 
@@ -94,20 +111,18 @@ def forget(session: Session, account_id: int) -> None:
     event.listen(session, "after_commit", drop, once=True)
 
 
-def _history(
-    session: Session, account: Known, products: Sequence[Stocked], now: datetime
-) -> dict[int, list[SeatChange]]:
+def _history(session: Session, account: Known, products: Sequence[Stocked], now: datetime) -> _History:
     key = (_database(session), account.id or 0)
     with _cache_lock:
         cached = _cache.get(key)
-    if cached is not None and timedelta(0) <= now - cached[0] < HISTORY_TTL:
-        return cached[1]
-    changes = _read_history(session, account, products, now)
+    if cached is not None and timedelta(0) <= now - cached.read_at < HISTORY_TTL:
+        return cached
+    history = _History(now, _read_history(session, account, products, now))
     with _cache_lock:
         if len(_cache) >= _CACHE_SIZE:
             _cache.clear()  # many workspaces: start afresh rather than grow without bound
-        _cache[key] = (now, changes)
-    return changes
+        _cache[key] = history
+    return history
 
 
 def _database(session: Session) -> str:
