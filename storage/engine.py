@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from storage import pg_cursor
+
 
 def normalise_url(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3, whatever scheme the user wrote."""
@@ -34,6 +36,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", pg_cursor.use_on)
     event.listen(engine, "connect", _mark_idle)
     event.listen(engine, "checkin", _mark_idle)
     event.listen(engine, "checkout", _ping_if_idle)
