@@ -13,7 +13,6 @@ times) or cannot reach is logged: the person's change, if any, stands either way
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 import urllib3
 from slack_bolt.context.respond import Respond
@@ -56,34 +55,14 @@ def post_ephemeral(response_url: str, reply: Reply) -> bool:
 
 
 def _send(pool: urllib3.PoolManager, url: str, body: bytes) -> urllib3.BaseHTTPResponse:
-    parts = urlsplit(url)
-    target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-    return _host_pool(pool, parts.scheme, parts.netloc, url).urlopen(
+    return keep_alive.request(
+        pool,
         "POST",
-        target or "/",
+        url,
         body=body,
         headers=_HEADERS,
         timeout=TIMEOUT,
         retries=_NOT_SENT_ONCE,
         redirect=False,
-        assert_same_host=False,
         preload_content=True,  # read whole: the connection goes back to the pool at once
     )
-
-
-_hosts: dict[tuple[str, str], tuple[urllib3.PoolManager, urllib3.HTTPConnectionPool]] = {}
-_KEPT_HOSTS = 8  # response_urls all go to one host; tests' stand-ins come and go
-
-
-def _host_pool(pool: urllib3.PoolManager, scheme: str, netloc: str, url: str) -> urllib3.HTTPConnectionPool:
-    """The keep-alive pool's connections to one host, found once: the pool manager's own
-    lookup parsed each URL twice, about a tenth of a post's CPU. (urllib3 2 never closes a
-    host's connections when its manager lets the host go, so one kept here stays usable.)"""
-    kept = _hosts.get((scheme, netloc))
-    if kept is not None and kept[0] is pool:
-        return kept[1]
-    found = pool.connection_from_url(url)
-    if len(_hosts) >= _KEPT_HOSTS:
-        _hosts.clear()
-    _hosts[(scheme, netloc)] = (pool, found)
-    return found
