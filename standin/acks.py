@@ -13,11 +13,11 @@ with ``ok=False`` so ``api_errors()`` reports it.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 from standin.blockkit import normalize_blocks, validate_message_blocks, validate_view
+from standin.copies import detached
 from standin.methods.views import apply_update
 from standin.models import RecordedCall
 from standin.workspace import MAX_VIEW_STACK, MessageRecord, ViewRecord, Workspace
@@ -39,7 +39,7 @@ def _record(ws: Workspace, kind: str, status: int, body: Any, error: AckRejected
     ws.record(
         RecordedCall(
             method=f"ack.{kind}",
-            params=copy.deepcopy(body) if isinstance(body, dict) else {"body": body},
+            params=detached(body) if isinstance(body, dict) else {"body": body},
             response=response,
             ok=error is None,
             at=ws.clock(),
@@ -148,7 +148,7 @@ def _submission(ws: Workspace, user_id: str, record: ViewRecord, decoded: Any) -
             ws.views[view_id] = ViewRecord(
                 id=view_id,
                 user_id=user_id,
-                source={**copy.deepcopy(view), "blocks": normalize_blocks(view["blocks"], view_id)},
+                source={**detached(view), "blocks": normalize_blocks(view["blocks"], view_id)},
                 hash=ws.new_hash(),
                 root_view_id=record.root_view_id,
                 previous_view_id=record.id,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from standin.copies import detached
 from standin.errors import ApiError
 from standin.faults import Fault
 from standin.http_service import HttpReply, HttpRequest
@@ -139,8 +139,8 @@ class WebApi:
         ws.record(
             RecordedCall(
                 method=name,
-                params=copy.deepcopy(params),
-                response=copy.deepcopy(body),
+                params=detached(params),
+                response=detached(body),
                 ok=ok,
                 at=ws.clock(),
                 error=None if ok else str(body.get("error")),

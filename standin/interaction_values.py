@@ -9,10 +9,11 @@ into a number input.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from standin.copies import detached
 
 Value = str | list[str] | None
 
@@ -92,7 +93,7 @@ def _pick(element: dict[str, Any], value: str) -> dict[str, Any]:
         return {"text": {"type": "plain_text", "text": value}, "value": value}
     for option in _options(element):
         if option.get("value") == value:
-            return copy.deepcopy(option)
+            return detached(option)
     offered = [o.get("value") for o in _options(element)]
     raise AssertionError(f"option {value!r} is not offered by {element['action_id']} (offered: {offered})")
 
@@ -148,9 +149,9 @@ def initial_selection(element: dict[str, Any]) -> dict[str, Any] | None:
     """What Slack pre-fills from ``initial_*``, or None when the element starts empty."""
     kind = element["type"]
     if kind in _SINGLE_OPTION and element.get("initial_option"):
-        return {"selected_option": copy.deepcopy(element["initial_option"])}
+        return {"selected_option": detached(element["initial_option"])}
     if kind in _MULTI_OPTION and element.get("initial_options"):
-        return {"selected_options": copy.deepcopy(element["initial_options"])}
+        return {"selected_options": detached(element["initial_options"])}
     for key in (
         "initial_value",
         "initial_date",

@@ -10,13 +10,13 @@ webhook endpoints.
 
 from __future__ import annotations
 
-import copy
 import json
 import secrets
 from typing import Any
 
 from standin.api import WebApi
 from standin.blockkit import MAX_MESSAGE_TEXT, normalize_blocks, validate_message_blocks
+from standin.copies import detached
 from standin.http_service import HttpReply, HttpRequest
 from standin.models import RecordedCall
 from standin.workspace import (
@@ -144,7 +144,7 @@ def handle(api: WebApi, request: HttpRequest, key: str, *, ws: Workspace | None 
         ws.record(
             RecordedCall(
                 method="response_url",
-                params=copy.deepcopy(body) if isinstance(body, dict) else {},
+                params=detached(body) if isinstance(body, dict) else {},
                 response=result,
                 ok=status == 200,
                 warnings=tuple(warnings),

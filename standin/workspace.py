@@ -9,7 +9,6 @@ method call; inspection helpers take it too and return snapshots.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import secrets
 import threading
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from standin.copies import detached
 from standin.errors import ApiError
 from standin.models import Message, MessageEdit, MessageVia, RecordedCall, SlackUser
 
@@ -57,13 +57,13 @@ class MessageRecord:
             channel=self.channel,
             ts=self.ts,
             text=self.text,
-            blocks=copy.deepcopy(self.blocks),
+            blocks=detached(self.blocks),
             user=self.user,
             edits=tuple(self.edits),
             ephemeral_for=self.ephemeral_for,
             via=self.via,
             thread_ts=self.thread_ts,
-            metadata=copy.deepcopy(self.metadata),
+            metadata=detached(self.metadata),
         )
 
 
@@ -254,11 +254,11 @@ class Workspace:
         if record.user == self.bot_user_id:
             payload.update(bot_id=self.bot_id, app_id=self.app_id)
         if record.blocks:
-            payload["blocks"] = copy.deepcopy(record.blocks)
+            payload["blocks"] = detached(record.blocks)
         if record.thread_ts:
             payload["thread_ts"] = record.thread_ts
         if record.metadata:
-            payload["metadata"] = copy.deepcopy(record.metadata)
+            payload["metadata"] = detached(record.metadata)
         if record.edits:
             payload["edited"] = {"user": record.user, "ts": f"{record.edits[-1].replaced_at:.6f}"}
         return payload
@@ -272,15 +272,15 @@ class Workspace:
             "id": record.id,
             "team_id": self.team_id,
             "type": src["type"],
-            "blocks": copy.deepcopy(src.get("blocks", [])),
+            "blocks": detached(src.get("blocks", [])),
             "private_metadata": src.get("private_metadata", ""),
             "callback_id": src.get("callback_id", ""),
-            "state": {"values": copy.deepcopy(record.state_values)},
+            "state": {"values": detached(record.state_values)},
             "hash": record.hash,
             "clear_on_close": bool(src.get("clear_on_close", False)),
             "notify_on_close": bool(src.get("notify_on_close", False)),
-            "close": copy.deepcopy(src.get("close")),
-            "submit": copy.deepcopy(src.get("submit")),
+            "close": detached(src.get("close")),
+            "submit": detached(src.get("submit")),
             "previous_view_id": record.previous_view_id,
             "root_view_id": record.root_view_id,
             "app_id": self.app_id,
@@ -289,7 +289,7 @@ class Workspace:
             "bot_id": self.bot_id,
         }
         if "title" in src:
-            payload["title"] = copy.deepcopy(src["title"])
+            payload["title"] = detached(src["title"])
         return payload
 
     def find_view(self, view_id: str | None = None, external_id: str | None = None) -> ViewRecord | None:

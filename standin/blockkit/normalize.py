@@ -10,11 +10,11 @@ component's position, so they are stable for one stored surface.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from typing import Any
 
 from standin.blockkit.elements import ELEMENTS
+from standin.copies import detached
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -38,7 +38,7 @@ def _fill_action_id(element: Any, salt: str, where: str) -> None:
 
 def normalize_blocks(blocks: list[dict[str, Any]], salt: str) -> list[dict[str, Any]]:
     """Return a deep copy of valid ``blocks`` with every missing block_id/action_id filled in."""
-    result = copy.deepcopy(blocks)
+    result = detached(blocks)
     for i, block in enumerate(result):
         block.setdefault("block_id", _short_id(salt, f"b{i}", 4))
         _fill_action_id(block.get("accessory"), salt, f"b{i}/accessory")

@@ -12,7 +12,6 @@ that the primary schema found clean.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from functools import lru_cache
@@ -21,6 +20,8 @@ from typing import Any
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+from standin.copies import detached
 
 _QUIET = logging.getLogger("slack_sdk.models")
 
@@ -51,7 +52,7 @@ def _round_trip(parse: Any, value: dict[str, Any], ptr: str) -> list[str]:
     previous = _QUIET.level
     _QUIET.setLevel(logging.ERROR)  # the sdk logs a warning for every unknown thing
     try:
-        parsed = parse(copy.deepcopy(value))
+        parsed = parse(detached(value))
         if parsed is None:
             return [f"slack_sdk could not parse this component [json-pointer:{ptr}]"]
         kept = parsed.to_dict()

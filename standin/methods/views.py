@@ -7,10 +7,10 @@ A view exists for ``views.update`` only while it is on a stack or is a Home tab.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from standin.blockkit import normalize_blocks, validate_view
+from standin.copies import detached
 from standin.errors import ApiError
 from standin.methods.base import CallContext, Method
 from standin.workspace import MAX_VIEW_STACK, ViewRecord, Workspace
@@ -32,7 +32,7 @@ def _parse_view(ctx: CallContext, *, kind: str | None) -> dict[str, Any]:
 
 
 def _stored(ws: Workspace, view: dict[str, Any], view_id: str) -> dict[str, Any]:
-    stored = copy.deepcopy(view)
+    stored = detached(view)
     stored["blocks"] = normalize_blocks(view["blocks"], view_id)
     return stored
 
