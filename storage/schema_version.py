@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, inspect, text
 
-HEAD = "0011"
+HEAD = "0012"
 """The newest revision in storage/migrations/versions: raise it with each new migration."""
 
 
