@@ -36,6 +36,7 @@ from sqlmodel import Session, func, select
 
 import bot
 from bot.messages.change_modal import WORKING_CALLBACK
+from bot.messages.seats import BUY_SEATS
 from bot.runtime.app import create_app
 from bot.runtime.config import Settings
 from bot.runtime.deps import Deps
@@ -256,18 +257,29 @@ class Stage:
 
     def sees_update(self, user_id: str, message: Message, *, showing: str = "") -> Message:
         """`message` once seatbot has rewritten it (to show `showing`): print it as it reads now."""
+        updated = self._rewritten(message, showing)
+        where = "their copy of the request" if message.channel.startswith("D") else "the message"
+        self.out(f"\n{self.who(user_id)}: {where} now reads:")
+        self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
+        return updated
 
+    def channel_update(self, message: Message, *, showing: str = "") -> Message:
+        """A channel's `message` once seatbot has rewritten it (to show `showing`), as the
+        team reads it now."""
+        updated = self._rewritten(message, showing)
+        name = self.slack.channel_name(message.channel) or message.channel
+        self.out(f"\n#{name}, seatbot's message now reads:")
+        self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
+        return updated
+
+    def _rewritten(self, message: Message, showing: str) -> Message:
         def rewritten() -> Message | None:
             current = self.slack.message(message.channel, message.ts)
             if current is None or len(current.edits) <= len(message.edits):
                 return None
             return current if showing in str(current.blocks) else None
 
-        updated = self.slack.wait_for(rewritten, timeout=10)
-        where = "their copy of the request" if message.channel.startswith("D") else "the message"
-        self.out(f"\n{self.who(user_id)}: {where} now reads:")
-        self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
-        return updated
+        return self.slack.wait_for(rewritten, timeout=10)
 
     def channel(self, channel_id: str, *, after: int = 0) -> list[Message]:
         """Print the channel's messages from index `after` on, as the team sees them."""
@@ -522,7 +534,9 @@ def _out_of_seats(stage: Stage) -> None:
     stage.types("U0ADMIN", "assign <@U0AG1|ana> talk")
     alert = stage.channel("C0ALERTS")[-1]
     stage.types("U0ADMIN", "assign @mel talk")
-    stage.channel("C0ALERTS")  # the same alert, now saying who waits
+    # The same alert, rewritten to say who waits (with a button to buy their seats): the
+    # owner clicks it as it reads then, as people do.
+    alert = stage.channel_update(alert, showing=BUY_SEATS)
     _scene("7. The owner adds seats from the alert; Mel gets hers")
     view = stage.clicks_for_form("U0OWNER", alert, "open_change_modal")
     view = stage.edits("U0OWNER", view, "talk", 5)
