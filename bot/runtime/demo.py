@@ -257,29 +257,26 @@ class Stage:
 
     def sees_update(self, user_id: str, message: Message, *, showing: str = "") -> Message:
         """`message` once seatbot has rewritten it (to show `showing`): print it as it reads now."""
-        updated = self._rewritten(message, showing)
         where = "their copy of the request" if message.channel.startswith("D") else "the message"
-        self.out(f"\n{self.who(user_id)}: {where} now reads:")
-        self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
-        return updated
+        return self._rewritten(message, showing, heading=f"{self.who(user_id)}: {where} now reads:")
 
     def channel_update(self, message: Message, *, showing: str = "") -> Message:
         """A channel's `message` once seatbot has rewritten it (to show `showing`), as the
         team reads it now."""
-        updated = self._rewritten(message, showing)
         name = self.slack.channel_name(message.channel) or message.channel
-        self.out(f"\n#{name}, seatbot's message now reads:")
-        self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
-        return updated
+        return self._rewritten(message, showing, heading=f"#{name}, seatbot's message now reads:")
 
-    def _rewritten(self, message: Message, showing: str) -> Message:
+    def _rewritten(self, message: Message, showing: str, *, heading: str) -> Message:
         def rewritten() -> Message | None:
             current = self.slack.message(message.channel, message.ts)
             if current is None or len(current.edits) <= len(message.edits):
                 return None
             return current if showing in str(current.blocks) else None
 
-        return self.slack.wait_for(rewritten, timeout=10)
+        updated = self.slack.wait_for(rewritten, timeout=10)
+        self.out(f"\n{heading}")
+        self.out(_indent(render_message(updated.blocks, updated.text, names=self.name)))
+        return updated
 
     def channel(self, channel_id: str, *, after: int = 0) -> list[Message]:
         """Print the channel's messages from index `after` on, as the team sees them."""

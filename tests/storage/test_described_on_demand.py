@@ -24,7 +24,7 @@ def pg(engine: Engine) -> Engine:
 
 def test_the_engine_s_cursors_are_described_on_demand(pg: Engine) -> None:
     with pg.connect() as connection:
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = connection.connection.dbapi_connection.cursor()
         assert isinstance(cursor, DescribedOnDemand)
         cursor.execute("SELECT 1 AS one, 'two' AS two, now() AS three")
         described = cursor.description
