@@ -200,6 +200,14 @@ _PENDING_OF_USER = (
     .limit(1)
     .scalar_subquery()
 )
+_MADE_WITH_KEY = (
+    sql_select(col(ChangeRequest.id))
+    .where(
+        col(ChangeRequest.account_id) == Account.id,
+        col(ChangeRequest.idempotency_key) == bindparam("key"),  # unique in an account
+    )
+    .scalar_subquery()
+)
 
 
 def account_by_team(session: Session, *, team_id: str) -> Account | None:
@@ -349,6 +357,9 @@ def products_with_use(session: Session, *, account_id: int) -> tuple[tuple[Produ
 
 _ACTOR_AND_PRODUCTS = _of_team(Account, col(RoleGrant.role), Product, _IN_USE)
 _ACTOR_PENDING_AND_PRODUCTS = _of_team(Account, col(RoleGrant.role), _PENDING_OF_USER, Product, _IN_USE)
+_ACTOR_MINE_AND_PRODUCTS = _of_team(
+    Account, col(RoleGrant.role), _PENDING_OF_USER, _MADE_WITH_KEY, Product, _IN_USE
+)
 
 
 @dataclass(frozen=True)
@@ -362,18 +373,28 @@ class Stock:
     pending_id: int | None
     products: list[Product]
     used: dict[int, int]
+    made_id: int | None = None
+    """The request the idempotency key asked about already made, if any."""
 
 
-def stock_of(session: Session, *, team_id: str, user_id: str, pending: bool = False) -> Stock | None:
+def stock_of(
+    session: Session, *, team_id: str, user_id: str, pending: bool = False, made_with: str | None = None
+) -> Stock | None:
     """`account_and_role` and `products_and_usage` (with `pending`, the id of the person's
-    pending request too) in one statement: what the change form, each of its keystrokes
-    and a submission read first."""
-    query = _ACTOR_PENDING_AND_PRODUCTS if pending else _ACTOR_AND_PRODUCTS
-    rows = session.execute(query, {"team_id": team_id, "user_id": user_id}).all()
+    pending request too; with `made_with`, that and the id of the request this idempotency
+    key made) in one statement: what the change form, each of its keystrokes and a
+    submission read first."""
+    if made_with is not None:
+        query, params = _ACTOR_MINE_AND_PRODUCTS, {"team_id": team_id, "user_id": user_id, "key": made_with}
+    else:
+        query = _ACTOR_PENDING_AND_PRODUCTS if pending else _ACTOR_AND_PRODUCTS
+        params = {"team_id": team_id, "user_id": user_id}
+    rows = session.execute(query, params).all()
     if not rows:
         return None
     account, role = rows[0][0], rows[0][1]
-    pending_id = rows[0][2] if pending else None
+    pending_id = rows[0][2] if pending or made_with is not None else None
+    made_id = rows[0][3] if made_with is not None else None
     products: list[Product] = []
     used: dict[int, int] = {}
     for *_, product, count in rows:
@@ -382,7 +403,7 @@ def stock_of(session: Session, *, team_id: str, user_id: str, pending: bool = Fa
         products.append(product)
         if count:
             used[product.id or 0] = int(count)
-    return Stock(account, Role(role) if role else Role.MEMBER, pending_id, products, used)
+    return Stock(account, Role(role) if role else Role.MEMBER, pending_id, products, used, made_id)
 
 
 def to_free(idle_before: datetime | BindParameter[datetime]) -> ColumnElement[bool]:

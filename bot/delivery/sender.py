@@ -231,6 +231,11 @@ _MARK_SENT = (  # only while this sender holds the lease; what each message was 
     )
 )
 _NEW_COPIES = insert(_COPIES).returning(_COPIES.c.id, sort_by_parameter_order=True)
+_SUBJECT = (
+    select(ChangeRequest, Account)
+    .join(Account, col(Account.id) == col(ChangeRequest.account_id))
+    .where(col(ChangeRequest.id) == bindparam("request_id"))
+)
 _REQUEST_STATUS = select(ChangeRequest.status).where(ChangeRequest.id == bindparam("request_id"))
 
 
@@ -688,8 +693,11 @@ class Sender:
         if known is not None:
             return _Rendered(known[0], known[1], target, row.recipient, row.created_at)
         # Held for the whole render: the session's identity map only keeps what is referenced,
-        # so the message, the names and the state token all read this one row, not three.
-        subject = session.get(ChangeRequest, row.request_id) if row.request_id else None
+        # so the message, the names and the state token all read this one row (and the
+        # message its account) from this one statement.
+        subject = (
+            session.exec(_SUBJECT, params={"request_id": row.request_id}).first() if row.request_id else None
+        )
         reply = render(
             session, row, language=language, name_of=self._names(session, row, slack), now=self._clock()
         )

@@ -15,6 +15,7 @@ from bot.domain.errors import RequestNotFound
 from bot.domain.permissions import Action
 from bot.domain.request_view import LineView, RequestView, Totals, Usage
 from bot.services.actors import load_actor, require
+from bot.services.drafts import ChangePreview
 from bot.services.ledger import level_of
 from storage import repositories as repo
 from storage.models import Account, ChangeRequest, ChangeRequestLine, RequestStatus
@@ -51,25 +52,45 @@ def request_views(session: Session, requests: Sequence[ChangeRequest], account: 
                 suite=p.suite,
             )
         )
-    views = [
-        RequestView(
-            id=request.id or 0,
-            requester_id=request.requester_id,
-            status=RequestStatus(request.status),
-            direct=request.direct,
-            justification=request.justification,
-            created_at=request.created_at,
-            decided_by=request.decided_by,
-            decided_at=request.decided_at,
-            decline_reason=request.decline_reason,
-            currency=account.currency,
-            lines=tuple(lines[request.id or 0]),
-            version=request.version,
-        )
-        for request in requests
-    ]
+    views = [_view(request, account, lines[request.id or 0]) for request in requests]
     # Seats in use and totals are what an approver weighs now; a decided request keeps its record.
     return [now.shown(view) if view.status is RequestStatus.PENDING else view for view in views]
+
+
+def written_view(request: ChangeRequest, account: Account, change: ChangePreview) -> RequestView:
+    """The read model of a request written in this transaction from `change`, without
+    reading it back: its lines as written, not the products as they are now (what the form
+    shows once it is sent)."""
+    lines = [
+        LineView(
+            line.name,
+            line.before,
+            line.after,
+            line.price_per_seat,
+            tuple(holder.user_id for holder in line.releases),
+            key=line.key,
+            suite=line.suite,
+        )
+        for line in change.lines
+    ]
+    return _view(request, account, lines)
+
+
+def _view(request: ChangeRequest, account: Account, lines: Sequence[LineView]) -> RequestView:
+    return RequestView(
+        id=request.id or 0,
+        requester_id=request.requester_id,
+        status=RequestStatus(request.status),
+        direct=request.direct,
+        justification=request.justification,
+        created_at=request.created_at,
+        decided_by=request.decided_by,
+        decided_at=request.decided_at,
+        decline_reason=request.decline_reason,
+        currency=account.currency,
+        lines=tuple(lines),
+        version=request.version,
+    )
 
 
 @dataclass(frozen=True)

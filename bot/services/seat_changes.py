@@ -14,9 +14,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.domain.commands import Amount
 from bot.domain.errors import (
@@ -39,7 +39,7 @@ from bot.services.forecasts import run_outs
 from bot.services.outbox import Kind
 from bot.services.products import find_product, with_suites
 from bot.services.recording import Event, Message, record
-from bot.services.request_views import request_view
+from bot.services.request_views import request_view, written_view
 from bot.services.schedule import next_due
 from bot.services.text import clean_text, fold
 from storage import repositories as repo
@@ -103,6 +103,8 @@ class Submitted:
     """A request approved at once within its products' standing allowances: what it took."""
     asked: list[str] | None = None
     """The approvers this submission asked (None: not asked here, e.g. a replay)."""
+    replay: bool = False
+    """Made by an earlier delivery of this same submission: `change` is not known here."""
 
 
 def mode_for(session: Session, actor: Actor) -> Mode:
@@ -192,7 +194,10 @@ class Shown:
 
 
 def submitted_view(session: Session, done: Submitted) -> Shown:
-    shown = request_view(session, done.request, done.actor.account)
+    if done.replay:  # made earlier: read back as it is
+        shown = request_view(session, done.request, done.actor.account)
+    else:  # written just now, from this change: nothing to read back
+        shown = written_view(done.request, done.actor.account, done.change)
     approvers = done.asked
     if approvers is None:
         holders = repo.holders_of(session, account_id=done.actor.account_id, roles=APPROVERS)
@@ -217,30 +222,18 @@ def pending_request_of(session: Session, *, account_id: int, user_id: str) -> Ch
     return session.exec(_PENDING_OF, params={"account_id": account_id, "user_id": user_id}).first()
 
 
-_PENDING = RequestStatus.PENDING.value
-_MINE = select(ChangeRequest).where(
-    ChangeRequest.account_id == bindparam("account_id"),
-    or_(
-        col(ChangeRequest.idempotency_key) == bindparam("key"),  # never true for a key of None
-        and_(col(ChangeRequest.requester_id) == bindparam("user_id"), col(ChangeRequest.status) == _PENDING),
-    ),
-)
-"""A submission's two questions in one query: did this same submission already make a
-change, and is a request of this person pending."""
-
-
 @dataclass(frozen=True)
 class _Mine:
     replayed: Submitted | None
     pending: ChangeRequest | None
 
 
-def _mine(session: Session, actor: Actor, key: str | None) -> _Mine:
-    found = session.exec(
-        _MINE, params={"account_id": actor.account_id, "user_id": actor.user_id, "key": key}
-    ).all()
-    pending = next((r for r in found if r.requester_id == actor.user_id and r.status == _PENDING), None)
-    made = next((r for r in found if key is not None and r.idempotency_key == key), None)
+def _mine(session: Session, actor: Actor, stock: repo.Stock) -> _Mine:
+    """A submission's two questions, answered by the stock's read (`made_with`): did this
+    same submission already make a change, and is a request of this person pending. Each
+    request is loaded only when there is one: on a submission's usual path, neither is."""
+    made = session.get(ChangeRequest, stock.made_id) if stock.made_id is not None else None
+    pending = session.get(ChangeRequest, stock.pending_id) if stock.pending_id is not None else None
     return _Mine(_replayed(session, actor, made), pending)
 
 
@@ -249,7 +242,7 @@ def _replayed(session: Session, actor: Actor, request: ChangeRequest | None) -> 
     if request is None or request.requester_id != actor.user_id:
         return None
     mode = mode_for(session, actor) if not request.direct else _direct_mode(actor)
-    return Submitted(actor, request, mode, drafts.ChangePreview(actor.account.currency, ()), [])
+    return Submitted(actor, request, mode, drafts.ChangePreview(actor.account.currency, ()), [], replay=True)
 
 
 def _direct_mode(actor: Actor) -> Mode:
@@ -262,8 +255,10 @@ def precheck(
     """Before a submission is acked, read-only: what this same submission already made
     (a replay, a double click), or None when it may go ahead; raises what `submit`
     would refuse."""
-    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
-    mine = _mine(session, actor, key)
+    actor, stock = load_actor_and_stock(
+        session, team_id=team_id, user_id=user_id, pending=True, made_with=key
+    )
+    mine = _mine(session, actor, stock)
     if mine.replayed is None:
         _check(session, actor, stock, submission, pending=mine.pending)
         return None
@@ -323,8 +318,10 @@ def submit(
     The same `idempotency_key` (a modal's view id, a Buy offer) makes one change
     however often it comes: a replay gets the change already made.
     """
-    actor, stock = load_actor_and_stock(session, team_id=team_id, user_id=user_id)
-    mine = _mine(session, actor, idempotency_key)
+    actor, stock = load_actor_and_stock(
+        session, team_id=team_id, user_id=user_id, pending=True, made_with=idempotency_key
+    )
+    mine = _mine(session, actor, stock)
     if mine.replayed is not None:
         return mine.replayed
     submission = replace(submission, justification=clean_text(submission.justification, limit=10_000))
