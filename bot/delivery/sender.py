@@ -44,8 +44,8 @@ read again, locked, and a refresh queued if it moved.
 
 Batches. The copies of one message to several approvers (a request's approval
 DMs, or their rewrites once it is decided) are due together: they are claimed
-in one UPDATE, read in one transaction, sent one after the other, and recorded
-in one transaction, BATCH_AT_MOST at a time. A batch is never in doubt (a row
+in one UPDATE that returns them, rendered from what it returned, sent one after
+the other, and recorded in one transaction, BATCH_AT_MOST at a time. A batch is never in doubt (a row
 in doubt goes alone, by the history check), each row's Slack failure is its
 own, and a crash mid-batch leaves the posted rows in doubt like a crash after
 one post.
@@ -196,13 +196,8 @@ _CLAIM_BATCH = (  # rows listed as not in doubt, still so: one lease for them al
         col(OutboxMessage.in_doubt).is_(False),
     )
     .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"), in_doubt=bindparam("doubt"))
-    .returning(col(OutboxMessage.id))
+    .returning(OutboxMessage)  # the rows as claimed: what their plan reads, with no second query
     .execution_options(synchronize_session=False)
-)
-_BATCH_ROWS = (
-    select(OutboxMessage)
-    .where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)))
-    .order_by(col(OutboxMessage.id))
 )
 _BATCH_TARGETS = select(SlackMessage).where(col(SlackMessage.id).in_(bindparam("ids", expanding=True)))
 _HELD = select(OutboxMessage).where(OutboxMessage.id == bindparam("row_id")).with_for_update()
@@ -495,11 +490,10 @@ class Sender:
         """Claim, read, send and record copies of one message together; each row's failure
         is recorded on that row alone, never raised."""
         try:
-            held = self._claim_batch(batch, claimed_at)
+            held, plans = self._claim_and_plan_batch(batch, now, claimed_at, shown)
         except Exception:
             logger.exception("delivery claim failed outbox=%s", ",".join(str(due.id) for due in batch))
             return 0
-        plans = self._plan_batch(held, now, shown)
         delivered: list[_Delivered] = []
         for row_id in held:
             attempt = _Attempt(in_doubt=False)
@@ -521,12 +515,28 @@ class Sender:
             return 0
         return len(delivered)
 
-    def _plan_batch(self, held: list[int], now: datetime, shown: _Shown) -> dict[int, _Plan | Exception]:
-        """Each held row's plan, from one read; a row whose plan failed gets its exception."""
+    def _claim_and_plan_batch(
+        self, batch: list[_Due], now: datetime, claimed_at: datetime, shown: _Shown
+    ) -> tuple[list[int], dict[int, _Plan | Exception]]:
+        """The lease of every row of the batch still as listed (one UPDATE returning the rows,
+        in order; the others are held by another sender, or were tried since), and each held
+        row's plan from them; a row whose plan failed gets its exception.
+
+        On PostgreSQL the claim commits on its own and the plan's reads each run alone (no
+        snapshot: what a copy shows is checked again once it is posted). On SQLite it is one
+        transaction, committed before anything is posted either way."""
+        lease = {
+            "ids": [due.id for due in batch],
+            "now": claimed_at,
+            "until": claimed_at + LEASE,
+            "by": self.id,
+            "doubt": batch[0].action == "post",
+        }
         plans: dict[int, _Plan | Exception] = {}
-        try:
-            with unit_of_work(self._engine) as session:
-                rows = session.exec(_BATCH_ROWS, params={"ids": held}).all()
+        with unit_of_work(self._engine, write=True, snapshot=False) as session:
+            rows = sorted(session.scalars(_CLAIM_BATCH, lease).all(), key=lambda row: row.id or 0)
+            held = [int(row.id or 0) for row in rows]
+            try:
                 targets = [row.slack_message_id for row in rows if row.slack_message_id]
                 if targets:  # into the session: each row's plan finds its copy without a query
                     session.exec(_BATCH_TARGETS, params={"ids": targets}).all()
@@ -535,9 +545,9 @@ class Sender:
                         plans[int(row.id or 0)] = self._plan(session, row, now, shown)
                     except Exception as exc:
                         plans[int(row.id or 0)] = exc
-        except Exception as exc:
-            return dict.fromkeys(held, exc)
-        return plans
+            except Exception as exc:  # the claim stands: each row's failure is recorded on it
+                plans = dict.fromkeys(held, exc)
+        return held, plans
 
     def _attempt_failed(self, row_id: int, now: datetime, exc: Exception, attempt: _Attempt) -> None:
         """Record why an attempt failed: Slack said no, or anything else went wrong."""
@@ -576,20 +586,6 @@ class Sender:
         with unit_of_work(self._engine, write=True, snapshot=False) as session:
             claimed = repo.rowcount(session.execute(_CLAIM, lease))
         return due.in_doubt if claimed == 1 else None
-
-    def _claim_batch(self, batch: list[_Due], now: datetime) -> list[int]:
-        """The lease of every row of the batch still as listed (one UPDATE), in order; the
-        others are held by another sender, or were tried since."""
-        lease = {
-            "ids": [due.id for due in batch],
-            "now": now,
-            "until": now + LEASE,
-            "by": self.id,
-            "doubt": batch[0].action == "post",
-        }
-        with unit_of_work(self._engine, write=True, snapshot=False) as session:
-            claimed = set(session.execute(_CLAIM_BATCH, lease).scalars().all())
-        return [due.id for due in batch if due.id in claimed]
 
     def _slack(self, team_id: str) -> _Slack | None:
         """The workspace's delivery client: its token, no retries, short calls."""

@@ -162,7 +162,7 @@ def test_app_home_with_a_queue(bot: RunningBot, engine: Engine, statements: Stat
 
 # What the approval DM costs the sender, a message: the same for a one-line request as for
 # one of 40 products that takes 60 agents' seats (no query per line, per product or per agent).
-APPROVAL_DM_LIMIT = 9
+APPROVAL_DM_LIMIT = 8
 # A further approver who reads the same language is sent the same rendering, claimed, read
 # and recorded with the first: nothing more on PostgreSQL, the copy's own INSERT on SQLite
 # (an executemany there, one statement a row).
