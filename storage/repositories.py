@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     CTE,
@@ -51,6 +51,8 @@ from storage.models import (
     SeatAssignment,
     WaitingStatus,
 )
+
+_Row = TypeVar("_Row", bound=SQLModel)
 
 
 def rowcount(result: Result[Any]) -> int:
@@ -142,6 +144,17 @@ def insert_ignoring(
     table = cast(Any, model).__table__
     dialect = postgresql if _is_postgresql(session) else sqlite
     session.execute(dialect.insert(table).values(**row).on_conflict_do_nothing(index_elements=list(key)))
+
+
+def insert_unless_taken(session: Session, row: _Row) -> _Row | None:
+    """`row` inserted and returned as stored (in the session), or None when a unique key of
+    its table is taken (`ON CONFLICT DO NOTHING`): the transaction goes on as it was, with
+    no savepoint to set and release around the insert."""
+    model = type(row)
+    values = row.model_dump(exclude={"id"})  # the key is the database's to give
+    dialect = postgresql if _is_postgresql(session) else sqlite
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    return session.scalars(statement).first()
 
 
 def one_of(session: Session, column_: Any, ids: Collection[int]) -> Any:

@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.domain.commands import Amount
@@ -361,16 +360,14 @@ def _record(
     )
     # When the scheduler first has work for it (its first reminder, or expiry).
     request.next_due_at = next_due(actor.account, request)
-    try:
-        with session.begin_nested():
-            session.add(request)
-            session.flush()
-    except IntegrityError as exc:
+    stored = repo.insert_unless_taken(session, request)
+    if stored is None:
         # Lost a race: to the same submission replayed (the idempotency key is taken)
         # or to a second one from the same person (one pending request per requester).
         pending = pending_request_of(session, account_id=actor.account_id, user_id=actor.user_id)
         shown = request_view(session, pending, actor.account) if pending else None
-        raise AlreadyPending(pending.id if pending and pending.id else 0, shown) from exc
+        raise AlreadyPending(pending.id if pending and pending.id else 0, shown)
+    request = stored
     write_lines(session, request.id or 0, current)
     created = Event(
         "change.applied_directly" if direct else "request.created",
