@@ -45,10 +45,10 @@ read again, locked, and a refresh queued if it moved.
 Batches. The copies of one message to several approvers (a request's approval
 DMs, or their rewrites once it is decided) are due together: they are claimed
 in one UPDATE that returns them, rendered from what it returned, sent one after
-the other, and recorded in one transaction, BATCH_AT_MOST at a time. A batch is never in doubt (a row
-in doubt goes alone, by the history check), each row's Slack failure is its
-own, and a crash mid-batch leaves the posted rows in doubt like a crash after
-one post.
+the other, and recorded in one transaction, BATCH_AT_MOST at a time. A batch is
+never in doubt (a row in doubt goes alone, by the history check), each row's
+Slack failure is its own, and a crash mid-batch leaves the posted rows in doubt
+like a crash after one post.
 
 `deliver_due(now=...)` is one synchronous pass (tests, CLI). `wake()` starts,
 on first use, a daemon thread that runs passes and sleeps until the next row
