@@ -142,8 +142,7 @@ def insert_ignoring(
     """Insert `row` unless one with the same `key` (a unique set of columns) is there:
     `ON CONFLICT DO NOTHING`, so that two inserting at once are harmless."""
     table = cast(Any, model).__table__
-    dialect = postgresql if _is_postgresql(session) else sqlite
-    session.execute(dialect.insert(table).values(**row).on_conflict_do_nothing(index_elements=list(key)))
+    session.execute(_insert(session, table).values(**row).on_conflict_do_nothing(index_elements=list(key)))
 
 
 def insert_unless_taken(session: Session, row: _Row) -> _Row | None:
@@ -152,9 +151,13 @@ def insert_unless_taken(session: Session, row: _Row) -> _Row | None:
     no savepoint to set and release around the insert."""
     model = type(row)
     values = row.model_dump(exclude={"id"})  # the key is the database's to give
-    dialect = postgresql if _is_postgresql(session) else sqlite
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing().returning(model)
     return session.scalars(statement).first()
+
+
+def _insert(session: Session, target: Any) -> Any:
+    """The dialect's own INSERT, which has `ON CONFLICT`."""
+    return (postgresql if _is_postgresql(session) else sqlite).insert(target)
 
 
 def one_of(session: Session, column_: Any, ids: Collection[int]) -> Any:
