@@ -23,7 +23,7 @@ from bot.runtime import logs
 from bot.runtime.config import CredentialsError, Settings
 from bot.runtime.loading import ExportFailed, LoadFailed, export_file, load_file
 from bot.runtime.logs import LEVELS
-from bot.runtime.memory import fewer_malloc_arenas
+from bot.runtime.memory import fewer_malloc_arenas, freeze_startup_objects
 from bot.runtime.work_queue import MAX_WAIT
 from bot.services.assignments import export_rows, import_rows
 from bot.services.audit_export import audit_rows, to_csv, to_json
@@ -134,6 +134,7 @@ def serve(host: str, port: int, threads: int, workers: int, queue: int) -> None:
             "the port? Choose another with --port."
         ) from exc
     jobs = start_jobs(app)
+    freeze_startup_objects()  # before the first request: what lives from here on is not walked
     click.echo(f"seatbot listening on http://{host}:{port}/slack/events", err=True)
 
     def stop() -> None:
@@ -176,6 +177,7 @@ def socket(health_port: int | None, health_host: str) -> None:
             ) from exc
         click.echo(f"seatbot health checks on {probes.url}/healthz", err=True)
     start_jobs(handler.app)
+    freeze_startup_objects()
     click.echo("seatbot connecting to Slack in Socket Mode", err=True)
     handler.start()  # type: ignore[no-untyped-call]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -73,6 +74,19 @@ def test_seatbot_serve_answers_signed_requests(
     assert driver.slash_command("U0ADMIN", "").status == 200
     reply = slack.wait_for(lambda: slack.ephemerals("U0ADMIN") or None)[-1]
     assert "10 seats · 3 in use · 7 free" in blocks_text(reply.blocks)  # examples/account.yml was loaded
+
+
+def test_serve_freezes_its_start_up_objects_before_the_first_request(
+    served: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    _, process = served
+    process.terminate()
+    output, _ = process.communicate(timeout=10)
+    frozen = re.search(rb"start-up objects left out of garbage collection: (\d+)", output)
+    assert frozen is not None, output.decode(errors="replace")
+    assert int(frozen.group(1)) > 10_000
+    listening = output.index(b"seatbot listening on")
+    assert frozen.start() < listening
 
 
 def test_serve_refuses_a_wrong_token_clearly(slack: SlackStandIn, tmp_path: Path) -> None:

@@ -1,13 +1,16 @@
-"""The long-running commands limit glibc's malloc arenas (RSS), unless the operator chose."""
+"""The long-running commands limit glibc's malloc arenas (RSS), unless the operator chose,
+and leave start-up's objects out of later garbage collections."""
 
 from __future__ import annotations
 
 import ctypes.util
+import gc
 import platform
+import weakref
 
 import pytest
 
-from bot.runtime.memory import fewer_malloc_arenas
+from bot.runtime.memory import fewer_malloc_arenas, freeze_startup_objects
 
 
 @pytest.mark.skipif(
@@ -23,3 +26,20 @@ def test_glibc_takes_the_arena_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_operators_malloc_arena_max_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
     assert fewer_malloc_arenas() is False
+
+
+def test_start_up_objects_are_frozen_and_later_garbage_is_still_collected() -> None:
+    class Node:
+        me: object
+
+    try:
+        frozen = freeze_startup_objects()
+        assert frozen == gc.get_freeze_count() > 10_000  # the interpreter, pytest and seatbot's modules
+        made_later = Node()
+        made_later.me = made_later  # a cycle: only the collector frees it
+        gone = weakref.ref(made_later)
+        del made_later
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()  # the rest of the suite collects as before
