@@ -105,8 +105,6 @@ def create_app(
         )
 
     def redraw(team_id: str, user_id: str) -> None:
-        if not deps.viewers.have_opened(team_id=team_id, user_id=user_id):
-            return  # drawn when first opened
         team_client = workspaces.client(team_id)
         if team_client is not None:
             redraw_home(deps, team_client, team_id=team_id, user_id=user_id)
@@ -125,7 +123,8 @@ def create_app(
             yield_to=work.wait_until_idle,
         ),
         work=work,
-        homes=HomeRefresher(redraw),
+        # A home nobody opened is not drawn: it is drawn when first opened.
+        homes=HomeRefresher(redraw, worth=lambda team_id, users: deps.viewers.which_opened(team_id, users)),
         viewers=HomeViewers(engine),
         clock=clock,
     )

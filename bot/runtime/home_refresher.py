@@ -18,9 +18,17 @@ from collections.abc import Callable, Iterable
 logger = logging.getLogger(__name__)
 
 SPACING = 1.0
-"""Seconds between two redraws of one person's home (the first one is immediate)."""
+"""Seconds between two redraws of one person's home (the first one at once, after GATHER)."""
+
+GATHER = 0.1
+"""Seconds a due redraw waits for the rest of a burst of changes: their people are checked
+(who has opened their home) in one statement, not one each."""
 
 Person = tuple[str, str]  # (team_id, user_id)
+
+
+def _everyone(_team_id: str, user_ids: list[str]) -> set[str]:
+    return set(user_ids)
 
 
 class HomeRefresher:
@@ -28,11 +36,15 @@ class HomeRefresher:
         self,
         publish: Callable[[str, str], None],
         *,
+        worth: Callable[[str, list[str]], set[str]] = _everyone,
         spacing: float = SPACING,
+        gather: float = GATHER,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._publish = publish
+        self._worth = worth
         self._spacing = spacing
+        self._gather = gather
         self._clock = clock
         self._due: dict[Person, float] = {}
         self._last: dict[Person, float] = {}
@@ -67,17 +79,37 @@ class HomeRefresher:
     def _run(self) -> None:
         while True:
             with self._changed:
-                due = self._take_due()
-                while not due and not self._closed:
+                while not self._closed and not self._any_due():
                     self._changed.wait(self._wait())
-                    due = self._take_due()
+                # Due: wait a moment for the rest of a burst of changes, then take them all.
+                self._changed.wait_for(lambda: self._closed, timeout=self._gather)
                 if self._closed:
                     return
-            for team_id, user_id in due:
+                due = self._take_due()
+            for team_id, user_id in self._worth_drawing(due):
                 try:
                     self._publish(team_id, user_id)
                 except Exception:
                     logger.exception("home refresh failed team=%s user=%s", team_id, user_id)
+
+    def _worth_drawing(self, due: list[Person]) -> list[Person]:
+        """The people among `due` whose home is worth drawing, asked once per team."""
+        teams: dict[str, list[str]] = {}
+        for team_id, user_id in due:
+            teams.setdefault(team_id, []).append(user_id)
+        drawn: list[Person] = []
+        for team_id, user_ids in teams.items():
+            try:
+                worth = self._worth(team_id, user_ids)
+            except Exception:
+                logger.exception("home refresh failed team=%s users=%s", team_id, len(user_ids))
+                continue
+            drawn += [(team_id, user_id) for user_id in user_ids if user_id in worth]
+        return drawn
+
+    def _any_due(self) -> bool:
+        now = self._clock()
+        return any(at <= now for at in self._due.values())
 
     def _take_due(self) -> list[Person]:
         now = self._clock()

@@ -13,7 +13,7 @@ from datetime import datetime
 from cachetools import LRUCache
 from sqlalchemy import Engine
 
-from bot.services.home_viewers import has_opened_home, note_home_opened
+from bot.services.home_viewers import note_home_opened, opened_home
 from storage.engine import unit_of_work
 
 
@@ -31,15 +31,18 @@ class HomeViewers:
             note_home_opened(session, team_id=team_id, user_id=user_id, now=now)
         self._remember(team_id, user_id)
 
-    def have_opened(self, *, team_id: str, user_id: str) -> bool:
-        """Whether `user_id` has ever opened their home (so it is worth redrawing)."""
-        if self._remembered(team_id, user_id):
-            return True
+    def which_opened(self, team_id: str, user_ids: list[str]) -> set[str]:
+        """Those of `user_ids` who have ever opened their home (so it is worth redrawing):
+        the ones not remembered are asked in one statement."""
+        known = {user_id for user_id in user_ids if self._remembered(team_id, user_id)}
+        unknown = [user_id for user_id in dict.fromkeys(user_ids) if user_id not in known]
+        if not unknown:
+            return known
         with unit_of_work(self._engine, snapshot=False) as session:
-            found = has_opened_home(session, team_id=team_id, user_id=user_id)
-        if found:
+            found = opened_home(session, team_id=team_id, user_ids=unknown)
+        for user_id in found:
             self._remember(team_id, user_id)
-        return found
+        return known | found
 
     def _remembered(self, team_id: str, user_id: str) -> bool:
         with self._lock:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import repositories as repo
 from storage.models import HomeViewer
 
 _OPENED = select(HomeViewer.user_id).where(
-    HomeViewer.team_id == bindparam("team_id"), HomeViewer.user_id == bindparam("user_id")
+    HomeViewer.team_id == bindparam("team_id"),
+    col(HomeViewer.user_id).in_(bindparam("user_ids", expanding=True)),
 )
 
 
@@ -29,5 +30,6 @@ def note_home_opened(session: Session, *, team_id: str, user_id: str, now: datet
     repo.insert_ignoring(session, HomeViewer, row, key=("team_id", "user_id"))
 
 
-def has_opened_home(session: Session, *, team_id: str, user_id: str) -> bool:
-    return session.exec(_OPENED, params={"team_id": team_id, "user_id": user_id}).first() is not None
+def opened_home(session: Session, *, team_id: str, user_ids: list[str]) -> set[str]:
+    """Those of `user_ids` who have opened the home, in one statement."""
+    return set(session.exec(_OPENED, params={"team_id": team_id, "user_ids": user_ids}).all())

@@ -77,3 +77,51 @@ def test_nothing_is_drawn_after_close() -> None:
     homes.close()
     homes.refresh(team_id="T1", user_ids=["U1"])
     assert drawing.drawn == []
+
+
+class Worth:
+    """Who is worth drawing (those who opened their home), and every question asked."""
+
+    def __init__(self, opened: set[str]) -> None:
+        self.opened = opened
+        self.asked: list[tuple[str, list[str]]] = []
+
+    def __call__(self, team_id: str, user_ids: list[str]) -> set[str]:
+        self.asked.append((team_id, sorted(user_ids)))
+        return self.opened & set(user_ids)
+
+
+def test_only_people_worth_drawing_are_drawn_and_a_burst_is_asked_about_once() -> None:
+    drawing, worth = Drawing(), Worth({"U2", "U9"})
+    homes = HomeRefresher(drawing, worth=worth, spacing=0.0, gather=2.0)
+    try:
+        homes.refresh(team_id="T1", user_ids=["U1", "U2"])  # a request: its requester, an approver
+        homes.refresh(team_id="T1", user_ids=["U3", "U2"])  # another, a moment later
+        homes.refresh(team_id="T2", user_ids=["U9"])
+        assert sorted(drawing.wait_for(2)) == [("T1", "U2"), ("T2", "U9")]
+    finally:
+        homes.close()
+    assert sorted(worth.asked) == [("T1", ["U1", "U2", "U3"]), ("T2", ["U9"])]
+    assert len(drawing.drawn) == 2
+
+
+def test_a_failed_question_skips_that_round_and_the_next_change_draws_again() -> None:
+    drawing, failed = Drawing(), threading.Event()
+    answers: list[Exception | set[str]] = [RuntimeError("database away"), {"U1"}]
+
+    def worth(_team_id: str, _user_ids: list[str]) -> set[str]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            failed.set()
+            raise answer
+        return answer
+
+    homes = HomeRefresher(drawing, worth=worth, spacing=0.0, gather=0.0)
+    try:
+        homes.refresh(team_id="T1", user_ids=["U1"])
+        assert failed.wait(10)  # that round draws nothing, and the refresher goes on
+        homes.refresh(team_id="T1", user_ids=["U1"])
+        assert drawing.wait_for(1) == [("T1", "U1")]
+    finally:
+        homes.close()
+    assert answers == []
