@@ -34,7 +34,8 @@ def test_start_up_objects_are_frozen_and_later_garbage_is_still_collected() -> N
 
     try:
         frozen = freeze_startup_objects()
-        assert frozen == gc.get_freeze_count() > 10_000  # the interpreter, pytest and seatbot's modules
+        assert frozen > 10_000  # the interpreter, pytest and seatbot's modules
+        assert gc.get_freeze_count() > 10_000  # fewer as frozen objects are freed, never collected
         made_later = Node()
         made_later.me = made_later  # a cycle: only the collector frees it
         gone = weakref.ref(made_later)
