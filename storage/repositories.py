@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Result,
     Select,
+    String,
     Text,
     and_,
     any_,
@@ -36,6 +37,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel, col, select
 
@@ -371,11 +373,48 @@ def products_with_use(session: Session, *, account_id: int) -> tuple[tuple[Produ
     return tuple((ProductFacts(*row[:-1]), int(row[-1])) for row in rows)
 
 
-_ACTOR_AND_PRODUCTS = _of_team(Account, col(RoleGrant.role), Product, _IN_USE)
-_ACTOR_PENDING_AND_PRODUCTS = _of_team(Account, col(RoleGrant.role), _PENDING_OF_USER, Product, _IN_USE)
-_ACTOR_MINE_AND_PRODUCTS = _of_team(
-    Account, col(RoleGrant.role), _PENDING_OF_USER, _MADE_WITH_KEY, Product, _IN_USE
+_GRANT = aliased(RoleGrant)
+_HOLDERS_OF_ACCOUNT = (
+    sql_select(
+        func.aggregate_strings(
+            col(_GRANT.role) + ":" + sql_cast(col(_GRANT.id), String) + ":" + col(_GRANT.user_id), " "
+        )
+    )
+    .where(
+        col(_GRANT.account_id) == Account.id,
+        col(_GRANT.role).in_(bindparam("holder_roles", expanding=True)),
+    )
+    .correlate(Account)
+    .scalar_subquery()
 )
+"""Who holds the roles asked for, as `role:grant id:user` words: sorted by `_holders`."""
+
+
+def _stock_query(*, pending: bool, made: bool, holders: bool) -> Select[Any]:
+    asked = []
+    if pending or made:
+        asked.append(_PENDING_OF_USER.label("pending_id"))
+    if made:
+        asked.append(_MADE_WITH_KEY.label("made_id"))
+    if holders:
+        asked.append(_HOLDERS_OF_ACCOUNT.label("holders"))
+    return _of_team(Account, col(RoleGrant.role), *asked, Product, _IN_USE)
+
+
+_STOCK = {
+    (pending, made, holders): _stock_query(pending=pending, made=made, holders=holders)
+    for pending in (False, True)
+    for made in (False, True)
+    for holders in (False, True)
+}
+"""Each variant built once: building a statement and its cache key costs more than running it."""
+
+
+def _holders(words: str | None) -> list[str]:
+    """`_HOLDERS_OF_ACCOUNT`'s words as user ids, owner first, then in grant order."""
+    grants = [word.split(":", 2) for word in (words or "").split()]
+    ordered = sorted(grants, key=lambda grant: (grant[0] != Role.OWNER.value, int(grant[1])))
+    return [user_id for _, _, user_id in ordered]
 
 
 @dataclass(frozen=True)
@@ -391,26 +430,34 @@ class Stock:
     used: dict[int, int]
     made_id: int | None = None
     """The request the idempotency key asked about already made, if any."""
+    holders: list[str] | None = None
+    """Who holds the roles asked for (owner first, then in grant order), if asked."""
 
 
 def stock_of(
-    session: Session, *, team_id: str, user_id: str, pending: bool = False, made_with: str | None = None
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    pending: bool = False,
+    made_with: str | None = None,
+    holders: Iterable[Role] | None = None,
 ) -> Stock | None:
     """`account_and_role` and `products_and_usage` (with `pending`, the id of the person's
     pending request too; with `made_with`, that and the id of the request this idempotency
-    key made) in one statement: what the change form, each of its keystrokes and a
-    submission read first."""
+    key made; with `holders`, who holds those roles) in one statement: what the change
+    form, each of its keystrokes and a submission read first."""
+    query = _STOCK[(pending, made_with is not None, holders is not None)]
+    params: dict[str, Any] = {"team_id": team_id, "user_id": user_id}
     if made_with is not None:
-        query, params = _ACTOR_MINE_AND_PRODUCTS, {"team_id": team_id, "user_id": user_id, "key": made_with}
-    else:
-        query = _ACTOR_PENDING_AND_PRODUCTS if pending else _ACTOR_AND_PRODUCTS
-        params = {"team_id": team_id, "user_id": user_id}
+        params["key"] = made_with
+    if holders is not None:
+        params["holder_roles"] = [role.value for role in holders]
     rows = session.execute(query, params).all()
     if not rows:
         return None
+    first = rows[0]._mapping
     account, role = rows[0][0], rows[0][1]
-    pending_id = rows[0][2] if pending or made_with is not None else None
-    made_id = rows[0][3] if made_with is not None else None
     products: list[Product] = []
     used: dict[int, int] = {}
     for *_, product, count in rows:
@@ -419,7 +466,15 @@ def stock_of(
         products.append(product)
         if count:
             used[product.id or 0] = int(count)
-    return Stock(account, Role(role) if role else Role.MEMBER, pending_id, products, used, made_id)
+    return Stock(
+        account,
+        Role(role) if role else Role.MEMBER,
+        first.get("pending_id"),
+        products,
+        used,
+        first.get("made_id"),
+        _holders(first.get("holders")) if holders is not None else None,
+    )
 
 
 def to_free(idle_before: datetime | BindParameter[datetime]) -> ColumnElement[bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -33,12 +34,20 @@ def load_actor(session: Session, *, team_id: str, user_id: str) -> Actor:
 
 
 def load_actor_and_stock(
-    session: Session, *, team_id: str, user_id: str, pending: bool = False, made_with: str | None = None
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    pending: bool = False,
+    made_with: str | None = None,
+    holders: Iterable[Role] | None = None,
 ) -> tuple[Actor, repo.Stock]:
     """`load_actor`, with the account's products and their seats in use (and with `pending`,
     the person's pending request; with `made_with`, also the request that idempotency key
-    made), in the same statement."""
-    stock = repo.stock_of(session, team_id=team_id, user_id=user_id, pending=pending, made_with=made_with)
+    made; with `holders`, who holds those roles), in the same statement."""
+    stock = repo.stock_of(
+        session, team_id=team_id, user_id=user_id, pending=pending, made_with=made_with, holders=holders
+    )
     if stock is None:
         raise AccountNotSetUp(team_id)
     return Actor(stock.account, user_id, stock.role), stock

@@ -318,7 +318,7 @@ def submit(
     however often it comes: a replay gets the change already made.
     """
     actor, stock = load_actor_and_stock(
-        session, team_id=team_id, user_id=user_id, pending=True, made_with=idempotency_key
+        session, team_id=team_id, user_id=user_id, pending=True, made_with=idempotency_key, holders=APPROVERS
     )
     mine = _mine(session, actor, stock)
     if mine.replayed is not None:
@@ -332,7 +332,8 @@ def submit(
         if within is not None:
             taken, released = within
             return Submitted(actor, request, current.mode, current.change, released, allowance=taken)
-        asked = _notify_approvers(session, actor=actor, request=request, now=now)
+        assert stock.holders is not None  # asked for with the stock
+        asked = _notify_approvers(session, actor=actor, request=request, holders=stock.holders, now=now)
         return Submitted(actor, request, current.mode, current.change, released, asked=asked)
     released = ledger.apply_change(
         session, account=actor.account, request_id=request.id or 0, actor_id=user_id, now=now
@@ -461,9 +462,11 @@ def write_lines(session: Session, request_id: int, current: Draft) -> None:
     session.flush()
 
 
-def _notify_approvers(session: Session, *, actor: Actor, request: ChangeRequest, now: datetime) -> list[str]:
-    """Queue the approval DMs; returns whom they go to."""
-    holders = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
+def _notify_approvers(
+    session: Session, *, actor: Actor, request: ChangeRequest, holders: list[str], now: datetime
+) -> list[str]:
+    """Queue the approval DMs to the approvers (`holders`, read with the stock); returns whom
+    they go to."""
     approvers = [approver for approver in holders if approver != request.requester_id]
     asks = [
         Message(Kind.APPROVAL, approver, f"approval:{request.id}:{approver}", request_id=request.id)

@@ -104,7 +104,7 @@ def _pending_requests(engine: Engine, count: int) -> None:
 # agent or per listed request would go far past these at 40 products and 8 requests.
 # The summary, the form and App Home read two more for their run-out forecasts; the
 # home's last is the Settings section's roles (one query, whatever their number).
-LIMITS = {"summary": 3, "open_modal": 3, "keystroke": 3, "home": 9, "submit": 7}
+LIMITS = {"summary": 3, "open_modal": 3, "keystroke": 3, "home": 9, "submit": 6}
 
 
 def _within_limit(flow: str, seen: list[str]) -> None:
