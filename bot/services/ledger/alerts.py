@@ -53,7 +53,10 @@ def evaluate(
     open_alerts = {
         a.product_id: a
         for a in session.exec(
-            select(SeatAlert).where(col(SeatAlert.product_id).in_(ids), col(SeatAlert.closed_at).is_(None))
+            select(SeatAlert)
+            .where(col(SeatAlert.product_id).in_(ids), col(SeatAlert.closed_at).is_(None))
+            .order_by(col(SeatAlert.id))
+            .with_for_update()  # before reading their posts: see `_open_alert`
         )
     }
     posted = _posted(session, [a.id or 0 for a in open_alerts.values()])
@@ -88,8 +91,18 @@ def _posted(session: Session, alert_ids: list[int]) -> dict[int, SlackMessage]:
 
 
 def _open_alert(session: Session, product_id: int) -> SeatAlert | None:
-    """The product's current episode, if any (the database allows at most one)."""
-    query = select(SeatAlert).where(SeatAlert.product_id == product_id, col(SeatAlert.closed_at).is_(None))
+    """The product's current episode, if any (the database allows at most one), locked.
+
+    Locked before its post is looked for: the sender records a post and then checks, with
+    the alert locked, whether it changed since it was drawn. Either that check waits for
+    this change (and sees it), or this lock waits for the post to be recorded (and this
+    change rewrites it). Unlocked, a change could miss the post being recorded and the
+    sender's check miss the change: the message would keep showing the old figures."""
+    query = (
+        select(SeatAlert)
+        .where(SeatAlert.product_id == product_id, col(SeatAlert.closed_at).is_(None))
+        .with_for_update()
+    )
     return session.exec(query).first()
 
 
