@@ -7,11 +7,12 @@ that it never gives back. The interpreter runs one thread at a time anyway, so t
 arenas cost nothing in speed (measured with the benchmark's submit flow: RSS 127 →
 114 MB, the same CPU per request).
 
-Start-up leaves a few hundred thousand objects that live as long as the process (modules,
-Bolt, SQLAlchemy's mappers, compiled templates). Python's full collection walks every one
-of them each time it runs, with the interpreter stopped for every thread: about 100 ms
-under load, so a hundredth of the answers waited for it. Frozen once start-up is done,
-they are never walked again; what requests create is collected as before.
+Start-up leaves about 120,000 objects that live as long as the process (modules, Bolt,
+SQLAlchemy's mappers, compiled templates). Python's full collection walked every one of
+them each time it ran, with every thread stopped: about 100 ms under the benchmark's
+submit load, once every 200 submissions or so. Frozen once start-up is done, they are
+never walked again (a full collection takes about 10 ms); what requests create is
+collected as before.
 """
 
 from __future__ import annotations
