@@ -413,8 +413,13 @@ _STOCK = {
 def _holders(words: str | None) -> list[str]:
     """`_HOLDERS_OF_ACCOUNT`'s words as user ids, owner first, then in grant order."""
     grants = [word.split(":", 2) for word in (words or "").split()]
-    ordered = sorted(grants, key=lambda grant: (grant[0] != Role.OWNER.value, int(grant[1])))
+    ordered = sorted(grants, key=lambda grant: _grant_order(grant[0], int(grant[1])))
     return [user_id for _, _, user_id in ordered]
+
+
+def _grant_order(role: str, grant_id: int) -> tuple[bool, int]:
+    """How holders are listed: the owner first, then in the order they were granted."""
+    return role != Role.OWNER.value, grant_id
 
 
 @dataclass(frozen=True)
@@ -631,7 +636,7 @@ def holders_in(
     found = session.exec(
         _HOLDERS_IN, params={"account_ids": list(account_ids), "roles": [r.value for r in roles]}
     )
-    grants = sorted(found, key=lambda g: (g.role != Role.OWNER.value, g.id or 0))
+    grants = sorted(found, key=lambda g: _grant_order(g.role, g.id or 0))
     holders: dict[int, list[str]] = {}
     for grant in grants:
         holders.setdefault(grant.account_id, []).append(grant.user_id)
