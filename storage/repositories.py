@@ -208,10 +208,19 @@ _ACCOUNT_AND_ROLE = (
     .outerjoin(RoleGrant, _GRANT_OF_USER)
     .where(Account.team_id == bindparam("team_id"))
 )
+_THE_TEAMS_ACCOUNT = aliased(Account)
+_TEAMS_ACCOUNT_ID = (
+    sql_select(col(_THE_TEAMS_ACCOUNT.id))
+    .where(col(_THE_TEAMS_ACCOUNT.team_id) == bindparam("team_id"))
+    .scalar_subquery()
+)
+"""The team's account, named without reference to the outer row: a subquery of a team's
+statement that uses it runs once (PostgreSQL's InitPlan), where one correlated to the
+outer account ran again for every product row."""
 _PENDING_OF_USER = (
     sql_select(col(ChangeRequest.id))
     .where(
-        col(ChangeRequest.account_id) == Account.id,
+        col(ChangeRequest.account_id) == _TEAMS_ACCOUNT_ID,
         col(ChangeRequest.requester_id) == bindparam("user_id"),
         col(ChangeRequest.status) == RequestStatus.PENDING.value,
     )
@@ -221,7 +230,7 @@ _PENDING_OF_USER = (
 _MADE_WITH_KEY = (
     sql_select(col(ChangeRequest.id))
     .where(
-        col(ChangeRequest.account_id) == Account.id,
+        col(ChangeRequest.account_id) == _TEAMS_ACCOUNT_ID,
         col(ChangeRequest.idempotency_key) == bindparam("key"),  # unique in an account
     )
     .scalar_subquery()
@@ -381,10 +390,9 @@ _HOLDERS_OF_ACCOUNT = (
         )
     )
     .where(
-        col(_GRANT.account_id) == Account.id,
+        col(_GRANT.account_id) == _TEAMS_ACCOUNT_ID,
         col(_GRANT.role).in_(bindparam("holder_roles", expanding=True)),
     )
-    .correlate(Account)
     .scalar_subquery()
 )
 """Who holds the roles asked for, as `role:grant id:user` words: sorted by `_holders`."""
