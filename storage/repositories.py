@@ -5,6 +5,7 @@ The service that calls them owns the transaction (STYLE, practice 4).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from sqlalchemy import (
     values,
 )
 from sqlalchemy import cast as sql_cast
+from sqlalchemy import insert as sql_insert
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -45,6 +47,7 @@ from storage.models import (
     Account,
     AuditEvent,
     ChangeRequest,
+    ChangeRequestLine,
     PendingAssignment,
     Product,
     RequestStatus,
@@ -124,15 +127,12 @@ def insert_many(
     if _is_postgresql(session):
         # One INSERT … SELECT of an array a column: a few parameters however many rows (a
         # multi-row VALUES costs the driver and the planner thousands).
-        keys = list(rows[0])
-        source = _unnested({key: (table.c[key].type, [row[key] for row in rows]) for key in keys})
-        statement: Any = postgresql.insert(table).from_select(keys, source)
-        if unique:
-            statement = statement.on_conflict_do_nothing(index_elements=[unique])
-        session.execute(statement)
+        keys = tuple(rows[0])
+        once, params = _unnest_values({key: (table.c[key].type, [row[key] for row in rows]) for key in keys})
+        session.execute(_unnested_insert(table, keys, once, unique), params)
         return
     # SQLite runs in the process: one INSERT a row (executemany) costs no round trip.
-    statement = sqlite.insert(table)
+    statement: Any = sqlite.insert(table)
     if unique:
         statement = statement.on_conflict_do_nothing(index_elements=[unique])
     session.execute(statement, list(rows))
@@ -153,8 +153,27 @@ def insert_unless_taken(session: Session, row: _Row) -> _Row | None:
     no savepoint to set and release around the insert."""
     model = type(row)
     values = row.model_dump(exclude={"id"})  # the key is the database's to give
-    statement = _insert(session, model).values(**values).on_conflict_do_nothing().returning(model)
-    return session.scalars(statement).first()
+    statement = _insert_unless_taken(model, _is_postgresql(session), tuple(values))
+    return session.scalars(statement, values).first()
+
+
+_UNLESS_TAKEN: dict[tuple[type[SQLModel], bool, tuple[str, ...]], Any] = {}
+
+
+def _insert_unless_taken(model: type[SQLModel], postgres: bool, columns: tuple[str, ...]) -> Any:
+    """The statement for `columns` of `model`, built once: building it and its cache key
+    cost more than a request's insert."""
+    key = (model, postgres, columns)
+    statement = _UNLESS_TAKEN.get(key)
+    if statement is None:
+        dialect_insert = postgresql.insert if postgres else sqlite.insert
+        statement = _UNLESS_TAKEN[key] = (
+            dialect_insert(model)
+            .values({name: bindparam(name) for name in columns})
+            .on_conflict_do_nothing()
+            .returning(model)
+        )
+    return statement
 
 
 def _insert(session: Session, target: Any) -> Any:
@@ -175,27 +194,54 @@ def _is_postgresql(session: Session) -> bool:
 
 
 def _unnested(columns: Mapping[str, tuple[TypeEngine[Any], Sequence[Any]]]) -> Select[Any]:
-    """PostgreSQL: `SELECT unnest(:a) AS a, unnest(:b) AS b, …`, one array parameter a
+    """PostgreSQL: `SELECT unnest(:a) AS a, unnest(:b) AS b, …` with `columns`' values bound:
+    see `_unnest_select`."""
+    once, params = _unnest_values(columns)
+    return _unnest_select(tuple((key, type_) for key, (type_, _) in columns.items()), once).params(params)
+
+
+def _unnest_values(
+    columns: Mapping[str, tuple[TypeEngine[Any], Sequence[Any]]],
+) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    """Which columns have one value in every row (sent once), and each column's parameter."""
+    once: list[bool] = []
+    params: dict[str, Any] = {}
+    for key, (type_, items) in columns.items():
+        if isinstance(type_, JSON):  # as JSON text: None is JSON null, as the ORM writes it
+            items = [json.dumps(item) for item in items]
+        single = bool(once) and all(item == items[0] for item in items)
+        once.append(single)
+        params[f"u_{key}"] = items[0] if single else list(items)
+    return tuple(once), params
+
+
+def _unnest_select(types: Sequence[tuple[str, TypeEngine[Any]]], once: Sequence[bool]) -> Select[Any]:
+    """PostgreSQL: `SELECT unnest(:u_a) AS a, unnest(:u_b) AS b, …`, one array parameter a
     column, unnested side by side into rows. A column with one value in every row (the
     time, the kind of message…) is sent once, not as an array: the driver spends more on
     each array item (a timestamp above all) than the database does. The first column is
     always an array: it gives the number of rows."""
     selected: list[Any] = []
-    for key, (type_, items) in columns.items():
-        once = bool(selected) and all(item == items[0] for item in items)
-        if isinstance(type_, JSON):  # as JSON text: None is JSON null, as the ORM writes it
-            texts = [json.dumps(item) for item in items]
-            text = bindparam(None, texts[0], type_=Text()) if once else _array(texts, Text())
-            selected.append(sql_cast(text, type_).label(key))
-        else:
-            selected.append(
-                (bindparam(None, items[0], type_=type_) if once else _array(items, type_)).label(key)
-            )
+    for (key, type_), single in zip(types, once, strict=True):
+        sent = Text() if isinstance(type_, JSON) else type_
+        value: Any = bindparam(f"u_{key}", type_=sent if single else ARRAY(sent))
+        if not single:
+            value = func.unnest(value)
+        if isinstance(type_, JSON):
+            value = sql_cast(value, type_)
+        selected.append(value.label(key))
     return sql_select(*selected)
 
 
-def _array(items: Sequence[Any], type_: TypeEngine[Any]) -> Any:
-    return func.unnest(bindparam(None, list(items), type_=ARRAY(type_)))
+@functools.lru_cache(maxsize=256)
+def _unnested_insert(table: Any, keys: tuple[str, ...], once: tuple[bool, ...], unique: str | None) -> Any:
+    """`insert_many`'s statement for one shape of rows, built once: building a statement and
+    its cache key cost more than a request's rows."""
+    source = _unnest_select(tuple((key, table.c[key].type) for key in keys), once)
+    statement: Any = postgresql.insert(table).from_select(list(keys), source)
+    if unique:
+        statement = statement.on_conflict_do_nothing(index_elements=[unique])
+    return statement
 
 
 # The statements every request runs are built once, with bound parameters: building a
@@ -662,19 +708,34 @@ def add_audit(
     subject_id: str | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        account_id=account_id,
-        at=at,
-        actor_id=actor_id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        before=before,
-        after=after,
+) -> None:
+    """One audit event, inserted at once: a plain INSERT, not an object for the session to
+    flush (nothing reads it back in the transaction that writes it)."""
+    session.execute(
+        _ADD_AUDIT,
+        {
+            "account_id": account_id,
+            "at": at,
+            "actor_id": actor_id,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "before": before,
+            "after": after,
+        },
     )
-    session.add(event)
-    return event
+
+
+_ADD_AUDIT = sql_insert(cast(Any, AuditEvent).__table__)
+
+
+def add_request_lines(session: Session, lines: Sequence[Mapping[str, Any]]) -> None:
+    """A request's lines (their columns as keys), inserted at once as plain rows."""
+    if lines:
+        session.execute(_ADD_LINES, list(lines))
+
+
+_ADD_LINES = sql_insert(cast(Any, ChangeRequestLine).__table__)
 
 
 def add_audits(session: Session, events: Sequence[Mapping[str, Any]]) -> None:

@@ -57,15 +57,9 @@ def take(
     """Take what `lines` need from their products' allowances, all or nothing; None when
     the change is not within them (a reduction, a product without one, too much, or a
     sales-assisted plan, where an order goes through the sales contact)."""
-    if account.plan != Plan.SELF_SERVICE.value or not lines:
+    wanted = _wanted(account, products, lines)
+    if wanted is None:
         return None
-    by_key = {p.key: p for p in products}
-    wanted: list[tuple[Product, LinePreview]] = []
-    for line in lines:
-        product = by_key.get(line.key)
-        if product is None or product.allowance_seats is None or line.delta <= 0:
-            return None
-        wanted.append((product, line))
     month = month_of(now, account.timezone)
     taken: list[Taken] = []
     try:
@@ -75,6 +69,28 @@ def take(
     except _NotWithin:
         return None
     return taken
+
+
+def may_cover(account: Account, products: Sequence[Product], lines: Sequence[LinePreview]) -> bool:
+    """Whether `lines` could be within their products' allowances at all, before anything is
+    read or taken: every line adds seats to a product that has one, on a self-service plan."""
+    return _wanted(account, products, lines) is not None
+
+
+def _wanted(
+    account: Account, products: Sequence[Product], lines: Sequence[LinePreview]
+) -> list[tuple[Product, LinePreview]] | None:
+    """Each line with its product, or None when the change cannot be within allowances."""
+    if account.plan != Plan.SELF_SERVICE.value or not lines:
+        return None
+    by_key = {p.key: p for p in products}
+    wanted: list[tuple[Product, LinePreview]] = []
+    for line in lines:
+        product = by_key.get(line.key)
+        if product is None or product.allowance_seats is None or line.delta <= 0:
+            return None
+        wanted.append((product, line))
+    return wanted
 
 
 class _NotWithin(Exception):

@@ -45,7 +45,6 @@ from storage import repositories as repo
 from storage.models import (
     MAX_SEATS,
     ChangeRequest,
-    ChangeRequestLine,
     Plan,
     Product,
     RequestStatus,
@@ -390,6 +389,8 @@ def within_allowance(
     """Approve and apply `request` at once if it is within its products' standing
     allowances; None (and nothing taken) when it needs an approver after all."""
     actor = current.actor
+    if not allowances.may_cover(actor.account, current.products, current.change.lines):
+        return None  # most requests: no savepoint set and released for nothing
     try:
         with session.begin_nested():
             taken = allowances.take(
@@ -449,17 +450,19 @@ def _money(amount: Decimal | None) -> str | None:
 def write_lines(session: Session, request_id: int, current: Draft) -> None:
     """The request's lines: one per product whose count the draft changes."""
     ids = {p.key: p.id for p in current.products}
-    for line in current.change.lines:
-        session.add(
-            ChangeRequestLine(
-                request_id=request_id,
-                product_id=ids[line.key] or 0,
-                from_seats=line.before,
-                to_seats=line.after,
-                releases=[h.user_id for h in line.releases] or None,
-            )
-        )
-    session.flush()
+    repo.add_request_lines(
+        session,
+        [
+            {
+                "request_id": request_id,
+                "product_id": ids[line.key] or 0,
+                "from_seats": line.before,
+                "to_seats": line.after,
+                "releases": [h.user_id for h in line.releases] or None,
+            }
+            for line in current.change.lines
+        ],
+    )
 
 
 def _notify_approvers(
