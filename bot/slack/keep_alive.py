@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 import urllib.response
 from http.client import HTTPMessage
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 import urllib3
@@ -55,28 +55,14 @@ class _PooledHandler(urllib.request.BaseHandler):
         timeout: Any = getattr(req, "timeout", None)
         if not isinstance(timeout, int | float):  # urllib's "no timeout given" sentinel
             timeout = socket.getdefaulttimeout()
-        try:
-            reply = request(
-                self._pool,
-                req.get_method(),
-                req.full_url,
-                body=req.data,  # bytes from slack_sdk; never a file
-                headers={name.title(): value for name, value in req.header_items()},  # as urllib sends
-                timeout=urllib3.Timeout(connect=timeout, read=timeout),
-                retries=False,  # a post that may have landed is the caller's to retry, or not
-                redirect=False,  # urllib's redirect handler still sees a 3xx
-                preload_content=True,  # read whole: the connection goes back at once
-                decode_content=False,  # bytes as urllib would hand them
-            )
-        except (NewConnectionError, ConnectTimeoutError) as exc:
-            raise urllib.error.URLError(exc) from exc  # what urllib raises for these
-        except ReadTimeoutError as exc:
-            raise TimeoutError(str(exc)) from exc
-        except ProtocolError as exc:  # cut mid-call: urllib raises the cause itself
-            cause = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Exception) else exc
-            raise cause from exc
-        except urllib3.exceptions.HTTPError as exc:  # a refused certificate, a bad answer…
-            raise urllib.error.URLError(exc) from exc  # as urllib would: slack_sdk retries these
+        reply = send(
+            self._pool,
+            req.full_url,
+            body=cast(bytes | None, req.data),  # bytes from slack_sdk; never a file
+            headers={name.title(): value for name, value in req.header_items()},  # as urllib sends
+            timeout=timeout,
+            method=req.get_method(),
+        )
         headers = HTTPMessage()
         for name, value in reply.headers.items():
             headers[name] = value
@@ -84,6 +70,42 @@ class _PooledHandler(urllib.request.BaseHandler):
         answer = urllib.response.addinfourl(body, headers, req.full_url, reply.status)
         answer.msg = reply.reason or ""  # type: ignore[attr-defined]  # urllib's error path reads it
         return answer
+
+
+def send(
+    pool: urllib3.PoolManager,
+    url: str,
+    *,
+    body: bytes | None,
+    headers: dict[str, str],
+    timeout: float | None,
+    method: str = "POST",
+) -> urllib3.BaseHTTPResponse:
+    """One call, read whole, never retried nor redirected here, failing as urllib would
+    (`URLError`, `TimeoutError`, a connection reset): what slack_sdk and the outbox sender
+    already handle."""
+    try:
+        return request(
+            pool,
+            method,
+            url,
+            body=body,
+            headers=headers,
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            retries=False,  # a post that may have landed is the caller's to retry, or not
+            redirect=False,  # urllib's redirect handler still sees a 3xx
+            preload_content=True,  # read whole: the connection goes back at once
+            decode_content=False,  # bytes as urllib would hand them
+        )
+    except (NewConnectionError, ConnectTimeoutError) as exc:
+        raise urllib.error.URLError(exc) from exc  # what urllib raises for these
+    except ReadTimeoutError as exc:
+        raise TimeoutError(str(exc)) from exc
+    except ProtocolError as exc:  # cut mid-call: urllib raises the cause itself
+        cause = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], Exception) else exc
+        raise cause from exc
+    except urllib3.exceptions.HTTPError as exc:  # a refused certificate, a bad answer…
+        raise urllib.error.URLError(exc) from exc  # as urllib would: slack_sdk retries these
 
 
 def request(pool: urllib3.PoolManager, method: str, url: str, **options: Any) -> urllib3.BaseHTTPResponse:
