@@ -83,8 +83,11 @@ def test_a_refused_certificate_is_reported_as_urllib_would() -> None:
     trustme.CA().issue_cert("127.0.0.1").configure_cert(server)  # an authority nobody trusts
     with SlackStandIn(tls=server) as untrusted:
         client = make_web_client(token=untrusted.bot_token, base_url=untrusted.api_url)
+        delivery = make_delivery_client(client, timeout=2)
         with pytest.raises(urllib.error.URLError):
-            make_delivery_client(client, timeout=2).auth_test()
+            delivery.auth_test()
+        with pytest.raises(urllib.error.URLError):  # a JSON call, straight to the pool
+            delivery.chat_postMessage(channel="U0ADMIN", text="hello")
         assert untrusted.calls == []
 
 
