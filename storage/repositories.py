@@ -157,23 +157,17 @@ def insert_unless_taken(session: Session, row: _Row) -> _Row | None:
     return session.scalars(statement, values).first()
 
 
-_UNLESS_TAKEN: dict[tuple[type[SQLModel], bool, tuple[str, ...]], Any] = {}
-
-
+@functools.lru_cache(maxsize=64)
 def _insert_unless_taken(model: type[SQLModel], postgres: bool, columns: tuple[str, ...]) -> Any:
     """The statement for `columns` of `model`, built once: building it and its cache key
     cost more than a request's insert."""
-    key = (model, postgres, columns)
-    statement = _UNLESS_TAKEN.get(key)
-    if statement is None:
-        dialect_insert = postgresql.insert if postgres else sqlite.insert
-        statement = _UNLESS_TAKEN[key] = (
-            dialect_insert(model)
-            .values({name: bindparam(name) for name in columns})
-            .on_conflict_do_nothing()
-            .returning(model)
-        )
-    return statement
+    dialect_insert = postgresql.insert if postgres else sqlite.insert
+    return (
+        dialect_insert(model)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing()
+        .returning(model)
+    )
 
 
 def _insert(session: Session, target: Any) -> Any:

@@ -390,7 +390,7 @@ def within_allowance(
     allowances; None (and nothing taken) when it needs an approver after all."""
     actor = current.actor
     if not allowances.may_cover(actor.account, current.products, current.change.lines):
-        return None  # most requests: no savepoint set and released for nothing
+        return None  # most requests: no nested transaction begun (and snapshotted) to find out
     try:
         with session.begin_nested():
             taken = allowances.take(
