@@ -35,7 +35,6 @@ from sqlalchemy import (
     values,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy import insert as sql_insert
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -703,33 +702,29 @@ def add_audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """One audit event, inserted at once: a plain INSERT, not an object for the session to
-    flush (nothing reads it back in the transaction that writes it)."""
-    session.execute(
-        _ADD_AUDIT,
-        {
-            "account_id": account_id,
-            "at": at,
-            "actor_id": actor_id,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "before": before,
-            "after": after,
-        },
+    """One audit event, inserted at once as a plain row (`add_audits`), not an object for the
+    session to flush: nothing reads it back in the transaction that writes it."""
+    add_audits(
+        session,
+        [
+            {
+                "account_id": account_id,
+                "at": at,
+                "actor_id": actor_id,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "before": before,
+                "after": after,
+            }
+        ],
     )
 
 
-_ADD_AUDIT = sql_insert(cast(Any, AuditEvent).__table__)
-
-
 def add_request_lines(session: Session, lines: Sequence[Mapping[str, Any]]) -> None:
-    """A request's lines (their columns as keys), inserted at once as plain rows."""
-    if lines:
-        session.execute(_ADD_LINES, list(lines))
-
-
-_ADD_LINES = sql_insert(cast(Any, ChangeRequestLine).__table__)
+    """A request's lines (their columns as keys), inserted as plain rows (`insert_many`):
+    nothing reads them back in the transaction that writes them."""
+    insert_many(session, ChangeRequestLine, lines)
 
 
 def add_audits(session: Session, events: Sequence[Mapping[str, Any]]) -> None:

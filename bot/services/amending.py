@@ -78,9 +78,8 @@ def amend(session: Session, *, team_id: str, user_id: str, submission: Submissio
         "lines": {line.key: [line.before, line.after] for line in current.change.lines},
         "justification": justification,
     }
-    approvers = [
-        u for u in repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS) if u != user_id
-    ]
+    holders = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
+    approvers = [u for u in holders if u != user_id]
     if before == after:
         return Amended(actor, request, changed=False, approvers=approvers)
     _replace(session, request, current, justification, now)
@@ -97,7 +96,7 @@ def amend(session: Session, *, team_id: str, user_id: str, submission: Submissio
             after={**after, "version": request.version},
         ),
     )
-    within = within_allowance(session, current, request, now)
+    within = within_allowance(session, current, request, now, approvers=holders)
     if within is not None:
         taken, released = within
         return Amended(actor, request, True, allowance=taken, released=released, approvers=approvers)

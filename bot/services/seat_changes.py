@@ -327,11 +327,11 @@ def submit(
     request = _record(session, current, submission.justification.strip(), now, idempotency_key)
     released: list[ledger.Released] = []
     if current.mode is Mode.REQUEST:
-        within = within_allowance(session, current, request, now)
+        assert stock.holders is not None  # asked for with the stock
+        within = within_allowance(session, current, request, now, approvers=stock.holders)
         if within is not None:
             taken, released = within
             return Submitted(actor, request, current.mode, current.change, released, allowance=taken)
-        assert stock.holders is not None  # asked for with the stock
         asked = _notify_approvers(session, actor=actor, request=request, holders=stock.holders, now=now)
         return Submitted(actor, request, current.mode, current.change, released, asked=asked)
     released = ledger.apply_change(
@@ -384,10 +384,11 @@ def _record(
 
 
 def within_allowance(
-    session: Session, current: Draft, request: ChangeRequest, now: datetime
+    session: Session, current: Draft, request: ChangeRequest, now: datetime, *, approvers: list[str]
 ) -> tuple[list[allowances.Taken], list[ledger.Released]] | None:
     """Approve and apply `request` at once if it is within its products' standing
-    allowances; None (and nothing taken) when it needs an approver after all."""
+    allowances, telling `approvers` (the account's, as the caller read them); None (and
+    nothing taken) when it needs an approver after all."""
     actor = current.actor
     if not allowances.may_cover(actor.account, current.products, current.change.lines):
         return None  # most requests: no nested transaction begun (and snapshotted) to find out
@@ -407,7 +408,6 @@ def within_allowance(
     request.status = RequestStatus.APPLIED.value
     request.applied_at = now
     session.add(request)
-    approvers = repo.holders_of(session, account_id=actor.account_id, roles=APPROVERS)
     left = [{"product": t.name, "seats": t.seats_left, "cost": _money(t.cost_left)} for t in taken]
     record(
         session,
