@@ -388,7 +388,16 @@ def decline_modal(request: RequestView, language: str, *, version: int | None = 
 
 
 def working_view(language: str) -> dict[str, Any]:
-    """Shown the moment a form is sent, until what it did is known (a second or so)."""
+    """Shown the moment a form is sent, until what it did is known (a second or so).
+
+    It is the same for everyone of a language and sits on every submission's ack path:
+    drawn once, then handed out as a fresh copy (a caller may change its own)."""
+    drawn: dict[str, Any] = json.loads(_working_view_json(language))
+    return drawn
+
+
+@lru_cache(maxsize=8)
+def _working_view_json(language: str) -> str:
     t = texts("change_modal", language)
     view = View(
         type="modal",
@@ -397,4 +406,4 @@ def working_view(language: str) -> dict[str, Any]:
         close=_plain(t.plain("done_close")[:24]),
         blocks=[section(t("working"))],
     )
-    return view.to_dict()
+    return json.dumps(view.to_dict())

@@ -192,3 +192,12 @@ def test_closed_alerts_have_no_button() -> None:
     closed = alert_message(_alert("full", True, ["U0A"]), "en").payload()  # type: ignore[arg-type]
     assert "open_change_modal" not in json.dumps(closed)
     assert "this alert is over" in json.dumps(closed)
+
+
+def test_the_working_view_is_drawn_once_yet_each_ack_gets_its_own_copy() -> None:
+    from bot.messages.change_modal import working_view
+
+    english, french = working_view("en"), working_view("fr")
+    assert english["title"]["text"] != french["title"]["text"]
+    english["blocks"].clear()  # what one ack does to its copy…
+    assert working_view("en")["blocks"], "…the next ack does not see"
